@@ -1,0 +1,75 @@
+"""Seismo's settings: one typed object read once from ``SEISMO_*`` environment variables.
+
+Every role (collector, aggregator, detector, dashboard, demo) takes a ``Settings`` as an
+argument; only the command line builds one from the environment. A bad value stops the
+program at start with a message naming the variable, never later in the middle of work.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    """A ``SEISMO_*`` variable has a value Seismo cannot use."""
+
+
+class Settings(BaseSettings):
+    """All of Seismo's configuration. Field ``x`` is read from ``SEISMO_X``."""
+
+    model_config = SettingsConfigDict(env_prefix="SEISMO_", frozen=True, extra="ignore")
+
+    redis_url: str | None = Field(
+        default=None,
+        description="Use this Redis (redis://host:port/db) instead of starting an embedded one.",
+    )
+    redis_host: str = Field(default="127.0.0.1", description="Address of the embedded Redis.")
+    redis_port: int = Field(default=6379, ge=1, le=65535, description="Embedded Redis port.")
+    data_dir: Path = Field(
+        default=Path(".seismo"), description="Embedded Redis data (append-only file)."
+    )
+    namespace: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9_.-]*$",
+        description="Prefix every key as {namespace}:key, for a shared Redis.",
+    )
+    collector_host: str = Field(default="0.0.0.0", description="Collector listen address.")
+    collector_port: int = Field(default=4000, ge=1, le=65535, description="Collector port.")
+    collector_workers: int = Field(default=2, ge=1, le=64, description="Collector processes.")
+    dashboard_port: int = Field(default=8080, ge=1, le=65535, description="Dashboard port.")
+    max_body_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="Largest request body accepted (413)."
+    )
+    stream_maxlen: int = Field(
+        default=100_000, ge=100, description="Approximate cap of each event stream."
+    )
+    window_seconds: int = Field(default=5, ge=1, le=60, description="Fingerprint window.")
+    grace_seconds: int = Field(
+        default=2, ge=0, le=300, description="Wait for late events before closing a window."
+    )
+    fingerprint_maxlen: int = Field(
+        default=50_000, ge=100, description="Cap of the system-fingerprints stream."
+    )
+    training_windows: int = Field(
+        default=60, ge=10, description="Windows learned before the detector scores."
+    )
+    log_level: str = Field(default="info", pattern=r"^(debug|info|warning|error)$")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+
+def load_settings() -> Settings:
+    """Read the environment once, turning a bad value into a ``ConfigError`` that names it."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"SEISMO_{str(err['loc'][0]).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(problems) from None

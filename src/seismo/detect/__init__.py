@@ -1,0 +1,1 @@
+"""Seismo's detect package."""

@@ -1,0 +1,76 @@
+"""Connecting to Redis and checking it can run Seismo.
+
+Seismo needs Redis >= 7 (Functions) with the RedisBloom commands; RediSearch and vector
+sets are optional and reported by ``capabilities`` so callers can say what they turn off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+
+REQUIRED_COMMANDS = ("cf.insertnx", "cms.incrby", "topk.incrby", "tdigest.add", "fcall")
+OPTIONAL_COMMANDS = {"search": "ft.search", "vector_sets": "vadd"}
+
+
+class EngineUnavailable(Exception):
+    """The Redis Seismo was pointed at lacks something Seismo needs; the message says what."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What one Redis server offers Seismo."""
+
+    redis_version: str
+    modules: dict[str, str]
+    search: bool
+    vector_sets: bool
+
+
+def connect(url: str, **options: object) -> redis.Redis:
+    """A client for ``url`` with timeouts that turn an outage into an error, not a hang."""
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=5,
+        socket_connect_timeout=2,
+        health_check_interval=10,
+        **options,
+    )
+
+
+def _known_commands(client: redis.Redis, names: list[str]) -> set[str]:
+    info = client.execute_command("COMMAND", "INFO", *names)
+    return {name for name, entry in zip(names, info, strict=True) if entry}
+
+
+def check_capabilities(client: redis.Redis) -> Capabilities:
+    """Fail with ``EngineUnavailable`` naming what is missing; report the optional parts."""
+    server = client.info("server")
+    version = str(server.get("redis_version", "0"))
+    if int(version.split(".")[0]) < 7:
+        raise EngineUnavailable(f"Redis {version} has no Functions: Seismo needs Redis >= 7")
+    wanted = list(REQUIRED_COMMANDS) + list(OPTIONAL_COMMANDS.values())
+    known = _known_commands(client, wanted)
+    missing = [name.upper() for name in REQUIRED_COMMANDS if name not in known]
+    if missing:
+        raise EngineUnavailable(
+            "this Redis lacks " + ", ".join(missing) + ": load the RedisBloom module "
+            "(--loadmodule redisbloom.so) or unset SEISMO_REDIS_URL to use the embedded engine"
+        )
+    modules = {
+        str(_text(mod[b"name"] if b"name" in mod else mod["name"])): str(
+            mod.get(b"ver", mod.get("ver"))
+        )
+        for mod in client.execute_command("MODULE", "LIST")
+    }
+    return Capabilities(
+        redis_version=version,
+        modules=modules,
+        search=OPTIONAL_COMMANDS["search"] in known,
+        vector_sets=OPTIONAL_COMMANDS["vector_sets"] in known,
+    )
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,130 @@
+"""Every Redis name Seismo uses, declared once.
+
+The SPEC's names (section 2) are the public contract: with no namespace they are used as
+written, so ``redis-cli CF.EXISTS service-calls checkout:GET:/cart`` works. A namespace
+prefixes every key with a hash tag (``{ns}:service-calls``) so that one Redis can hold
+several Seismo installations and, in a cluster, all keys of one installation share a slot
+(the Lua Functions touch keys they derive from the prefix).
+
+Per-window keys are ``<prefix>w:<window id>:<part>`` where the window id is
+``floor(timestamp_ms / window_ms)``; they are written by the ingest Function and read,
+then expired, by the window-closing Function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+WINDOW_PARTS = {
+    "counts": "hash of counters: system fields, 's:<service>:<field>', 'm:<metric>:<field>'",
+    "latency": "t-digest of every response time in the window (ms)",
+    "latency:<service>": "t-digest of one service's response times",
+    "endpoints": "TopK of 'service endpoint' items, for the heaviest endpoint's share",
+    "distinct": "HyperLogLog of 'service endpoint' items",
+    "distinct:<service>": "HyperLogLog of one service's endpoints",
+    "services": "set of services that reported in the window",
+    "metrics": "set of business and custom metric names seen in the window",
+}
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The key, stream and channel names of one Seismo installation."""
+
+    namespace: str = ""
+
+    @property
+    def prefix(self) -> str:
+        """``""`` or ``"{ns}:"``: prepended to every name below."""
+        return f"{{{self.namespace}}}:" if self.namespace else ""
+
+    def _name(self, base: str) -> str:
+        return self.prefix + base
+
+    @property
+    def service_calls(self) -> str:
+        """Cuckoo filter of every ``caller:callee`` and ``service:endpoint`` pair ever seen."""
+        return self._name("service-calls")
+
+    @property
+    def endpoint_frequency(self) -> str:
+        """Count-Min sketch: requests per ``service:endpoint``."""
+        return self._name("endpoint-frequency")
+
+    @property
+    def status_codes(self) -> str:
+        """Count-Min sketch: responses per HTTP status code."""
+        return self._name("status-codes")
+
+    @property
+    def business_metrics(self) -> str:
+        """Count-Min sketch: observations per business metric name."""
+        return self._name("business-metrics")
+
+    @property
+    def detailed_metrics(self) -> str:
+        """Stream of application metric events at full fidelity (capped)."""
+        return self._name("detailed-metrics")
+
+    @property
+    def business_stream(self) -> str:
+        """Stream of business metric events (capped)."""
+        return self._name("business-metrics-stream")
+
+    @property
+    def log_stream(self) -> str:
+        """Stream of log events (capped)."""
+        return self._name("log-metrics-stream")
+
+    @property
+    def fingerprints(self) -> str:
+        """Stream with one entry per closed window: names, system vector, per-service map."""
+        return self._name("system-fingerprints")
+
+    @property
+    def anomalies(self) -> str:
+        """Stream: the durable alert history."""
+        return self._name("anomalies")
+
+    @property
+    def alerts(self) -> str:
+        """Pub/Sub channel: live alerts."""
+        return self._name("alerts")
+
+    @property
+    def state(self) -> str:
+        """Hash of engine bookkeeping: ``last_closed`` window id, ``late_events`` counter."""
+        return self._name("seismo:state")
+
+    @property
+    def batch_prefix(self) -> str:
+        """``<prefix>batch:<batch_id>`` marks a batch already applied (idempotent retries)."""
+        return self._name("batch:")
+
+    def window(self, window_id: int, part: str) -> str:
+        """The per-window key ``part`` (see ``WINDOW_PARTS``) of window ``window_id``."""
+        return f"{self.prefix}w:{window_id}:{part}"
+
+    @property
+    def sketches(self) -> tuple[str, str, str]:
+        """The three Count-Min sketches."""
+        return (self.endpoint_frequency, self.status_codes, self.business_metrics)
+
+    @property
+    def streams(self) -> tuple[str, str, str]:
+        """The three event streams written by ingestion."""
+        return (self.detailed_metrics, self.business_stream, self.log_stream)
+
+    @property
+    def ingest_keys(self) -> list[str]:
+        """``KEYS`` of the ``seismo_ingest`` Function, in its header's order."""
+        return [
+            self.service_calls,
+            self.endpoint_frequency,
+            self.status_codes,
+            self.business_metrics,
+            self.detailed_metrics,
+            self.business_stream,
+            self.log_stream,
+            self.state,
+        ]

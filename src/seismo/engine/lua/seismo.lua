@@ -1,0 +1,289 @@
+#!lua name=seismo
+-- Seismo's in-database processing. Loaded with FUNCTION LOAD REPLACE at start; the
+-- Python constant seismo.engine.functions.LIBRARY_VERSION must equal LIBRARY_VERSION.
+--
+-- Per-window keys are derived from the key prefix ('' or '{ns}:'), so with a namespace
+-- every key of an installation shares one hash slot: '<prefix>w:<window id>:<part>'.
+
+local LIBRARY_VERSION = '1'
+
+local function window_key(prefix, w, part)
+  return prefix .. 'w:' .. w .. ':' .. part
+end
+
+local function incr(tbl, key, by)
+  tbl[key] = (tbl[key] or 0) + by
+end
+
+local function list_add(tbl, key, value)
+  local list = tbl[key]
+  if list == nil then
+    list = {}
+    tbl[key] = list
+  end
+  list[#list + 1] = value
+end
+
+local function set_add(tbl, key, value)
+  local set = tbl[key]
+  if set == nil then
+    set = {}
+    tbl[key] = set
+  end
+  set[value] = true
+end
+
+-- One window's pending writes, gathered from a whole call before any is sent, so that a
+-- batch costs one command per distinct key, not one per event.
+local function new_window()
+  return {
+    counts = {},     -- field -> integer increment
+    floats = {},     -- field -> float increment
+    latency = {},    -- '' (system) or service -> list of response times
+    topk = {},       -- 'service endpoint' -> increment
+    distinct = {},   -- '' or service -> set of 'service endpoint'
+    services = {},   -- set
+    metrics = {},    -- set
+  }
+end
+
+local function window_of(windows, w)
+  local win = windows[w]
+  if win == nil then
+    win = new_window()
+    windows[w] = win
+  end
+  return win
+end
+
+local function status_class(code)
+  if code >= 500 then return 'status_5xx' end
+  if code >= 400 then return 'status_4xx' end
+  return nil
+end
+
+local function stream_fields(ev, names)
+  local fields = {}
+  for _, name in ipairs(names) do
+    local value = ev[name]
+    if value ~= nil and value ~= cjson.null then
+      fields[#fields + 1] = name
+      if type(value) == 'table' then
+        fields[#fields + 1] = cjson.encode(value)
+      else
+        fields[#fields + 1] = tostring(value)
+      end
+    end
+  end
+  return fields
+end
+
+local APP_FIELDS = {'timestamp', 'service', 'endpoint', 'response_time', 'status_code',
+  'payload_size', 'caller', 'user_id', 'session_id', 'metrics', 'attributes'}
+local BUSINESS_FIELDS = {'timestamp', 'metric_name', 'value', 'expected_range', 'service',
+  'metadata'}
+local LOG_FIELDS = {'timestamp', 'level', 'message', 'service', 'trace_id', 'context'}
+
+-- Gathers one application event into the call's aggregates.
+local function gather_app(ev, win, g)
+  local svc = ev.service
+  local item = svc .. ':' .. ev.endpoint
+  local pair_item = svc .. ' ' .. ev.endpoint
+  incr(g.endpoint_cms, item, 1)
+  incr(g.status_cms, tostring(ev.status_code), 1)
+  g.pairs[item] = g.pairs[item] or {win = win, service = svc}
+  if ev.caller ~= nil and ev.caller ~= cjson.null and ev.caller ~= '' then
+    local call = ev.caller .. ':' .. svc
+    g.pairs[call] = g.pairs[call] or {win = win, service = svc}
+  end
+  if win == nil then return end
+  local class = status_class(ev.status_code)
+  incr(win.counts, 'requests', 1)
+  incr(win.counts, 's:' .. svc .. ':requests', 1)
+  if class then
+    incr(win.counts, class, 1)
+    incr(win.counts, 's:' .. svc .. ':' .. class, 1)
+  end
+  list_add(win.latency, '', ev.response_time)
+  list_add(win.latency, svc, ev.response_time)
+  incr(win.topk, pair_item, 1)
+  set_add(win.distinct, '', pair_item)
+  set_add(win.distinct, svc, pair_item)
+  win.services[svc] = true
+  if type(ev.metrics) == 'table' then
+    for name, value in pairs(ev.metrics) do
+      local field = 'c:' .. svc .. '.' .. name
+      win.metrics[field] = true
+      incr(win.counts, field .. ':count', 1)
+      incr(win.floats, field .. ':sum', value)
+    end
+  end
+end
+
+local function gather_business(ev, win, g)
+  incr(g.business_cms, ev.metric_name, 1)
+  if win == nil then return end
+  local field = 'm:' .. ev.metric_name
+  incr(win.counts, 'business_observations', 1)
+  incr(win.counts, field .. ':count', 1)
+  incr(win.floats, field .. ':sum', ev.value)
+  win.metrics[field] = true
+  local range = ev.expected_range
+  if type(range) == 'table' and (ev.value < range[1] or ev.value > range[2]) then
+    incr(win.counts, 'business_out_of_range', 1)
+    incr(win.counts, field .. ':out_of_range', 1)
+  end
+  if ev.service ~= nil and ev.service ~= cjson.null then
+    win.services[ev.service] = true
+    incr(win.counts, 's:' .. ev.service .. ':business_observations', 1)
+  end
+end
+
+local LOG_FEATURE = {error = 'log_errors', critical = 'log_errors', warning = 'log_warnings'}
+
+local function gather_log(ev, win)
+  if win == nil then return end
+  incr(win.counts, 'logs', 1)
+  local feature = LOG_FEATURE[ev.level]
+  local svc = ev.service
+  if svc ~= nil and svc ~= cjson.null then
+    win.services[svc] = true
+    incr(win.counts, 's:' .. svc .. ':logs', 1)
+    if feature then incr(win.counts, 's:' .. svc .. ':' .. feature, 1) end
+  end
+  if feature then incr(win.counts, feature, 1) end
+end
+
+local function flat_pairs(tbl)
+  local out = {}
+  for key, value in pairs(tbl) do
+    out[#out + 1] = key
+    out[#out + 1] = value
+  end
+  return out
+end
+
+local function set_members(set)
+  local out = {}
+  for member in pairs(set) do out[#out + 1] = member end
+  return out
+end
+
+-- Creates a per-window structure on first use; CMS/TDIGEST/TOPK fail on a missing key.
+local function ensure(key, ttl, create)
+  if redis.call('EXISTS', key) == 0 then
+    create(key)
+    redis.call('EXPIRE', key, ttl)
+  end
+end
+
+local function create_tdigest(key) redis.call('TDIGEST.CREATE', key, 'COMPRESSION', 100) end
+local function create_topk(key) redis.call('TOPK.RESERVE', key, 5, 256, 4, 0.9) end
+
+local function flush_window(prefix, w, win, ttl)
+  local counts_key = window_key(prefix, w, 'counts')
+  local touched = {}
+  for field, by in pairs(win.counts) do redis.call('HINCRBY', counts_key, field, by) end
+  for field, by in pairs(win.floats) do redis.call('HINCRBYFLOAT', counts_key, field, by) end
+  if next(win.counts) ~= nil or next(win.floats) ~= nil then touched[#touched + 1] = counts_key end
+  for svc, values in pairs(win.latency) do
+    local key = window_key(prefix, w, svc == '' and 'latency' or 'latency:' .. svc)
+    ensure(key, ttl, create_tdigest)
+    redis.call('TDIGEST.ADD', key, unpack(values))
+  end
+  if next(win.topk) ~= nil then
+    local key = window_key(prefix, w, 'endpoints')
+    ensure(key, ttl, create_topk)
+    redis.call('TOPK.INCRBY', key, unpack(flat_pairs(win.topk)))
+  end
+  for svc, items in pairs(win.distinct) do
+    local key = window_key(prefix, w, svc == '' and 'distinct' or 'distinct:' .. svc)
+    redis.call('PFADD', key, unpack(set_members(items)))
+    touched[#touched + 1] = key
+  end
+  for name, set in pairs({services = win.services, metrics = win.metrics}) do
+    if next(set) ~= nil then
+      local key = window_key(prefix, w, name)
+      redis.call('SADD', key, unpack(set_members(set)))
+      touched[#touched + 1] = key
+    end
+  end
+  for _, key in ipairs(touched) do redis.call('EXPIRE', key, ttl) end
+end
+
+-- CF.INSERTNX answers 1 for a pair never seen before: a "new interaction" of the window
+-- (and service) where the batch first met it.
+local function record_pairs(cf_key, found)
+  local items = {}
+  for item in pairs(found) do items[#items + 1] = item end
+  if #items == 0 then return end
+  local added = redis.call('CF.INSERTNX', cf_key, 'NOCREATE', 'ITEMS', unpack(items))
+  for i, item in ipairs(items) do
+    local first = found[item]
+    if added[i] == 1 and first.win ~= nil then
+      incr(first.win.counts, 'new_interactions', 1)
+      incr(first.win.counts, 's:' .. first.service .. ':new_interactions', 1)
+    end
+  end
+end
+
+local function incr_sketch(key, counts)
+  if next(counts) ~= nil then redis.call('CMS.INCRBY', key, unpack(flat_pairs(counts))) end
+end
+
+local function append(stream, maxlen, fields)
+  redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', unpack(fields))
+end
+
+-- seismo_ingest: applies a list of validated events in one round trip.
+-- KEYS[1] service-calls (CF)        KEYS[2] endpoint-frequency (CMS)
+-- KEYS[3] status-codes (CMS)        KEYS[4] business-metrics (CMS)
+-- KEYS[5] detailed-metrics (stream) KEYS[6] business-metrics-stream
+-- KEYS[7] log-metrics-stream        KEYS[8] engine state (hash)
+-- ARGV[1] key prefix    ARGV[2] window length (ms)   ARGV[3] stream MAXLEN (approximate)
+-- ARGV[4] TTL of per-window keys (s)   ARGV[5] batch id or ''   ARGV[6] batch-id TTL (s)
+-- ARGV[7] JSON list of events: {"type": "app"|"business"|"log", "timestamp": epoch ms, ...}
+-- Returns {accepted, late, duplicate}: late events (window already closed) update the
+-- sketches and streams and the state's late_events counter, but no closed window.
+local function ingest(keys, args)
+  local prefix, window_ms, maxlen = args[1], tonumber(args[2]), args[3]
+  local ttl, batch_id = tonumber(args[4]), args[5]
+  if batch_id ~= '' then
+    local fresh = redis.call('SET', prefix .. 'batch:' .. batch_id, '1', 'NX', 'EX', args[6])
+    if not fresh then return {0, 0, 1} end
+  end
+  local events = cjson.decode(args[7])
+  local last_closed = tonumber(redis.call('HGET', keys[8], 'last_closed') or '-1')
+  local g = {endpoint_cms = {}, status_cms = {}, business_cms = {}, pairs = {}}
+  local windows, late = {}, 0
+  for _, ev in ipairs(events) do
+    local w = math.floor(ev.timestamp / window_ms)
+    local win = nil
+    if w > last_closed then win = window_of(windows, w) else late = late + 1 end
+    if ev.type == 'app' then
+      gather_app(ev, win, g)
+      append(keys[5], maxlen, stream_fields(ev, APP_FIELDS))
+    elseif ev.type == 'business' then
+      gather_business(ev, win, g)
+      append(keys[6], maxlen, stream_fields(ev, BUSINESS_FIELDS))
+    else
+      gather_log(ev, win)
+      append(keys[7], maxlen, stream_fields(ev, LOG_FIELDS))
+    end
+  end
+  record_pairs(keys[1], g.pairs)
+  incr_sketch(keys[2], g.endpoint_cms)
+  incr_sketch(keys[3], g.status_cms)
+  incr_sketch(keys[4], g.business_cms)
+  for w, win in pairs(windows) do flush_window(prefix, w, win, ttl) end
+  if late > 0 then redis.call('HINCRBY', keys[8], 'late_events', late) end
+  return {#events, late, 0}
+end
+
+local function version()
+  return LIBRARY_VERSION
+end
+
+redis.register_function('seismo_ingest', ingest)
+redis.register_function{function_name = 'seismo_version', callback = version,
+  flags = {'no-writes'}}
