@@ -1,0 +1,66 @@
+// The dashboard shell: a top bar with the live connection's state and four views, chosen by
+// the URL hash so that a view can be bookmarked and survives a reload.
+
+import { useEffect, useMemo, useState } from "react";
+
+import { Anomalies } from "./components/Anomalies";
+import { Overview } from "./components/Overview";
+import { RedisView } from "./components/RedisView";
+import { Services } from "./components/Services";
+import { useLive } from "./hooks";
+import { servicesSeen } from "./model";
+
+export const VIEWS = ["overview", "anomalies", "services", "redis"] as const;
+export type View = (typeof VIEWS)[number];
+
+export function viewFromHash(hash: string): View {
+  const name = hash.replace(/^#\/?/, "");
+  return (VIEWS as readonly string[]).includes(name) ? (name as View) : "overview";
+}
+
+function useView(): [View, (view: View) => void] {
+  const [view, setView] = useState(() => viewFromHash(window.location.hash));
+  useEffect(() => {
+    const follow = () => setView(viewFromHash(window.location.hash));
+    window.addEventListener("hashchange", follow);
+    return () => window.removeEventListener("hashchange", follow);
+  }, []);
+  return [view, (next: View) => (window.location.hash = `/${next}`)];
+}
+
+const STATUS_TEXT = { live: "live", connecting: "connecting…", offline: "reconnecting…" };
+
+export function App() {
+  const [view, go] = useView();
+  const { state, status, error, sendFeedback } = useLive();
+  const services = useMemo(() => servicesSeen(state.fingerprints), [state.fingerprints]);
+  const open = state.alerts.filter((alert) => alert.status !== "resolved" && !alert.feedback).length;
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div className="brand">
+          <img src="/favicon.svg" alt="" width={22} height={22} /> Seismo
+        </div>
+        <nav>
+          {VIEWS.map((name) => (
+            <a key={name} href={`#/${name}`} className={name === view ? "active" : ""} aria-current={name === view ? "page" : undefined}>
+              {name === "redis" ? "Redis" : name[0]?.toUpperCase() + name.slice(1)}
+              {name === "anomalies" && open > 0 && <span className="count">{open}</span>}
+            </a>
+          ))}
+        </nav>
+        <span className={`conn conn-${status}`} data-testid="connection">
+          <i /> {STATUS_TEXT[status]}
+        </span>
+      </header>
+      {error && <div className="banner">Could not load history: {error}</div>}
+      <main>
+        {view === "overview" && <Overview fingerprints={state.fingerprints} alerts={state.alerts} services={services} onOpenAlerts={() => go("anomalies")} />}
+        {view === "anomalies" && <Anomalies alerts={state.alerts} services={services} onFeedback={sendFeedback} />}
+        {view === "services" && <Services fingerprints={state.fingerprints} alerts={state.alerts} services={services} />}
+        {view === "redis" && <RedisView />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,69 @@
+// Fault injection for the demo: break something on purpose and watch Seismo notice. Hidden
+// when the backend offers no /api/faults.
+
+import { useCallback, useState, type FormEvent } from "react";
+
+import { api } from "../api";
+import { usePoll } from "../hooks";
+
+export const DEFAULT_FAULTS = ["error_spike", "latency", "traffic_surge", "traffic_drop", "new_dependency", "slow_degradation"];
+
+/** The fault kinds the backend lists (in `kinds`), or the demo's defaults. */
+export function faultKinds(state: unknown): string[] {
+  const kinds = (state as { kinds?: unknown } | null)?.kinds;
+  return Array.isArray(kinds) && kinds.every((k) => typeof k === "string") ? kinds : DEFAULT_FAULTS;
+}
+
+/** Active faults as short strings, whatever list the backend calls them. */
+export function activeFaults(state: unknown): string[] {
+  const record = (state ?? {}) as Record<string, unknown>;
+  const list = record.active ?? record.items ?? record.faults;
+  if (!Array.isArray(list)) return [];
+  return list.map((item) => {
+    const fault = (item ?? {}) as Record<string, unknown>;
+    return [fault.kind, fault.service].filter(Boolean).join(" on ") || JSON.stringify(item);
+  });
+}
+
+export function FaultPanel({ services }: { services: string[] }) {
+  const load = useCallback(() => api.faults(), []);
+  const { data } = usePoll(load, 5_000);
+  const [kind, setKind] = useState("");
+  const [service, setService] = useState("");
+  const [duration, setDuration] = useState(60);
+  const [message, setMessage] = useState<string | null>(null);
+  if (data === null) return null;
+  const kinds = faultKinds(data);
+  const chosen = kind || kinds[0] || "";
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    api
+      .injectFault({ kind: chosen, service: service || undefined, duration_s: duration })
+      .then(() => setMessage(`Injected ${chosen}${service ? ` on ${service}` : ""} for ${duration}s`))
+      .catch((reason: unknown) => setMessage(String(reason)));
+  };
+  const active = activeFaults(data);
+  return (
+    <div className="panel" data-testid="fault-panel">
+      <h3>Inject a fault</h3>
+      <form className="toolbar" onSubmit={submit}>
+        <select aria-label="Fault" value={chosen} onChange={(e) => setKind(e.target.value)}>
+          {kinds.map((k) => (
+            <option key={k}>{k}</option>
+          ))}
+        </select>
+        <select aria-label="Fault service" value={service} onChange={(e) => setService(e.target.value)}>
+          <option value="">any service</option>
+          {services.map((s) => (
+            <option key={s}>{s}</option>
+          ))}
+        </select>
+        <input type="number" aria-label="Duration (s)" min={5} max={3600} value={duration} onChange={(e) => setDuration(Number(e.target.value))} />
+        <button type="submit">Inject</button>
+      </form>
+      {message && <p className="muted">{message}</p>}
+      {active.length > 0 && <p className="muted">Active: {active.join(", ")}</p>}
+    </div>
+  );
+}

@@ -1,0 +1,46 @@
+// The service-call graph as SVG: a node per service, an arrow per caller -> callee pair seen.
+
+import type { Graph } from "../api";
+import { circleLayout, edgeWidth } from "../graph";
+
+interface Props {
+  graph: Graph;
+  selected: string | null;
+  onSelect: (name: string) => void;
+}
+
+const SIZE = 420;
+
+export function ServiceGraph({ graph, selected, onSelect }: Props) {
+  if (graph.nodes.length === 0) return <div className="empty">No service has reported yet.</div>;
+  const nodes = circleLayout(graph.nodes, SIZE);
+  const at = new Map(nodes.map((node) => [node.name, node]));
+  const maxCount = Math.max(1, ...graph.edges.map((edge) => edge.count));
+  return (
+    <svg className="graph" viewBox={`0 0 ${SIZE} ${SIZE}`} role="img" aria-label="Service call graph" data-testid="service-graph">
+      <defs>
+        <marker id="arrow" viewBox="0 0 10 10" refX="24" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+          <path d="M 0 0 L 10 5 L 0 10 z" fill="#64748b" />
+        </marker>
+      </defs>
+      {graph.edges.map((edge) => {
+        const from = at.get(edge.source);
+        const to = at.get(edge.target);
+        if (!from || !to) return null;
+        return (
+          <line key={`${edge.source}->${edge.target}`} x1={from.x} y1={from.y} x2={to.x} y2={to.y} stroke="#64748b" strokeWidth={edgeWidth(edge.count, maxCount)} markerEnd="url(#arrow)">
+            <title>{`${edge.source} → ${edge.target}: ${edge.count} calls`}</title>
+          </line>
+        );
+      })}
+      {nodes.map((node) => (
+        <g key={node.name} className={`node ${node.name === selected ? "selected" : ""}`} onClick={() => onSelect(node.name)}>
+          <circle cx={node.x} cy={node.y} r={14} />
+          <text x={node.x} y={node.y + 30} textAnchor="middle">
+            {node.name}
+          </text>
+        </g>
+      ))}
+    </svg>
+  );
+}

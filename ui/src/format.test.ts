@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+
+import { featureLabel, formatAgo, formatBytes, formatDuration, formatNumber, formatPercent } from "./format";
+
+describe("format", () => {
+  it("shortens big numbers and never prints NaN", () => {
+    expect(formatNumber(12_345)).toBe("12.3k");
+    expect(formatNumber(2_500_000)).toBe("2.5M");
+    expect(formatNumber(42)).toBe("42");
+    expect(formatNumber(Number.NaN)).toBe("–");
+    expect(formatNumber(null)).toBe("–");
+  });
+
+  it("keeps small fractions readable", () => {
+    expect(formatNumber(0.01234)).toBe("0.012");
+  });
+
+  it("prints bytes in binary units", () => {
+    expect(formatBytes(512)).toBe("512 B");
+    expect(formatBytes(4 * 1024 * 1024)).toBe("4.0 MiB");
+  });
+
+  it("prints ratios as percentages with more digits when small", () => {
+    expect(formatPercent(0.5)).toBe("50.0%");
+    expect(formatPercent(0.0123)).toBe("1.23%");
+  });
+
+  it("prints durations and ages as people read them", () => {
+    expect(formatDuration(59)).toBe("59s");
+    expect(formatDuration(3725)).toBe("1h 2m");
+    expect(formatAgo(0, 2000)).toBe("just now");
+    expect(formatAgo(0, 125_000)).toBe("2 min ago");
+  });
+
+  it("turns feature names into words", () => {
+    expect(featureLabel("error_rate_5xx")).toBe("error rate 5xx");
+  });
+});

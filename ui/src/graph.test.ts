@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+
+import { queryString } from "./api";
+import { viewFromHash } from "./App";
+import { activeFaults, DEFAULT_FAULTS, faultKinds } from "./components/FaultPanel";
+import { circleLayout, edgeWidth, graphOrNodes } from "./graph";
+
+describe("service graph", () => {
+  it("places nodes on a circle inside the drawing, in name order", () => {
+    const nodes = circleLayout(["b", "a", "c"], 400);
+    expect(nodes.map((n) => n.name)).toEqual(["a", "b", "c"]);
+    for (const n of nodes) {
+      expect(n.x).toBeGreaterThanOrEqual(0);
+      expect(n.x).toBeLessThanOrEqual(400);
+    }
+    expect(nodes[0]?.y).toBeLessThan(200);
+  });
+
+  it("puts a lone service in the middle", () => {
+    expect(circleLayout(["only"], 400)).toEqual([{ name: "only", x: 200, y: 200 }]);
+  });
+
+  it("draws services as unconnected nodes when the backend has no graph", () => {
+    expect(graphOrNodes(null, ["a", "b"])).toEqual({ nodes: ["a", "b"], edges: [] });
+  });
+
+  it("adds edge ends the backend named to the nodes", () => {
+    const graph = graphOrNodes({ nodes: [], edges: [{ source: "a", target: "b", count: 3 }] }, ["c"]);
+    expect(graph.nodes.sort()).toEqual(["a", "b", "c"]);
+  });
+
+  it("makes busier edges thicker, within 1 to 6 px", () => {
+    expect(edgeWidth(1, 1000)).toBeLessThan(edgeWidth(500, 1000));
+    expect(edgeWidth(1000, 1000)).toBeCloseTo(6);
+  });
+});
+
+describe("small helpers", () => {
+  it("builds query strings from the values given only", () => {
+    expect(queryString({ q: "checkout 5xx", limit: 5, service: "", severity: undefined })).toBe("?q=checkout+5xx&limit=5");
+    expect(queryString({})).toBe("");
+  });
+
+  it("chooses the view from the URL hash, overview by default", () => {
+    expect(viewFromHash("#/anomalies")).toBe("anomalies");
+    expect(viewFromHash("#/nope")).toBe("overview");
+    expect(viewFromHash("")).toBe("overview");
+  });
+
+  it("reads fault kinds and active faults from whatever the backend lists", () => {
+    expect(faultKinds({ kinds: ["x"] })).toEqual(["x"]);
+    expect(faultKinds({})).toEqual(DEFAULT_FAULTS);
+    expect(activeFaults({ active: [{ kind: "latency", service: "cart" }] })).toEqual(["latency on cart"]);
+    expect(activeFaults(null)).toEqual([]);
+  });
+});

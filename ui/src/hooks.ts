@@ -1,0 +1,117 @@
+// React glue: the live state (REST snapshot + WebSocket pushes) and periodic polling.
+
+import { useCallback, useEffect, useReducer, useRef, useState } from "react";
+
+import { api, type Alert, type Feedback } from "./api";
+import { connectLive, type ConnectionStatus } from "./live";
+import {
+  applyFeedback,
+  emptyState,
+  mergeAlerts,
+  mergeFingerprints,
+  reduceMessage,
+  resumeSince,
+  toFingerprint,
+  type LiveMessage,
+  type LiveState,
+} from "./model";
+
+type Action =
+  | { kind: "message"; message: LiveMessage }
+  | { kind: "snapshot"; state: LiveState }
+  | { kind: "feedback"; id: string; feedback: Feedback };
+
+function reducer(state: LiveState, action: Action): LiveState {
+  switch (action.kind) {
+    case "message":
+      return reduceMessage(state, action.message);
+    case "snapshot":
+      return {
+        fingerprints: mergeFingerprints(state.fingerprints, action.state.fingerprints),
+        alerts: mergeAlerts(state.alerts, action.state.alerts),
+      };
+    case "feedback":
+      return { ...state, alerts: applyFeedback(state.alerts, action.id, action.feedback) };
+  }
+}
+
+export interface Live {
+  state: LiveState;
+  status: ConnectionStatus;
+  error: string | null;
+  sendFeedback: (alert: Alert, feedback: Feedback) => Promise<void>;
+}
+
+/** The history from the REST API, then every push from /ws, resuming after each reconnect. */
+export function useLive(): Live {
+  const [state, dispatch] = useReducer(reducer, emptyState);
+  const [status, setStatus] = useState<ConnectionStatus>("connecting");
+  const [error, setError] = useState<string | null>(null);
+  const latest = useRef(state);
+  latest.current = state;
+
+  useEffect(() => {
+    let stop = () => {};
+    let cancelled = false;
+    Promise.all([api.fingerprints({ limit: 360 }), api.anomalies({ limit: 200 })])
+      .then(([fps, alerts]) => {
+        const fingerprints = fps.items.flatMap((raw) => toFingerprint(raw) ?? []);
+        dispatch({ kind: "snapshot", state: { fingerprints, alerts: alerts.items } });
+        setError(null);
+      })
+      .catch((reason: unknown) => setError(String(reason)))
+      .finally(() => {
+        if (cancelled) return;
+        stop = connectLive({
+          onMessage: (message) => dispatch({ kind: "message", message }),
+          onStatus: setStatus,
+          since: () => resumeSince(latest.current, Date.now()),
+        });
+      });
+    return () => {
+      cancelled = true;
+      stop();
+    };
+  }, []);
+
+  const sendFeedback = useCallback(async (alert: Alert, feedback: Feedback) => {
+    await api.feedback(alert.id, feedback === "acknowledged" ? "ack" : "false-alarm");
+    dispatch({ kind: "feedback", id: alert.id, feedback });
+  }, []);
+
+  return { state, status, error, sendFeedback };
+}
+
+export interface Polled<T> {
+  data: T | null;
+  error: string | null;
+}
+
+/** `load()` now and every `intervalMs` while mounted; the last good answer stays shown. */
+export function usePoll<T>(load: () => Promise<T>, intervalMs: number): Polled<T> {
+  const [polled, setPolled] = useState<Polled<T>>({ data: null, error: null });
+  useEffect(() => {
+    let active = true;
+    const tick = () =>
+      load()
+        .then((data) => active && setPolled({ data, error: null }))
+        .catch((reason: unknown) => active && setPolled((old) => ({ ...old, error: String(reason) })));
+    void tick();
+    const timer = setInterval(tick, intervalMs);
+    return () => {
+      active = false;
+      clearInterval(timer);
+    };
+  }, [load, intervalMs]);
+  return polled;
+}
+
+/** The current time, refreshed every `intervalMs`, for "x s ago" labels. */
+export function useNow(intervalMs = 1000): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}

@@ -1,0 +1,134 @@
+// The live state of the dashboard and the pure rules that fold new data into it. REST pages
+// and WebSocket pushes overlap (a reconnect asks for everything since a time), so every merge
+// is idempotent: the same item twice changes nothing.
+
+import type { Alert, Feedback, FeatureMap, Fingerprint } from "./api";
+
+/** Fingerprints kept for the charts: at 5 s windows, an hour of history. */
+export const MAX_FINGERPRINTS = 720;
+/** Alerts kept in the live feed. */
+export const MAX_ALERTS = 500;
+
+export interface LiveState {
+  /** Oldest first, unique by id. */
+  fingerprints: Fingerprint[];
+  /** Newest first, unique by id. */
+  alerts: Alert[];
+}
+
+export const emptyState: LiveState = { fingerprints: [], alerts: [] };
+
+export type LiveMessage =
+  | { type: "fingerprint"; data: unknown }
+  | { type: "alert"; data: unknown }
+  | { type: "feedback"; data: unknown };
+
+/** A fingerprint as the REST API gives it, or as its raw stream entry (names + data). */
+export function toFingerprint(raw: unknown): Fingerprint | null {
+  if (typeof raw !== "object" || raw === null) return null;
+  const entry = raw as Record<string, unknown>;
+  const windowStart = Number(entry.window_start);
+  if (!Number.isFinite(windowStart)) return null;
+  return {
+    id: String(entry.id ?? windowStart),
+    window_start: windowStart,
+    window_end: Number(entry.window_end ?? windowStart),
+    features: toFeatures(entry),
+    services: parsed(entry.services, {}) as Fingerprint["services"],
+    metrics: parsed(entry.metrics, {}) as Fingerprint["metrics"],
+    late_events: Number(entry.late_events ?? 0),
+  };
+}
+
+function toFeatures(entry: Record<string, unknown>): FeatureMap {
+  if (entry.features && typeof entry.features === "object") return entry.features as FeatureMap;
+  const names = parsed(entry.names, []) as string[];
+  const values = parsed(entry.data, []) as number[];
+  return Object.fromEntries(names.map((name, i) => [name, Number(values[i])]));
+}
+
+/** Stream entries carry nested values as JSON text; the REST API as objects. */
+function parsed(value: unknown, fallback: unknown): unknown {
+  if (typeof value !== "string") return value ?? fallback;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return fallback;
+  }
+}
+
+export function mergeFingerprints(current: Fingerprint[], incoming: Fingerprint[]): Fingerprint[] {
+  if (incoming.length === 0) return current;
+  const byId = new Map(current.map((fp) => [fp.id, fp]));
+  for (const fp of incoming) byId.set(fp.id, fp);
+  const merged = [...byId.values()].sort((a, b) => a.window_start - b.window_start);
+  return merged.slice(-MAX_FINGERPRINTS);
+}
+
+/** New alerts replace older versions of themselves but keep feedback already given. */
+export function mergeAlerts(current: Alert[], incoming: Alert[]): Alert[] {
+  if (incoming.length === 0) return current;
+  const byId = new Map(current.map((alert) => [alert.id, alert]));
+  for (const alert of incoming) {
+    const known = byId.get(alert.id);
+    byId.set(alert.id, { ...alert, feedback: alert.feedback ?? known?.feedback ?? null });
+  }
+  const merged = [...byId.values()].sort((a, b) => b.time - a.time);
+  return merged.slice(0, MAX_ALERTS);
+}
+
+export function applyFeedback(alerts: Alert[], id: string, feedback: Feedback): Alert[] {
+  return alerts.map((alert) => (alert.id === id ? { ...alert, feedback } : alert));
+}
+
+function isAlert(raw: unknown): raw is Alert {
+  if (typeof raw !== "object" || raw === null) return false;
+  const alert = raw as Record<string, unknown>;
+  return typeof alert.id === "string" && typeof alert.severity === "string";
+}
+
+function toFeedback(raw: unknown): { id: string; feedback: Feedback } | null {
+  if (typeof raw !== "object" || raw === null) return null;
+  const entry = raw as Record<string, unknown>;
+  const id = entry.id ?? entry.alert_id;
+  const feedback = entry.feedback;
+  if (typeof id !== "string") return null;
+  if (feedback !== "acknowledged" && feedback !== "false_alarm") return null;
+  return { id, feedback };
+}
+
+/** Fold one WebSocket message into the state; unknown or malformed messages change nothing. */
+export function reduceMessage(state: LiveState, message: LiveMessage): LiveState {
+  if (message.type === "fingerprint") {
+    const fp = toFingerprint(message.data);
+    return fp ? { ...state, fingerprints: mergeFingerprints(state.fingerprints, [fp]) } : state;
+  }
+  if (message.type === "alert") {
+    return isAlert(message.data)
+      ? { ...state, alerts: mergeAlerts(state.alerts, [message.data]) }
+      : state;
+  }
+  if (message.type === "feedback") {
+    if (isAlert(message.data) && message.data.feedback) {
+      return { ...state, alerts: mergeAlerts(state.alerts, [message.data]) };
+    }
+    const mark = toFeedback(message.data);
+    return mark ? { ...state, alerts: applyFeedback(state.alerts, mark.id, mark.feedback) } : state;
+  }
+  return state;
+}
+
+/** The time to ask the WebSocket to resume from: the newest thing already held, or `now`. */
+export function resumeSince(state: LiveState, now: number): number {
+  const lastWindow = state.fingerprints.at(-1)?.window_end ?? 0;
+  const lastAlert = state.alerts[0]?.time ?? 0;
+  const newest = Math.max(lastWindow, lastAlert);
+  return newest > 0 ? newest : now;
+}
+
+/** Services seen anywhere in the fingerprint history, sorted by name. */
+export function servicesSeen(fingerprints: Fingerprint[]): string[] {
+  const names = new Set<string>();
+  for (const fp of fingerprints) for (const name of Object.keys(fp.services)) names.add(name);
+  return [...names].sort();
+}
