@@ -8,12 +8,12 @@ VENV := .venv
 UV := .tools/bin/uv
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest install lock clean
+.PHONY: demo test lint typecheck pytest install lock clean ui uitest chromium
 
-demo: install
+demo: install ui
 	$(VENV)/bin/seismo demo
 
-test: install lint typecheck pytest
+test: install lint typecheck uitest pytest
 
 install: $(INSTALLED)
 
@@ -34,7 +34,7 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-pytest: install
+pytest: install ui chromium
 	$(VENV)/bin/pytest
 
 lock: | $(UV)
@@ -42,3 +42,32 @@ lock: | $(UV)
 
 clean:
 	rm -rf $(VENV) .tools .seismo
+
+# The dashboard UI (ui/, React + TypeScript) is built by Vite into the Python package, which
+# serves it; npm runs only from here, and only again when a UI source changed (stamp files).
+UI_BUILT := src/seismo/dashboard/static/.built
+UI_DEPS := ui/node_modules/.installed
+UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
+
+ui: $(UI_BUILT)
+
+$(UI_DEPS): ui/package.json ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+	touch $@
+
+$(UI_BUILT): $(UI_SOURCES) $(UI_DEPS)
+	cd ui && npm run build
+	touch $@
+
+uitest: $(UI_DEPS)
+	cd ui && npm test
+
+# Browser tests drive Debian's Chromium (Playwright's own browser download fails here).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+chromium: $(CHROMIUM)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends chromium
