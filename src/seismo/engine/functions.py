@@ -12,10 +12,12 @@ from importlib import resources
 import redis
 
 LIBRARY_NAME = "seismo"
-LIBRARY_VERSION = "1"
+LIBRARY_VERSION = "2"
 
 INGEST = "seismo_ingest"
 """Apply a list of validated events: sketches, streams and the per-window structures."""
+CLOSE_WINDOWS = "seismo_close_windows"
+"""Close every window whose end plus grace has passed: one fingerprint each, exactly once."""
 VERSION = "seismo_version"
 """The loaded library's version, to check it matches ``LIBRARY_VERSION``."""
 

@@ -93,8 +93,20 @@ class Keys:
 
     @property
     def state(self) -> str:
-        """Hash of engine bookkeeping: ``last_closed`` window id, ``late_events`` counter."""
+        """Hash of engine bookkeeping: ``last_closed`` window id, ``late_events`` counter
+        (since the last fingerprint), ``skipped_windows`` (backlog too old to close)."""
         return self._name("seismo:state")
+
+    @property
+    def known_services(self) -> str:
+        """Hash: service -> id of the last window it reported in; a service silent for a
+        few windows still gets a (zero) per-service fingerprint, then is forgotten."""
+        return self._name("seismo:known-services")
+
+    @property
+    def close_keys(self) -> list[str]:
+        """``KEYS`` of the ``seismo_close_windows`` Function, in its header's order."""
+        return [self.state, self.fingerprints, self.known_services]
 
     @property
     def batch_prefix(self) -> str:

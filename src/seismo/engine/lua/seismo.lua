@@ -5,7 +5,7 @@
 -- Per-window keys are derived from the key prefix ('' or '{ns}:'), so with a namespace
 -- every key of an installation shares one hash slot: '<prefix>w:<window id>:<part>'.
 
-local LIBRARY_VERSION = '1'
+local LIBRARY_VERSION = '2'
 
 local function window_key(prefix, w, part)
   return prefix .. 'w:' .. w .. ':' .. part
@@ -129,13 +129,15 @@ local function gather_business(ev, win, g)
   incr(win.floats, field .. ':sum', ev.value)
   win.metrics[field] = true
   local range = ev.expected_range
-  if type(range) == 'table' and (ev.value < range[1] or ev.value > range[2]) then
+  local outside = type(range) == 'table' and (ev.value < range[1] or ev.value > range[2])
+  if outside then
     incr(win.counts, 'business_out_of_range', 1)
     incr(win.counts, field .. ':out_of_range', 1)
   end
   if ev.service ~= nil and ev.service ~= cjson.null then
     win.services[ev.service] = true
     incr(win.counts, 's:' .. ev.service .. ':business_observations', 1)
+    if outside then incr(win.counts, 's:' .. ev.service .. ':business_out_of_range', 1) end
   end
 end
 
@@ -280,10 +282,213 @@ local function ingest(keys, args)
   return {#events, late, 0}
 end
 
+-- Window closing ---------------------------------------------------------------------
+-- A window w covers [w * window_ms, (w + 1) * window_ms) and may be closed once its end
+-- plus the grace period has passed. Its fingerprint is computed here, from the window's
+-- own structures, so no raw event ever leaves Redis.
+
+local function hash_numbers(key)
+  local flat = redis.call('HGETALL', key)
+  local out = {}
+  for i = 1, #flat, 2 do out[flat[i]] = tonumber(flat[i + 1]) end
+  return out
+end
+
+-- cjson cannot encode NaN or infinities; a feature is always a finite number.
+local function finite(x)
+  if x ~= x or x == math.huge or x == -math.huge then return 0 end
+  return x
+end
+
+local function share(part, whole)
+  if whole == 0 then return 0 end
+  return part / whole
+end
+
+-- p50, p95 and p99 of a window's t-digest; 0 when nothing was measured (idle window).
+local function quantiles(key)
+  if redis.call('EXISTS', key) == 0 then return {0, 0, 0} end
+  local q = redis.call('TDIGEST.QUANTILE', key, 0.5, 0.95, 0.99)
+  return {finite(tonumber(q[1])), finite(tonumber(q[2])), finite(tonumber(q[3]))}
+end
+
+-- The heaviest item's count in a TopK; 0 for a missing one.
+local function top_count(key)
+  if redis.call('EXISTS', key) == 0 then return 0 end
+  local listed = redis.call('TOPK.LIST', key, 'WITHCOUNT')
+  local best = 0
+  for i = 2, #listed, 2 do best = math.max(best, tonumber(listed[i])) end
+  return best
+end
+
+-- The features shared by the system and each service: counters named '<p><field>' in the
+-- window's counts hash ('' for the system, 's:<service>:' for one service).
+local function traffic_features(counts, p, seconds, latency_key, distinct_key)
+  local function count(field) return counts[p .. field] or 0 end
+  local requests = count('requests')
+  local q = quantiles(latency_key)
+  return {
+    request_count = requests,
+    request_rate = requests / seconds,
+    error_rate_4xx = share(count('status_4xx'), requests),
+    error_rate_5xx = share(count('status_5xx'), requests),
+    latency_p50 = q[1],
+    latency_p95 = q[2],
+    latency_p99 = q[3],
+    distinct_endpoints = redis.call('PFCOUNT', distinct_key),
+    new_interactions = count('new_interactions'),
+    log_count = count('logs'),
+    log_errors = count('log_errors'),
+    log_warnings = count('log_warnings'),
+    business_observations = count('business_observations'),
+    business_out_of_range = count('business_out_of_range'),
+  }
+end
+
+-- {name: {count, mean, out_of_range}} for every business ('m:<name>') and custom
+-- ('c:<service>.<name>') metric seen in the window.
+local function metric_aggregates(counts, fields)
+  local out = {}
+  for _, field in ipairs(fields) do
+    local n = counts[field .. ':count'] or 0
+    out[string.sub(field, 3)] = {
+      count = n,
+      mean = finite(share(counts[field .. ':sum'] or 0, n)),
+      out_of_range = counts[field .. ':out_of_range'] or 0,
+    }
+  end
+  return out
+end
+
+-- The values of 'names' from 'features', in that order; an unknown name is a code error.
+local function ordered(features, names)
+  local out = {}
+  for i, name in ipairs(names) do
+    local value = features[name]
+    if value == nil then error('seismo_close_windows: unknown feature ' .. name) end
+    out[i] = value
+  end
+  return out
+end
+
+local function select_features(features, names)
+  local out = {}
+  for _, name in ipairs(names) do out[name] = features[name] end
+  return out
+end
+
+-- Services that reported recently stay in the fingerprint with zeros while silent (a
+-- service that stops reporting is a signal); 'known' maps service -> last window seen.
+local function present_and_silent(known_key, present, w, memory)
+  local services = {}
+  for _, svc in ipairs(present) do
+    services[svc] = true
+    redis.call('HSET', known_key, svc, w)
+  end
+  local flat = redis.call('HGETALL', known_key)
+  for i = 1, #flat, 2 do
+    local svc, last = flat[i], tonumber(flat[i + 1])
+    if not services[svc] then
+      if last >= w - memory then services[svc] = true else redis.call('HDEL', known_key, svc) end
+    end
+  end
+  return services
+end
+
+local function window_keys(prefix, w, present)
+  local out = {}
+  for _, part in ipairs({'counts', 'latency', 'endpoints', 'distinct', 'services', 'metrics'}) do
+    out[#out + 1] = window_key(prefix, w, part)
+  end
+  for _, svc in ipairs(present) do
+    out[#out + 1] = window_key(prefix, w, 'latency:' .. svc)
+    out[#out + 1] = window_key(prefix, w, 'distinct:' .. svc)
+  end
+  return out
+end
+
+-- Computes window w's fingerprint, appends it to the stream and deletes its structures.
+local function close_window(keys, c, w, late_events)
+  local prefix = c.prefix
+  local counts = hash_numbers(window_key(prefix, w, 'counts'))
+  local present = redis.call('SMEMBERS', window_key(prefix, w, 'services'))
+  local system = traffic_features(counts, '', c.seconds, window_key(prefix, w, 'latency'),
+    window_key(prefix, w, 'distinct'))
+  system.top_endpoint_share = share(top_count(window_key(prefix, w, 'endpoints')),
+    system.request_count)
+  system.active_services = #present
+  local services = {}
+  for svc in pairs(present_and_silent(keys[3], present, w, c.memory)) do
+    local p = 's:' .. svc .. ':'
+    local features = traffic_features(counts, p, c.seconds,
+      window_key(prefix, w, 'latency:' .. svc), window_key(prefix, w, 'distinct:' .. svc))
+    services[svc] = select_features(features, c.service_names)
+  end
+  local metrics = metric_aggregates(counts, redis.call('SMEMBERS', window_key(prefix, w, 'metrics')))
+  redis.call('XADD', keys[2], 'MAXLEN', '~', c.maxlen, '*',
+    'window_start', string.format('%d', w * c.window_ms),
+    'window_end', string.format('%d', (w + 1) * c.window_ms),
+    'names', c.names_json, 'data', cjson.encode(ordered(system, c.names)),
+    'services', cjson.encode(services), 'metrics', cjson.encode(metrics),
+    'late_events', late_events)
+  redis.call('UNLINK', unpack(window_keys(prefix, w, present)))
+end
+
+local function server_now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- The window before the first one this call closes. A first-ever close starts at the
+-- oldest window within the look-back that holds data (else at the newest closable one); a
+-- backlog longer than the look-back (whose structures have expired) is skipped.
+local function start_after(prefix, last, newest, lookback)
+  if last == nil then
+    for w = newest - lookback + 1, newest do
+      if redis.call('EXISTS', window_key(prefix, w, 'counts')) == 1 then return w - 1, 0 end
+    end
+    return newest - 1, 0
+  end
+  if newest - last > lookback then return newest - lookback, newest - lookback - last end
+  return last, 0
+end
+
+-- seismo_close_windows: closes, in order and exactly once, every window whose end plus
+-- the grace period has passed, appending one fingerprint per window.
+-- KEYS[1] engine state (hash: last_closed, late_events, skipped_windows)
+-- KEYS[2] system-fingerprints (stream)   KEYS[3] known services (hash: service -> window)
+-- ARGV[1] key prefix   ARGV[2] window length (ms)   ARGV[3] grace (ms)
+-- ARGV[4] now (epoch ms) or '' for the server's clock   ARGV[5] stream MAXLEN (approximate)
+-- ARGV[6] most windows closed by one call   ARGV[7] look-back (windows)
+-- ARGV[8] windows a silent service stays in the fingerprint
+-- ARGV[9] JSON list of system feature names   ARGV[10] JSON list of per-service names
+-- Returns {closed, last_closed, skipped, now_ms}.
+local function close_windows(keys, args)
+  local c = {prefix = args[1], window_ms = tonumber(args[2]), maxlen = args[5],
+    memory = tonumber(args[8]), names = cjson.decode(args[9]), names_json = args[9],
+    service_names = cjson.decode(args[10])}
+  c.seconds = c.window_ms / 1000
+  local now = tonumber(args[4]) or server_now_ms()
+  local newest = math.floor((now - tonumber(args[3])) / c.window_ms) - 1
+  local stored = redis.call('HGET', keys[1], 'last_closed')
+  local last, skipped = start_after(c.prefix, tonumber(stored), newest, tonumber(args[7]))
+  if skipped > 0 then redis.call('HINCRBY', keys[1], 'skipped_windows', skipped) end
+  local closed = 0
+  for w = last + 1, math.min(newest, last + tonumber(args[6])) do
+    local late = tonumber(redis.call('HGET', keys[1], 'late_events') or '0')
+    if late > 0 then redis.call('HINCRBY', keys[1], 'late_events', -late) end
+    close_window(keys, c, w, late)
+    closed, last = closed + 1, w
+  end
+  if stored == false or tonumber(stored) ~= last then redis.call('HSET', keys[1], 'last_closed', last) end
+  return {closed, last, skipped, now}
+end
+
 local function version()
   return LIBRARY_VERSION
 end
 
 redis.register_function('seismo_ingest', ingest)
+redis.register_function('seismo_close_windows', close_windows)
 redis.register_function{function_name = 'seismo_version', callback = version,
   flags = {'no-writes'}}

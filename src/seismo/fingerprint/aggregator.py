@@ -1,0 +1,108 @@
+"""The aggregator role: triggers the window-closing Function on time, and nothing more.
+
+Every feature is computed inside Redis by ``seismo_close_windows``; this loop only sleeps
+until the next window's end plus the grace period (by the server's clock, which every
+aggregator shares) and calls it. The Function is atomic and advances ``last_closed``, so
+any number of aggregators yield each window exactly once, and a restarted one resumes
+where the last call stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass
+
+import redis
+
+from seismo.config import Settings
+from seismo.engine.functions import CLOSE_WINDOWS, load_library
+from seismo.engine.keys import Keys
+from seismo.fingerprint.features import SERVICE_FEATURES, SYSTEM_FEATURES
+from seismo.fingerprint.windows import (
+    CLOSE_BATCH,
+    SILENT_SERVICE_WINDOWS,
+    lookback_windows,
+    seconds_until_due,
+)
+
+log = logging.getLogger(__name__)
+
+RETRY_S = 1.0
+"""Pause after a Redis error before trying again."""
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    """What one call of the closing Function did."""
+
+    closed: int
+    last_closed: int
+    skipped: int
+    now_ms: int
+
+
+def close_windows(
+    client: redis.Redis,
+    keys: Keys,
+    settings: Settings,
+    now_ms: int | None = None,
+    max_windows: int = CLOSE_BATCH,
+) -> CloseResult:
+    """Close every due window (at most ``max_windows``); ``now_ms=None`` uses Redis's clock."""
+    argv = [
+        keys.prefix,
+        settings.window_seconds * 1000,
+        settings.grace_seconds * 1000,
+        "" if now_ms is None else now_ms,
+        settings.fingerprint_maxlen,
+        max_windows,
+        lookback_windows(settings),
+        SILENT_SERVICE_WINDOWS,
+        json.dumps(SYSTEM_FEATURES),
+        json.dumps(SERVICE_FEATURES),
+    ]
+    close_keys = keys.close_keys
+    reply = client.fcall(CLOSE_WINDOWS, len(close_keys), *close_keys, *argv)
+    closed, last_closed, skipped, now = (int(value) for value in reply)
+    return CloseResult(closed, last_closed, skipped, now)
+
+
+def _close_once(client: redis.Redis, keys: Keys, settings: Settings) -> CloseResult:
+    """One call; reloads the library if the server lost it (``FUNCTION FLUSH``, new server)."""
+    try:
+        return close_windows(client, keys, settings)
+    except redis.ResponseError as exc:
+        if "function not found" not in str(exc).lower():
+            raise
+        load_library(client)
+        return close_windows(client, keys, settings)
+
+
+def next_wait(result: CloseResult, settings: Settings) -> float:
+    """Seconds to sleep after ``result``: none while a backlog remains."""
+    if result.closed >= CLOSE_BATCH:
+        return 0.0
+    return seconds_until_due(result.last_closed, result.now_ms, settings) + 0.01
+
+
+def run_aggregator(
+    client: redis.Redis, keys: Keys, settings: Settings, stop: threading.Event
+) -> None:
+    """Close windows on time until ``stop`` is set; a Redis outage is logged and retried."""
+    while not stop.is_set():
+        try:
+            result = _close_once(client, keys, settings)
+        except redis.RedisError as exc:
+            log.warning("closing windows failed (%s); retrying in %.0f s", exc, RETRY_S)
+            stop.wait(RETRY_S)
+            continue
+        if result.closed or result.skipped:
+            log.info(
+                "closed %d window(s) up to %d, skipped %d",
+                result.closed,
+                result.last_closed,
+                result.skipped,
+            )
+        stop.wait(next_wait(result, settings))

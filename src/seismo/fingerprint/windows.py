@@ -1,0 +1,53 @@
+"""Window arithmetic shared by the collector, the aggregator and the tests (pure).
+
+A window id is ``floor(timestamp_ms / window_ms)``; window ``w`` covers
+``[w * window_ms, (w + 1) * window_ms)`` and may be closed ``grace`` after its end.
+"""
+
+from __future__ import annotations
+
+import math
+
+from seismo.config import Settings
+
+TTL_MARGIN_S = 60
+"""Extra life of a window's structures beyond the time it should be closed, so an
+aggregator restarting within a minute still finds them."""
+
+CLOSE_BATCH = 32
+"""Most windows one call of the closing Function closes; a backlog takes several calls."""
+
+SILENT_SERVICE_WINDOWS = 12
+"""Windows a service that stopped reporting keeps a (zero) per-service vector."""
+
+
+def window_id(timestamp_ms: int, window_ms: int) -> int:
+    """The id of the window holding ``timestamp_ms``."""
+    return timestamp_ms // window_ms
+
+
+def window_ttl_seconds(settings: Settings) -> int:
+    """TTL of per-window keys (the ingest Function's ARGV[4]): three windows, the grace
+    period and a minute's margin, so a window's data outlives a late or restarted
+    aggregator; the closing Function deletes the keys as soon as the window is closed."""
+    return settings.window_seconds * 3 + settings.grace_seconds + TTL_MARGIN_S
+
+
+def lookback_windows(settings: Settings) -> int:
+    """How many past windows may still hold data: older ones have expired, so a backlog
+    beyond this (a long aggregator outage) is skipped rather than closed as empty."""
+    return math.ceil(window_ttl_seconds(settings) / settings.window_seconds)
+
+
+def newest_closable(now_ms: int, window_ms: int, grace_ms: int) -> int:
+    """The newest window whose end plus the grace period is at or before ``now_ms``."""
+    return (now_ms - grace_ms) // window_ms - 1
+
+
+def seconds_until_due(last_closed: int, now_ms: int, settings: Settings) -> float:
+    """Seconds from ``now_ms`` until the window after ``last_closed`` may be closed,
+    clamped to ``[0, window + grace]`` so a clock jump never parks the aggregator."""
+    window_ms = settings.window_seconds * 1000
+    due_ms = (last_closed + 2) * window_ms + settings.grace_seconds * 1000
+    ceiling = settings.window_seconds + settings.grace_seconds
+    return min(max((due_ms - now_ms) / 1000, 0.0), float(ceiling))
