@@ -39,7 +39,12 @@ class Settings(BaseSettings):
     collector_host: str = Field(default="0.0.0.0", description="Collector listen address.")
     collector_port: int = Field(default=4000, ge=1, le=65535, description="Collector port.")
     collector_workers: int = Field(default=2, ge=1, le=64, description="Collector processes.")
+    forward_targets: dict[str, str] = Field(
+        default={"service-b": "http://127.0.0.1:3000"},
+        description="JSON map service -> base URL for the collector's /forward proxy.",
+    )
     dashboard_port: int = Field(default=8080, ge=1, le=65535, description="Dashboard port.")
+    dashboard_host: str = Field(default="0.0.0.0", description="Dashboard listen address.")
     max_body_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, description="Largest request body accepted (413)."
     )
@@ -56,7 +61,38 @@ class Settings(BaseSettings):
     training_windows: int = Field(
         default=60, ge=10, description="Windows learned before the detector scores."
     )
+    retrain_windows: int = Field(
+        default=720, ge=10, description="Recent unflagged windows the detector retrains on."
+    )
+    retrain_every: int = Field(
+        default=360, ge=10, description="Windows scored between two retrainings of the model."
+    )
+    alert_threshold: float = Field(
+        default=0.9, gt=0, le=1, description="Calibrated score (0..1) at which a window alerts."
+    )
+    resolve_windows: int = Field(
+        default=3, ge=1, description="Quiet windows after which an incident is resolved."
+    )
+    claim_idle_ms: int = Field(
+        default=10_000, ge=100, description="A fingerprint pending this long is taken over."
+    )
     log_level: str = Field(default="info", pattern=r"^(debug|info|warning|error)$")
+    demo_service_port: int = Field(
+        default=3000, ge=1, le=65535, description="Port of the demo's service-b."
+    )
+    demo_rate: float = Field(
+        default=15.0, gt=0, le=5000, description="Demo user requests per second (mean)."
+    )
+    demo_seed: int = Field(default=0, description="Seed of the demo's simulated traffic.")
+    demo_period_seconds: float = Field(
+        default=300.0, ge=10, description="Length of the demo traffic's compressed 'day'."
+    )
+    demo_fault_interval_seconds: float = Field(
+        default=180.0, ge=5, description="With `seismo demo --faults auto`: time between faults."
+    )
+    demo_fault_duration_seconds: float = Field(
+        default=60.0, ge=1, description="With `seismo demo --faults auto`: how long each lasts."
+    )
 
     @field_validator("data_dir")
     @classmethod

@@ -7,9 +7,14 @@ every process that starts brings the server up to its own code.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import redis
+
+from seismo.config import Settings
+from seismo.engine.keys import Keys
 
 LIBRARY_NAME = "seismo"
 LIBRARY_VERSION = "2"
@@ -37,3 +42,37 @@ def loaded_version(client: redis.Redis) -> str:
     """The version of the ``seismo`` library the server runs."""
     version = client.fcall_ro(VERSION, 0)
     return version.decode() if isinstance(version, bytes) else str(version)
+
+
+BATCH_ID_TTL_S = 86_400
+"""How long a batch id is remembered, so a client's retries within a day count once."""
+
+
+@dataclass(frozen=True)
+class IngestCall:
+    """How to call ``seismo_ingest`` for one installation (its ``KEYS`` and fixed ``ARGV``)."""
+
+    keys: Keys
+    window_ms: int
+    stream_maxlen: int
+    window_ttl_s: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings, keys: Keys) -> IngestCall:
+        """Per-window keys outlive their window, its grace period and a late aggregator."""
+        ttl = settings.window_seconds * 3 + settings.grace_seconds + 60
+        return cls(keys, settings.window_seconds * 1000, settings.stream_maxlen, ttl)
+
+    def fcall_args(self, events_json: bytes, batch_id: str | None = None) -> list[Any]:
+        """Arguments after the Function name: numkeys, KEYS, then ARGV as the header lists."""
+        keys = self.keys.ingest_keys
+        argv = [
+            self.keys.prefix,
+            self.window_ms,
+            self.stream_maxlen,
+            self.window_ttl_s,
+            batch_id or "",
+            BATCH_ID_TTL_S,
+            events_json,
+        ]
+        return [len(keys), *keys, *argv]

@@ -82,6 +82,49 @@ class Keys:
         return self._name("system-fingerprints")
 
     @property
+    def detector_group(self) -> str:
+        """Consumer group of the detectors on ``system-fingerprints`` (a group, not a key)."""
+        return "detectors"
+
+    @property
+    def detector_state(self) -> str:
+        """Hash the dashboard shows: ``status`` (training|ready), ``trained``, ``needed``,
+        ``model_version``, ``model_windows``, ``services``, ``trained_at``, ``processed``,
+        ``last_window``, ``last_score``, ``since_training`` (windows scored by this model)."""
+        return self._name("detector-state")
+
+    @property
+    def detector_model(self) -> str:
+        """String: JSON ``{version, trained_at, config, windows}``; the fingerprint model is
+        refitted from these training windows on load (no pickle)."""
+        return self._name("detector-model")
+
+    @property
+    def detector_normal(self) -> str:
+        """Sorted set of recent windows that were not flagged (score = window start ms,
+        member = the window's training JSON): the training and retraining data."""
+        return self._name("detector-normal")
+
+    @property
+    def detector_lock(self) -> str:
+        """String set with NX PX by the one detector that trains or retrains at a time."""
+        return self._name("detector-lock")
+
+    @property
+    def detector_incident(self) -> str:
+        """String: JSON incident state (``seismo.alert.incident``), shared by all detectors."""
+        return self._name("detector-incident")
+
+    @property
+    def metric_detectors(self) -> str:
+        """Hash: metric name -> JSON state of its streaming detector and normal value."""
+        return self._name("metric-detectors")
+
+    def alert_marker(self, alert_id: str) -> str:
+        """``<prefix>alert-id:<id>``: set NX when an alert is published (deduplication)."""
+        return self._name(f"alert-id:{alert_id}")
+
+    @property
     def anomalies(self) -> str:
         """Stream: the durable alert history."""
         return self._name("anomalies")
@@ -92,10 +135,60 @@ class Keys:
         return self._name("alerts")
 
     @property
+    def incident_vectors(self) -> str:
+        """Vector set of past incidents: element = incident id, vector = the alert's pattern
+        of moved features, attributes = JSON ``{outcome, time, alert_id, target, summary}``."""
+        return self._name("incident-vectors")
+
+    @property
+    def alert_feedback(self) -> str:
+        """Hash: incident id (or alert id) -> operator mark ``acknowledged`` | ``false_alarm``."""
+        return self._name("alert-feedback")
+
+    @property
+    def feedback_stream(self) -> str:
+        """Stream of operator marks (``alert_id, incident_id, outcome, time, window_start,
+        window_end, scope, target``): the detector reads false alarms from it, the
+        dashboard's WebSocket pushes it live."""
+        return self._name("feedback-stream")
+
+    @property
+    def alert_doc_prefix(self) -> str:
+        """``<prefix>alert:<id>``: a searchable hash copy of one alert of ``anomalies``."""
+        return self._name("alert:")
+
+    @property
+    def log_doc_prefix(self) -> str:
+        """``<prefix>log:<stream id>``: an expiring hash copy of one log event, for search."""
+        return self._name("log:")
+
+    @property
+    def alert_index(self) -> str:
+        """RediSearch index over the ``alert:`` hashes (summary, explanation, filters)."""
+        return self._name("idx:alerts")
+
+    @property
+    def log_index(self) -> str:
+        """RediSearch index over the ``log:`` hashes (message, level, service, time)."""
+        return self._name("idx:logs")
+
+    @property
+    def search_cursors(self) -> str:
+        """Hash: stream -> id of the last entry copied into its search hashes."""
+        return self._name("search-cursors")
+
+    @property
     def state(self) -> str:
         """Hash of engine bookkeeping: ``last_closed`` window id, ``late_events`` counter
         (since the last fingerprint), ``skipped_windows`` (backlog too old to close)."""
         return self._name("seismo:state")
+
+    @property
+    def demo_faults(self) -> str:
+        """Hash of the demo's injected faults: field ``<kind>:<service>`` -> JSON ``{kind,
+        service, start_ms, end_ms}``; a fault is over at ``end_ms`` and the hash expires with
+        its last fault (``seismo.demo.fault_store``)."""
+        return self._name("demo-faults")
 
     @property
     def known_services(self) -> str:

@@ -1,0 +1,167 @@
+"""The collector: Seismo's ingestion HTTP API (SPEC section 3) as a Starlette app.
+
+``create_app(settings)`` builds it; ``create_app_from_env`` is the factory each collector
+worker process calls. Errors are JSON everywhere: bad input 400/413/422 naming the field,
+Redis unreachable 503 with ``Retry-After`` (the client reconnects on the next request).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import redis.asyncio as aioredis
+from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from seismo import __version__
+from seismo.config import Settings, load_settings
+from seismo.ingest import forward, inspect, telemetry
+from seismo.ingest.collector import JSON, BadJSON, BodyTooLarge, Collector, error
+from seismo.ingest.normalize import FieldError
+from seismo.ingest.openapi import openapi_document
+
+log = logging.getLogger("seismo.collector")
+REDIS_DOWN = (ConnectionError, TimeoutError, BusyLoadingError)
+RETRY_AFTER_S = "2"
+ENDPOINTS = {
+    "POST /api/metrics": "one application metric (nested or flat shape)",
+    "POST /api/business-metrics": "one business metric",
+    "POST /api/logs": "one log event",
+    "POST /api/batch": "many items, answered per item",
+    "GET /forward/<service>/<path>": "demo proxy: forwards and records the call",
+    "GET /health": "Redis connectivity, versions, modules (also /status)",
+    "GET /metrics": "Prometheus exposition",
+    "GET /config": "configuration and data-structure figures",
+    "GET /openapi.json": "OpenAPI document",
+}
+
+
+def redis_client(settings: Settings) -> aioredis.Redis:
+    """An asyncio client whose timeouts turn an outage into a quick 503, not a hang."""
+    if settings.redis_url is None:
+        raise RuntimeError("the collector app needs SEISMO_REDIS_URL (seismo collector sets it)")
+    return aioredis.Redis.from_url(
+        settings.redis_url, socket_timeout=5, socket_connect_timeout=2, max_connections=256
+    )
+
+
+class Routes:
+    """The non-ingest routes, sharing the collector's state."""
+
+    def __init__(self, collector: Collector, http: httpx.AsyncClient) -> None:
+        self.collector = collector
+        self.http = http
+
+    async def index(self, request: Request) -> Response:
+        return JSON({"service": "seismo-collector", "version": __version__, "endpoints": ENDPOINTS})
+
+    async def health(self, request: Request) -> Response:
+        try:
+            redis_info = await inspect.server_health(self.collector.client)
+        except REDIS_DOWN as exc:
+            body = {"status": "unhealthy", "redis": {"connected": False, "error": str(exc)}}
+            return JSON(body, status_code=503, headers={"Retry-After": RETRY_AFTER_S})
+        uptime = round(time.time() - self.collector.started, 1)
+        return JSON(
+            {"status": "healthy", "version": __version__, "uptime_s": uptime, "redis": redis_info}
+        )
+
+    async def metrics(self, request: Request) -> Response:
+        body, media_type = telemetry.exposition()
+        return Response(body, media_type=media_type)
+
+    async def config(self, request: Request) -> Response:
+        settings = self.collector.settings.model_dump(mode="json", exclude={"redis_url"})
+        figures = await inspect.structures(self.collector.client, self.collector.keys)
+        return JSON({"settings": settings, "structures": figures})
+
+    async def openapi(self, request: Request) -> Response:
+        return JSON(openapi_document())
+
+    async def forward(self, request: Request) -> Response:
+        service = request.path_params["service"]
+        base_url = self.collector.settings.forward_targets.get(service)
+        if base_url is None:
+            return error(404, f"no forward target for service {service!r}", "service")
+        path = request.path_params["path"]
+        response, status, elapsed_ms = await forward.forward_call(
+            self.http, base_url, path, request
+        )
+        await self.collector.store([forward.call_event(service, path, request, status, elapsed_ms)])
+        return response
+
+
+def _handlers() -> dict[Any, Any]:
+    async def field_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, FieldError)
+        return error(422, exc.message, exc.field)
+
+    async def bad_json(request: Request, exc: Exception) -> Response:
+        return error(400, f"body is not valid JSON: {exc}", "body")
+
+    async def too_large(request: Request, exc: Exception) -> Response:
+        return error(413, "body larger than SEISMO_MAX_BODY_BYTES", "body")
+
+    async def redis_down(request: Request, exc: Exception) -> Response:
+        telemetry.REDIS_ERRORS.inc()
+        return error(
+            503, "Redis is unreachable; retry later", None, **{"Retry-After": RETRY_AFTER_S}
+        )
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return error(exc.status_code, str(exc.detail))
+
+    handlers: dict[Any, Any] = {
+        FieldError: field_error,
+        BadJSON: bad_json,
+        BodyTooLarge: too_large,
+        HTTPException: http_error,
+    }
+    handlers.update(dict.fromkeys(REDIS_DOWN, redis_down))
+    return handlers
+
+
+def create_app(settings: Settings, client: aioredis.Redis | None = None) -> Starlette:
+    """The collector for ``settings``; ``client`` overrides the Redis connection."""
+    collector = Collector(settings, client or redis_client(settings))
+    http = httpx.AsyncClient(timeout=forward.UPSTREAM_TIMEOUT_S)
+    routes = Routes(collector, http)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await http.aclose()
+        await collector.client.aclose()
+
+    return Starlette(
+        routes=[
+            Route("/", routes.index),
+            Route("/health", routes.health),
+            Route("/status", routes.health),
+            Route("/metrics", routes.metrics),
+            Route("/config", routes.config),
+            Route("/openapi.json", routes.openapi),
+            Route("/api/metrics", collector.single("app"), methods=["POST"]),
+            Route("/api/business-metrics", collector.single("business"), methods=["POST"]),
+            Route("/api/logs", collector.single("log"), methods=["POST"]),
+            Route("/api/batch", collector.batch, methods=["POST"]),
+            Route("/forward/{service}/{path:path}", routes.forward),
+        ],
+        exception_handlers=_handlers(),
+        lifespan=lifespan,
+    )
+
+
+def create_app_from_env() -> Starlette:
+    """Factory for collector worker processes: settings from ``SEISMO_*``."""
+    return create_app(load_settings())

@@ -1,0 +1,86 @@
+"""The collector's OpenAPI document, generated from the msgspec structs it validates with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from seismo import __version__
+from seismo.ingest.schemas import (
+    Accepted,
+    ApplicationMetric,
+    Batch,
+    BatchResult,
+    BusinessMetric,
+    ErrorBody,
+    LogEvent,
+)
+
+REF = "#/components/schemas/{name}"
+
+
+def _ref(struct: type[msgspec.Struct]) -> dict[str, str]:
+    return {"$ref": REF.format(name=struct.__name__)}
+
+
+def _json(struct: type[msgspec.Struct]) -> dict[str, Any]:
+    return {"application/json": {"schema": _ref(struct)}}
+
+
+ERRORS = {
+    "400": {"description": "Body is not JSON", "content": _json(ErrorBody)},
+    "413": {"description": "Body larger than SEISMO_MAX_BODY_BYTES", "content": _json(ErrorBody)},
+    "422": {
+        "description": "A field is missing or wrong; `field` names it",
+        "content": _json(ErrorBody),
+    },
+    "503": {
+        "description": "Redis unreachable; retry after Retry-After",
+        "content": _json(ErrorBody),
+    },
+}
+
+
+def _ingest(
+    summary: str, body: type[msgspec.Struct], answer: type[msgspec.Struct]
+) -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": summary,
+            "requestBody": {"required": True, "content": _json(body)},
+            "responses": {
+                "200": {"description": "Stored in Redis", "content": _json(answer)},
+                **ERRORS,
+            },
+        }
+    }
+
+
+def _get(summary: str, *statuses: str) -> dict[str, Any]:
+    responses: dict[str, Any] = {"200": {"description": "OK"}}
+    for status in statuses:
+        responses[status] = ERRORS[status]
+    return {"get": {"summary": summary, "responses": responses}}
+
+
+def openapi_document() -> dict[str, Any]:
+    """OpenAPI 3.1 for every collector route."""
+    structs = [ApplicationMetric, BusinessMetric, LogEvent, Batch, BatchResult, Accepted, ErrorBody]
+    _, components = msgspec.json.schema_components(structs, ref_template=REF)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Seismo collector", "version": __version__},
+        "paths": {
+            "/": _get("Service information and endpoints"),
+            "/health": _get("Redis connectivity, versions, modules", "503"),
+            "/status": _get("Alias of /health", "503"),
+            "/metrics": _get("Prometheus exposition"),
+            "/config": _get("Configuration and data-structure figures", "503"),
+            "/api/metrics": _ingest("One application metric", ApplicationMetric, Accepted),
+            "/api/business-metrics": _ingest("One business metric", BusinessMetric, Accepted),
+            "/api/logs": _ingest("One log event", LogEvent, Accepted),
+            "/api/batch": _ingest("Many items, answered per item", Batch, BatchResult),
+        },
+        "components": {"schemas": components},
+    }
