@@ -1,0 +1,107 @@
+"""Role processes of the demo, each in its own process group, and a stop that leaves none.
+
+A role's own children (the collector's uvicorn workers) share its process group, so one
+signal to the group reaches them all. ``Supervisor.stop_all`` stops the roles in reverse
+start order: SIGTERM, a bounded wait, then SIGKILL for any group still alive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STOP_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class Role:
+    """One child process of the demo: the ``seismo`` sub-command it runs and its URL if any."""
+
+    name: str
+    args: tuple[str, ...]
+    url: str | None = None
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "seismo", *self.args]
+
+
+@dataclass
+class Child:
+    """A started role: its process (leader of its own process group) and its log file."""
+
+    role: Role
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    reported_exit: bool = False
+
+
+@dataclass
+class Supervisor:
+    """Starts roles in their own process groups and stops every one of them."""
+
+    env: dict[str, str]
+    log_dir: Path
+    children: list[Child] = field(default_factory=list)
+
+    def start(self, role: Role) -> Child:
+        """Start ``role`` with its output in ``<log_dir>/<role>.log``."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.log_dir / f"{role.name}.log"
+        with log_path.open("ab") as log:
+            process = subprocess.Popen(
+                role.command(),
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        child = Child(role, process, log_path)
+        self.children.append(child)
+        return child
+
+    def exited(self) -> list[Child]:
+        """Children that died since the last call (each reported once)."""
+        dead = [c for c in self.children if c.process.poll() is not None and not c.reported_exit]
+        for child in dead:
+            child.reported_exit = True
+        return dead
+
+    def stop_all(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
+        """SIGTERM every group (last started first), wait up to ``timeout_s``, then SIGKILL
+        the groups still alive, and reap every child."""
+        groups = [child.process.pid for child in reversed(self.children)]
+        for pgid in groups:
+            _signal_group(pgid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        for child in reversed(self.children):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        while any(map(_group_alive, groups)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for pgid in filter(_group_alive, groups):
+            _signal_group(pgid, signal.SIGKILL)
+        for child in self.children:
+            child.process.wait()
+
+
+def _signal_group(pgid: int, signum: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signum)
+
+
+def _group_alive(pgid: int) -> bool:
+    """True while any process of group ``pgid`` exists."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
