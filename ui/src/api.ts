@@ -4,12 +4,22 @@
 export type Severity = "info" | "warning" | "critical";
 export type Feedback = "acknowledged" | "false_alarm";
 
+export interface Training {
+  trained: number | null;
+  needed: number | null;
+  status: string | null;
+}
+
 export interface Health {
   status: string;
   uptime_s: number;
-  redis: { connected: boolean; url_host: string; version: string };
-  anomaly_count: number;
-  training: { trained: number; needed: number; status: string };
+  redis: { connected: boolean; url_host: string; version: string | null };
+  anomaly_count: number | null;
+  /** null until a detector has written its state. */
+  training: Training | null;
+  /** What this Redis lacks and what is turned off because of it. */
+  notes?: string[];
+  error?: string;
 }
 
 export type FeatureMap = Record<string, number>;
@@ -90,11 +100,6 @@ export interface Graph {
   edges: { source: string; target: string; count: number }[];
 }
 
-export interface FaultState {
-  kinds: string[];
-  active: Record<string, unknown>[];
-}
-
 export type Query = Record<string, string | number | undefined | null>;
 
 /** `?a=1&b=x` from the defined, non-empty values of `query`; "" when there are none. */
@@ -116,9 +121,10 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(path: string, init?: RequestInit): Promise<T> {
+/** The JSON answer of `path`; an ApiError for a status outside 2xx and `accept`. */
+async function request<T>(path: string, init?: RequestInit, accept: number[] = []): Promise<T> {
   const response = await fetch(path, init);
-  if (!response.ok) {
+  if (!response.ok && !accept.includes(response.status)) {
     const body = await response.text();
     throw new ApiError(response.status, `${response.status} ${path}: ${body.slice(0, 200)}`);
   }
@@ -136,7 +142,8 @@ async function optional<T>(path: string, init?: RequestInit): Promise<T | null> 
 }
 
 export const api = {
-  health: () => request<Health>("/health"),
+  /** A 503 still carries the health document: it says what is wrong. */
+  health: () => request<Health>("/health", undefined, [503]),
   redisData: () => request<RedisData>("/redis-data"),
   fingerprints: (query: Query = {}) =>
     request<{ items: Fingerprint[] }>(`/api/fingerprints${queryString(query)}`),
@@ -147,10 +154,11 @@ export const api = {
     request<unknown>(`/api/anomalies/${encodeURIComponent(id)}/${kind}`, { method: "POST" }),
   graph: () => optional<Graph>("/api/graph"),
   faults: () => optional<unknown>("/api/faults"),
-  injectFault: (fault: { kind: string; service?: string; duration_s?: number }) =>
+  /** The demo reads `duration` (seconds); `duration_s` is the same under the API brief's name. */
+  injectFault: (fault: { kind: string; service?: string; duration_s: number }) =>
     request<unknown>("/api/faults", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify(fault),
+      body: JSON.stringify({ ...fault, duration: fault.duration_s }),
     }),
 };

@@ -1,8 +1,5 @@
 import { describe, expect, it } from "vitest";
 
-import { queryString } from "./api";
-import { viewFromHash } from "./App";
-import { activeFaults, DEFAULT_FAULTS, faultKinds } from "./components/FaultPanel";
 import { circleLayout, edgeWidth, graphOrNodes } from "./graph";
 
 describe("service graph", () => {
@@ -32,25 +29,5 @@ describe("service graph", () => {
   it("makes busier edges thicker, within 1 to 6 px", () => {
     expect(edgeWidth(1, 1000)).toBeLessThan(edgeWidth(500, 1000));
     expect(edgeWidth(1000, 1000)).toBeCloseTo(6);
-  });
-});
-
-describe("small helpers", () => {
-  it("builds query strings from the values given only", () => {
-    expect(queryString({ q: "checkout 5xx", limit: 5, service: "", severity: undefined })).toBe("?q=checkout+5xx&limit=5");
-    expect(queryString({})).toBe("");
-  });
-
-  it("chooses the view from the URL hash, overview by default", () => {
-    expect(viewFromHash("#/anomalies")).toBe("anomalies");
-    expect(viewFromHash("#/nope")).toBe("overview");
-    expect(viewFromHash("")).toBe("overview");
-  });
-
-  it("reads fault kinds and active faults from whatever the backend lists", () => {
-    expect(faultKinds({ kinds: ["x"] })).toEqual(["x"]);
-    expect(faultKinds({})).toEqual(DEFAULT_FAULTS);
-    expect(activeFaults({ active: [{ kind: "latency", service: "cart" }] })).toEqual(["latency on cart"]);
-    expect(activeFaults(null)).toEqual([]);
   });
 });

@@ -14,12 +14,13 @@ import {
   toFingerprint,
   type LiveMessage,
   type LiveState,
+  type Mark,
 } from "./model";
 
 type Action =
   | { kind: "message"; message: LiveMessage }
   | { kind: "snapshot"; state: LiveState }
-  | { kind: "feedback"; id: string; feedback: Feedback };
+  | { kind: "feedback"; mark: Mark };
 
 function reducer(state: LiveState, action: Action): LiveState {
   switch (action.kind) {
@@ -31,7 +32,7 @@ function reducer(state: LiveState, action: Action): LiveState {
         alerts: mergeAlerts(state.alerts, action.state.alerts),
       };
     case "feedback":
-      return { ...state, alerts: applyFeedback(state.alerts, action.id, action.feedback) };
+      return { ...state, alerts: applyFeedback(state.alerts, action.mark) };
   }
 }
 
@@ -76,7 +77,7 @@ export function useLive(): Live {
 
   const sendFeedback = useCallback(async (alert: Alert, feedback: Feedback) => {
     await api.feedback(alert.id, feedback === "acknowledged" ? "ack" : "false-alarm");
-    dispatch({ kind: "feedback", id: alert.id, feedback });
+    dispatch({ kind: "feedback", mark: { id: alert.id, incidentId: alert.incident_id, feedback } });
   }, []);
 
   return { state, status, error, sendFeedback };

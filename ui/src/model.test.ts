@@ -62,6 +62,13 @@ describe("reduceMessage", () => {
     expect(next.alerts.find((a) => a.id === "b")?.feedback).toBeNull();
   });
 
+  it("marks every alert of the incident a feedback event names", () => {
+    const state = { ...emptyState, alerts: [alert("a", 1, { incident_id: "i1" }), alert("b", 2, { incident_id: "i1" }), alert("c", 3)] };
+    const event = { alert_id: "a", incident_id: "i1", feedback: "false_alarm", time: 5 };
+    const next = reduceMessage(state, { type: "feedback", data: event });
+    expect(next.alerts.map((a) => a.feedback)).toEqual(["false_alarm", "false_alarm", null]);
+  });
+
   it("accepts feedback pushed as the whole updated alert", () => {
     const state = { ...emptyState, alerts: [alert("a", 1)] };
     const next = reduceMessage(state, { type: "feedback", data: alert("a", 1, { feedback: "false_alarm" }) });

@@ -77,8 +77,17 @@ export function mergeAlerts(current: Alert[], incoming: Alert[]): Alert[] {
   return merged.slice(0, MAX_ALERTS);
 }
 
-export function applyFeedback(alerts: Alert[], id: string, feedback: Feedback): Alert[] {
-  return alerts.map((alert) => (alert.id === id ? { ...alert, feedback } : alert));
+/** A mark names an alert and its incident: every alert of that incident shows the mark. */
+export interface Mark {
+  id: string;
+  incidentId?: string;
+  feedback: Feedback;
+}
+
+export function applyFeedback(alerts: Alert[], mark: Mark): Alert[] {
+  const marked = (alert: Alert) =>
+    alert.id === mark.id || (mark.incidentId !== undefined && alert.incident_id === mark.incidentId);
+  return alerts.map((alert) => (marked(alert) ? { ...alert, feedback: mark.feedback } : alert));
 }
 
 function isAlert(raw: unknown): raw is Alert {
@@ -87,14 +96,16 @@ function isAlert(raw: unknown): raw is Alert {
   return typeof alert.id === "string" && typeof alert.severity === "string";
 }
 
-function toFeedback(raw: unknown): { id: string; feedback: Feedback } | null {
+/** The mark in a feedback event (`{alert_id, incident_id, feedback}`), or null. */
+export function toMark(raw: unknown): Mark | null {
   if (typeof raw !== "object" || raw === null) return null;
   const entry = raw as Record<string, unknown>;
-  const id = entry.id ?? entry.alert_id;
+  const id = entry.alert_id ?? entry.id;
   const feedback = entry.feedback;
   if (typeof id !== "string") return null;
   if (feedback !== "acknowledged" && feedback !== "false_alarm") return null;
-  return { id, feedback };
+  const incidentId = typeof entry.incident_id === "string" ? entry.incident_id : undefined;
+  return { id, incidentId, feedback };
 }
 
 /** Fold one WebSocket message into the state; unknown or malformed messages change nothing. */
@@ -112,8 +123,8 @@ export function reduceMessage(state: LiveState, message: LiveMessage): LiveState
     if (isAlert(message.data) && message.data.feedback) {
       return { ...state, alerts: mergeAlerts(state.alerts, [message.data]) };
     }
-    const mark = toFeedback(message.data);
-    return mark ? { ...state, alerts: applyFeedback(state.alerts, mark.id, mark.feedback) } : state;
+    const mark = toMark(message.data);
+    return mark ? { ...state, alerts: applyFeedback(state.alerts, mark) } : state;
   }
   return state;
 }

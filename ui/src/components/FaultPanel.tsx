@@ -6,7 +6,8 @@ import { useCallback, useState, type FormEvent } from "react";
 import { api } from "../api";
 import { usePoll } from "../hooks";
 
-export const DEFAULT_FAULTS = ["error_spike", "latency", "traffic_surge", "traffic_drop", "new_dependency", "slow_degradation"];
+/** The demo's fault kinds (seismo.demo.faults.KINDS), for a backend that does not list them. */
+export const DEFAULT_FAULTS = ["error-spike", "latency-regression", "traffic-surge", "traffic-drop", "new-dependency", "slow-degradation", "kpi-drop"];
 
 /** The fault kinds the backend lists (in `kinds`), or the demo's defaults. */
 export function faultKinds(state: unknown): string[] {

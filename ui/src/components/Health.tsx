@@ -1,6 +1,6 @@
 // The strip at the top of the overview: is the system up, is Redis there, is it learning.
 
-import type { Health } from "../api";
+import type { Health, Training as TrainingState } from "../api";
 import { formatDuration, formatNumber } from "../format";
 
 interface Props {
@@ -13,15 +13,25 @@ export function HealthCards({ health, error, latestRate }: Props) {
   if (!health) {
     return <div className="cards">{error ? <div className="card bad">Backend unreachable: {error}</div> : <div className="card muted">Loading health…</div>}</div>;
   }
-  const ok = health.status === "ok" && health.redis.connected;
+  const tone = health.status === "ok" && health.redis.connected ? "good" : health.redis.connected ? "warn" : "bad";
+  const notes = [...(health.notes ?? []), ...(health.error ? [health.error] : [])];
   return (
-    <div className="cards" data-testid="health">
-      <Card label="Status" value={health.status} tone={ok ? "good" : "bad"} note={`up ${formatDuration(health.uptime_s)}`} />
-      <Card label="Redis" value={health.redis.connected ? `v${health.redis.version}` : "down"} tone={health.redis.connected ? "good" : "bad"} note={health.redis.url_host} />
-      <Card label="Request rate" value={formatNumber(latestRate)} note="req/s, last window" />
-      <Card label="Anomalies" value={String(health.anomaly_count)} tone={health.anomaly_count > 0 ? "warn" : undefined} note="in history" />
-      <Training training={health.training} />
-    </div>
+    <>
+      <div className="cards" data-testid="health">
+        <Card label="Status" value={health.status} tone={tone} note={`up ${formatDuration(health.uptime_s)}`} />
+        <Card label="Redis" value={health.redis.connected ? `v${health.redis.version ?? "?"}` : "down"} tone={health.redis.connected ? "good" : "bad"} note={health.redis.url_host} />
+        <Card label="Request rate" value={formatNumber(latestRate)} note="req/s, last window" />
+        <Card label="Anomalies" value={formatNumber(health.anomaly_count)} tone={health.anomaly_count ? "warn" : undefined} note="in history" />
+        <Training training={health.training} />
+      </div>
+      {notes.length > 0 && (
+        <ul className="notes">
+          {notes.map((note) => (
+            <li key={note}>{note}</li>
+          ))}
+        </ul>
+      )}
+    </>
   );
 }
 
@@ -35,19 +45,28 @@ function Card({ label, value, note, tone }: { label: string; value: string; note
   );
 }
 
+/** Share of the training windows learned, 0..1; 1 when nothing more is needed. */
+export function trainingShare(training: TrainingState): number {
+  const needed = training.needed ?? 0;
+  return needed > 0 ? Math.min(1, (training.trained ?? 0) / needed) : 1;
+}
+
 /** Training progress: windows learned out of those needed before the detector scores. */
-export function Training({ training }: { training: Health["training"] }) {
-  const share = training.needed > 0 ? Math.min(1, training.trained / training.needed) : 1;
-  const done = share >= 1 && training.status !== "training";
+export function Training({ training }: { training: TrainingState | null }) {
+  if (!training) {
+    return <Card label="Detector" value="waiting" tone="warn" note="no detector has reported yet" />;
+  }
+  const share = trainingShare(training);
+  const learning = training.status === "training" || share < 1;
   return (
-    <div className={`card ${done ? "good" : "warn"}`} data-testid="training">
+    <div className={`card ${learning ? "warn" : "good"}`} data-testid="training">
       <div className="card-label">Detector</div>
-      <div className="card-value">{done ? "scoring" : `learning ${Math.round(share * 100)}%`}</div>
-      <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={training.needed} aria-valuenow={training.trained}>
+      <div className="card-value">{learning ? `learning ${Math.round(share * 100)}%` : "scoring"}</div>
+      <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={training.needed ?? 0} aria-valuenow={training.trained ?? 0}>
         <div style={{ width: `${share * 100}%` }} />
       </div>
       <div className="card-note">
-        {training.trained} / {training.needed} windows · {training.status}
+        {training.trained ?? 0} / {training.needed ?? "?"} windows{training.status ? ` · ${training.status}` : ""}
       </div>
     </div>
   );
