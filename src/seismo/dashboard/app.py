@@ -1,0 +1,150 @@
+"""The dashboard: Seismo's read API, operator feedback, WebSocket and UI, as a Starlette app.
+
+``create_app(url, keys)`` builds it for one Redis. The HTTP routes are plain functions
+(Starlette runs them in its thread pool); the WebSocket is async. A background task keeps
+the search copies and the incident memory up to date between requests. Every error is JSON
+``{"error", "field"}``: 400 for a bad parameter, 404 for an unknown alert or path, 503 with
+``Retry-After`` while Redis does not answer (the next request reconnects).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis
+import redis.asyncio as aioredis
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+
+from seismo.dashboard import history, overview, static
+from seismo.dashboard.context import Context
+from seismo.dashboard.live import live_endpoint
+from seismo.dashboard.openapi import openapi_document
+from seismo.dashboard.params import BadRequest, parse_filters
+from seismo.engine.connection import EngineUnavailable
+from seismo.engine.keys import Keys
+
+log = logging.getLogger("seismo.dashboard")
+REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
+REFRESH_S = 2.0
+RETRY_AFTER_S = "2"
+
+
+def error(message: str, field: str | None, status: int, **headers: str) -> JSONResponse:
+    """The one error shape of the API."""
+    return JSONResponse({"error": message, "field": field}, status_code=status, headers=headers)
+
+
+async def _bad_request(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BadRequest)
+    return error(str(exc), exc.field, exc.status)
+
+
+async def _redis_down(_: Request, exc: Exception) -> Response:
+    return error(f"Redis is unavailable: {exc}", None, 503, **{"Retry-After": RETRY_AFTER_S})
+
+
+async def _http_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return error(str(exc.detail), None, exc.status_code)
+
+
+class Api:
+    """The HTTP routes of one ``Context``."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def health(self, _: Request) -> Response:
+        document, status = overview.health(self.ctx)
+        headers = {"Retry-After": RETRY_AFTER_S} if status == 503 else None
+        return JSONResponse(document, status_code=status, headers=headers)
+
+    def redis_data(self, _: Request) -> Response:
+        return JSONResponse(overview.redis_data(self.ctx))
+
+    def _listing(self, read: Callable[[Context, Any], list[dict[str, Any]]]) -> Any:
+        def route(request: Request) -> Response:
+            filters = parse_filters(request.query_params)
+            return JSONResponse({"items": read(self.ctx, filters)})
+
+        return route
+
+    def _marking(self, outcome: str) -> Any:
+        def route(request: Request) -> Response:
+            return JSONResponse(history.mark(self.ctx, str(request.path_params["id"]), outcome))
+
+        return route
+
+    def openapi(self, _: Request) -> Response:
+        return JSONResponse(openapi_document())
+
+    def routes(self, make_client: Callable[[], aioredis.Redis]) -> list[Route | WebSocketRoute]:
+        return [
+            Route("/", static.index),
+            Route("/favicon.svg", static.favicon),
+            Route("/favicon.ico", static.favicon),
+            Route("/health", self.health),
+            Route("/redis-data", self.redis_data),
+            Route("/openapi.json", self.openapi),
+            Route("/api/fingerprints", self._listing(history.fingerprints)),
+            Route("/api/anomalies", self._listing(history.anomalies)),
+            Route("/api/logs", self._listing(history.logs)),
+            Route("/api/anomalies/{id}/ack", self._marking("acknowledged"), methods=["POST"]),
+            Route(
+                "/api/anomalies/{id}/false-alarm", self._marking("false_alarm"), methods=["POST"]
+            ),
+            WebSocketRoute("/ws", live_endpoint(self.ctx, make_client)),
+            Route("/{path:path}", static.asset_or_page),
+        ]
+
+
+async def _keep_indexed(ctx: Context) -> None:
+    """Forever: copy new alerts and logs into search and memory, riding out outages."""
+    while True:
+        try:
+            await run_in_threadpool(history.refresh, ctx)
+        except (*REDIS_DOWN, EngineUnavailable) as exc:
+            log.debug("indexer waits for Redis: %s", exc)
+        await asyncio.sleep(REFRESH_S)
+
+
+def create_app(url: str, keys: Keys, *, background: bool = True) -> Starlette:
+    """The dashboard for the Redis at ``url``; ``background`` runs the indexer task."""
+    ctx = Context(url, keys)
+
+    def make_client() -> aioredis.Redis:
+        return aioredis.Redis.from_url(
+            url, decode_responses=True, socket_timeout=5, socket_connect_timeout=2
+        )
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(_keep_indexed(ctx)) if background else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            ctx.close()
+
+    handlers: dict[Any, Any] = {
+        BadRequest: _bad_request,
+        **dict.fromkeys(REDIS_DOWN, _redis_down),
+        EngineUnavailable: _redis_down,
+        HTTPException: _http_error,
+    }
+    return Starlette(
+        routes=Api(ctx).routes(make_client), exception_handlers=handlers, lifespan=lifespan
+    )

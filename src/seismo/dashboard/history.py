@@ -1,0 +1,121 @@
+"""The read side of the dashboard: fingerprints, alerts with their feedback, logs, marks.
+
+Each function takes the ``Context`` and checked ``Filters`` and returns JSON-able data; the
+routes only translate it to HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from seismo.alert.memory import incident_of
+from seismo.dashboard.context import Context
+from seismo.dashboard.params import BadRequest, Filters
+from seismo.dashboard.search import (
+    alert_matches,
+    in_range,
+    log_matches,
+    search_documents,
+    search_query,
+)
+from seismo.dashboard.streams import (
+    Fields,
+    alert_item,
+    fingerprint_item,
+    id_bounds,
+    log_item,
+    scan_newest,
+)
+
+Item = dict[str, Any]
+
+
+def refresh(ctx: Context) -> list[Item]:
+    """Bring the search copies and the incident memory up to date; return new alerts."""
+    alerts = ctx.indexer().catch_up()
+    if ctx.capabilities().vector_sets:
+        for alert in alerts:
+            ctx.memory.remember(alert)
+    return alerts
+
+
+def _only_service(item: Item, service: str | None) -> Item:
+    if service is None:
+        return item
+    services = item["services"] if isinstance(item["services"], dict) else {}
+    return {**item, "services": {service: services[service]} if service in services else {}}
+
+
+def fingerprints(ctx: Context, filters: Filters) -> list[Item]:
+    """Fingerprints newest first, by ``window_end``; ``service`` narrows ``services``."""
+
+    def keep(entry_id: str, fields: Fields) -> Item | None:
+        item = fingerprint_item(entry_id, fields)
+        if item is None or not in_range(item["window_end"], filters):
+            return None
+        return _only_service(item, filters.service)
+
+    bounds = id_bounds(filters.since)
+    return scan_newest(ctx.client, ctx.keys.fingerprints, bounds, keep, filters.limit)
+
+
+def enrich(ctx: Context, alerts: list[Item]) -> list[Item]:
+    """Each alert with its operator ``feedback`` and its ``similar`` past incidents."""
+    marks = ctx.memory.outcomes(incident_of(alert) for alert in alerts)
+    with_vectors = ctx.capabilities().vector_sets
+    enriched = []
+    for alert in alerts:
+        similar = alert.get("similar") or []
+        if with_vectors and not similar:
+            similar = [p.to_dict() for p in ctx.memory.similar(alert)]
+        enriched.append({**alert, "feedback": marks.get(incident_of(alert)), "similar": similar})
+    return enriched
+
+
+def anomalies(ctx: Context, filters: Filters) -> list[Item]:
+    """Alerts newest first; ``q`` searches summaries and explanations."""
+    refresh(ctx)
+    if filters.q and ctx.capabilities().search:
+        tags = {"services": filters.service, "severity": filters.severity}
+        query = search_query(filters, tags)
+        found = search_documents(ctx.client, ctx.keys.alert_index, query, filters.limit)
+    else:
+
+        def keep(_: str, fields: Fields) -> Item | None:
+            alert = alert_item(fields)
+            return alert if alert is not None and alert_matches(alert, filters) else None
+
+        bounds = id_bounds(filters.since)
+        found = scan_newest(ctx.client, ctx.keys.anomalies, bounds, keep, filters.limit)
+    return enrich(ctx, found)
+
+
+def logs(ctx: Context, filters: Filters) -> list[Item]:
+    """Log events newest first; ``q`` searches messages (the last hour with RediSearch)."""
+    if filters.q and ctx.capabilities().search:
+        refresh(ctx)
+        tags = {"service": filters.service, "level": filters.level}
+        query = search_query(filters, tags)
+        return search_documents(ctx.client, ctx.keys.log_index, query, filters.limit)
+
+    def keep(entry_id: str, fields: Fields) -> Item | None:
+        item = log_item(entry_id, fields)
+        return item if log_matches(item, filters) else None
+
+    bounds = id_bounds(filters.since)
+    return scan_newest(ctx.client, ctx.keys.log_stream, bounds, keep, filters.limit)
+
+
+def find_alert(ctx: Context, alert_id: str) -> Item:
+    """The alert with this id; a 404 ``BadRequest`` when there is none."""
+    refresh(ctx)
+    raw = ctx.client.hget(ctx.keys.alert_doc_prefix + alert_id, "json")
+    if raw is None:
+        raise BadRequest("id", f"no alert with id {alert_id[:100]!r}", status=404)
+    alert: Item = alert_item({"alert": str(raw)}) or {}
+    return alert
+
+
+def mark(ctx: Context, alert_id: str, outcome: str) -> Item:
+    """Store an operator's mark on an alert; the answer is the feedback event."""
+    return ctx.memory.mark(find_alert(ctx, alert_id), outcome)

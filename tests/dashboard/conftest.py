@@ -1,0 +1,135 @@
+"""Dashboard fixtures: the app on the shared test Redis, and writers of stream entries.
+
+Entries are written in the formats of the common contract (fingerprint stream entries,
+alerts appended to ``anomalies`` and published on ``alerts``, log events as the ingest
+Function writes them), so the dashboard is tested against what the other roles produce.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import redis
+import uvicorn
+from starlette.applications import Starlette
+from tests.conftest import free_port
+
+from seismo.dashboard.app import create_app
+from seismo.engine.keys import Keys
+from seismo.engine.server import EmbeddedRedis
+
+NAMES = ["request_count", "request_rate", "error_rate_5xx", "latency_p95"]
+
+
+def add_fingerprint(
+    client: redis.Redis, keys: Keys, window_end: int, values: list[float], **extra: Any
+) -> str:
+    """XADD one fingerprint entry for the window ending at ``window_end``."""
+    fields = {
+        "window_start": str(window_end - 5000),
+        "window_end": str(window_end),
+        "names": json.dumps(NAMES),
+        "data": json.dumps(values),
+        "services": json.dumps(extra.get("services", {})),
+        "metrics": json.dumps(extra.get("metrics", {})),
+        "late_events": "0",
+    }
+    return str(client.xadd(keys.fingerprints, fields))
+
+
+def make_alert(alert_id: str, moment: int, **overrides: Any) -> dict[str, Any]:
+    """An alert in the contract's format; ``overrides`` replace any field."""
+    alert = {
+        "id": alert_id,
+        "time": moment,
+        "window_start": moment - 5000,
+        "window_end": moment,
+        "scope": "service",
+        "target": "checkout",
+        "score": 0.93,
+        "severity": "critical",
+        "summary": "5xx error rate of checkout rose from 0.4 % to 31 %",
+        "explanation": [
+            {"feature": "error_rate_5xx", "normal": 0.004, "current": 0.31, "deviation": 25.0},
+            {"feature": "latency_p95", "normal": 120.0, "current": 180.0, "deviation": 3.0},
+        ],
+        "business_impact": None,
+        "remediation": ["check the last deploy of checkout"],
+        "incident_id": f"inc-{alert_id}",
+        "status": "open",
+    }
+    alert.update(overrides)
+    return alert
+
+
+def add_alert(client: redis.Redis, keys: Keys, alert: dict[str, Any]) -> None:
+    """Append the alert to the history and publish it, as the detector does."""
+    text = json.dumps(alert)
+    client.xadd(keys.anomalies, {"alert": text})
+    client.publish(keys.alerts, text)
+
+
+def add_log(
+    client: redis.Redis, keys: Keys, message: str, *, level: str = "error", service: str = "api"
+) -> str:
+    """XADD one log event with the fields the ingest Function writes."""
+    fields = {
+        "timestamp": str(int(time.time() * 1000)),
+        "level": level,
+        "message": message,
+        "service": service,
+        "trace_id": "t-1",
+    }
+    return str(client.xadd(keys.log_stream, fields))
+
+
+class ServerThread:
+    """uvicorn serving an app on a free 127.0.0.1 port, in a thread of the test process."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.port = free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> ServerThread:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("dashboard did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def server(redis_server: EmbeddedRedis, redis_client: redis.Redis, keys: Keys) -> Iterator[str]:
+    """The dashboard on a free port, with its background indexer."""
+    with ServerThread(create_app(redis_server.url, keys)) as running:
+        yield running.url
+
+
+@pytest.fixture
+def api(
+    redis_server: EmbeddedRedis, redis_client: redis.Redis, keys: Keys
+) -> Iterator[httpx.Client]:
+    """An HTTP client of a dashboard without the background indexer (requests catch up)."""
+    with (
+        ServerThread(create_app(redis_server.url, keys, background=False)) as running,
+        httpx.Client(base_url=running.url, timeout=10) as client,
+    ):
+        yield client

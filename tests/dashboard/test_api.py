@@ -1,0 +1,207 @@
+"""The dashboard's HTTP API against a real Redis: listings, filters, search, marks, errors."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import redis
+from tests.dashboard.conftest import add_alert, add_fingerprint, add_log, make_alert
+
+from seismo.engine.keys import Keys
+
+
+def test_health_reports_redis_and_the_anomaly_count(
+    api: httpx.Client, redis_client: redis.Redis, keys: Keys
+) -> None:
+    add_alert(redis_client, keys, make_alert("a1", 1000))
+    body = api.get("/health").json()
+    assert body["status"] == "ok"
+    assert body["redis"]["connected"] is True
+    assert body["redis"]["version"].startswith("8.")
+    assert body["anomaly_count"] == 1
+    assert body["features"] == {"search": True, "vector_sets": True}
+    assert body["uptime_s"] >= 0
+
+
+def test_fingerprints_are_newest_first_with_features_as_an_object(
+    api: httpx.Client, redis_client: redis.Redis, keys: Keys
+) -> None:
+    for end in (10_000, 15_000, 20_000):
+        add_fingerprint(redis_client, keys, end, [end / 1000, 1.0, 0.01, 120.0])
+    items = api.get("/api/fingerprints").json()["items"]
+    assert [item["window_end"] for item in items] == [20_000, 15_000, 10_000]
+    assert items[0]["features"]["request_count"] == 20.0
+    assert items[0]["window_start"] == 15_000
+
+
+def test_fingerprints_filter_by_window_end_range_and_limit(
+    api: httpx.Client, redis_client: redis.Redis, keys: Keys
+) -> None:
+    for end in (10_000, 15_000, 20_000, 25_000):
+        add_fingerprint(redis_client, keys, end, [1, 1, 0, 100])
+    ranged = api.get("/api/fingerprints", params={"since": 15_000, "until": 20_000}).json()
+    assert [item["window_end"] for item in ranged["items"]] == [20_000, 15_000]
+    limited = api.get("/api/fingerprints", params={"limit": 1}).json()
+    assert [item["window_end"] for item in limited["items"]] == [25_000]
+
+
+def test_fingerprint_service_filter_keeps_only_that_service(
+    api: httpx.Client, redis_client: redis.Redis, keys: Keys
+) -> None:
+    services = {"checkout": {"request_rate": 3.0}, "search": {"request_rate": 7.0}}
+    add_fingerprint(redis_client, keys, 5000, [1, 1, 0, 100], services=services)
+    item = api.get("/api/fingerprints", params={"service": "search"}).json()["items"][0]
+    assert item["services"] == {"search": {"request_rate": 7.0}}
+
+
+def test_anomalies_are_newest_first_with_feedback_and_filters(
+    api: httpx.Client, redis_client: redis.Redis, keys: Keys
+) -> None:
+    add_alert(redis_client, keys, make_alert("a1", 1000))
+    add_alert(redis_client, keys, make_alert("a2", 2000, severity="warning", target="search"))
+    items = api.get("/api/anomalies").json()["items"]
+    assert [a["id"] for a in items] == ["a2", "a1"]
+    assert items[0]["feedback"] is None
+    warning = api.get("/api/anomalies", params={"severity": "warning"}).json()["items"]
+    assert [a["id"] for a in warning] == ["a2"]
+    checkout = api.get("/api/anomalies", params={"service": "checkout"}).json()["items"]
+    assert [a["id"] for a in checkout] == ["a1"]
+    early = api.get("/api/anomalies", params={"until": 1500}).json()["items"]
+    assert [a["id"] for a in early] == ["a1"]
+
+
+def test_full_text_search_finds_an_alert_by_words_of_its_summary(
+    api: httpx.Client, redis_client: redis.Redis, keys: Keys
+) -> None:
+    add_alert(redis_client, keys, make_alert("a1", 1000))
+    timeout = "p95 latency of search rose: upstream timeouts"
+    add_alert(redis_client, keys, make_alert("a2", 2000, summary=timeout, target="search"))
+    found = api.get("/api/anomalies", params={"q": "checkout 5xx"}).json()["items"]
+    assert [a["id"] for a in found] == ["a1"]
+    stemmed = api.get("/api/anomalies", params={"q": "timeout"}).json()["items"]
+    assert [a["id"] for a in stemmed] == ["a2"]
+    filtered = api.get("/api/anomalies", params={"q": "rose", "service": "search"}).json()
+    assert [a["id"] for a in filtered["items"]] == ["a2"]
+
+
+def test_search_syntax_in_a_query_is_only_words(
+    api: httpx.Client, redis_client: redis.Redis, keys: Keys
+) -> None:
+    add_alert(redis_client, keys, make_alert("a1", 1000))
+    for query in ("checkout @severity:{", "-(5xx|*", '"unterminated', "%%%"):
+        response = api.get("/api/anomalies", params={"q": query})
+        assert response.status_code == 200, query
+
+
+def test_marks_are_stored_shown_and_announced(
+    api: httpx.Client, redis_client: redis.Redis, keys: Keys
+) -> None:
+    add_alert(redis_client, keys, make_alert("a1", 1000))
+    add_alert(redis_client, keys, make_alert("a2", 2000, incident_id="inc-a1", status="update"))
+    answer = api.post("/api/anomalies/a1/false-alarm")
+    assert answer.status_code == 200
+    assert answer.json()["feedback"] == "false_alarm"
+    items = api.get("/api/anomalies").json()["items"]
+    assert {a["id"]: a["feedback"] for a in items} == {"a1": "false_alarm", "a2": "false_alarm"}
+    api.post("/api/anomalies/a2/ack")
+    assert api.get("/api/anomalies").json()["items"][1]["feedback"] == "acknowledged"
+    events = [fields for _, fields in redis_client.xrange(keys.feedback_stream)]
+    assert [e[b"feedback"] for e in events] == [b"false_alarm", b"acknowledged"]
+    assert events[0][b"window_end"] == b"1000"
+
+
+def test_marking_an_unknown_alert_is_a_404_naming_the_id(api: httpx.Client) -> None:
+    response = api.post("/api/anomalies/nope/ack")
+    assert response.status_code == 404
+    assert response.json()["field"] == "id"
+
+
+def test_each_alert_lists_similar_past_incidents_with_their_outcome(
+    api: httpx.Client, redis_client: redis.Redis, keys: Keys
+) -> None:
+    add_alert(redis_client, keys, make_alert("a1", 1000))
+    api.post("/api/anomalies/a1/false-alarm")
+    add_alert(redis_client, keys, make_alert("a2", 2000))
+    other = [{"feature": "request_rate", "normal": 10, "current": 1, "deviation": -9.0}]
+    add_alert(redis_client, keys, make_alert("a3", 3000, explanation=other))
+    items = {a["id"]: a for a in api.get("/api/anomalies").json()["items"]}
+    assert items["a2"]["similar"][0]["incident_id"] == "inc-a1"
+    assert items["a2"]["similar"][0]["outcome"] == "false_alarm"
+    assert items["a2"]["similar"][0]["similarity"] > 0.97
+    assert items["a1"]["similar"] == []
+    assert [s["incident_id"] for s in items["a3"]["similar"]] == []
+
+
+def test_logs_are_searchable_by_word_level_and_service(
+    api: httpx.Client, redis_client: redis.Redis, keys: Keys
+) -> None:
+    add_log(redis_client, keys, "upstream request timeout after 3000 ms", service="checkout")
+    add_log(redis_client, keys, "cache warmed", level="info", service="search")
+    add_log(redis_client, keys, "db timeout", level="warning", service="search")
+    found = api.get("/api/logs", params={"q": "timeout"}).json()["items"]
+    assert [item["message"] for item in found] == [
+        "db timeout",
+        "upstream request timeout after 3000 ms",
+    ]
+    narrowed = api.get("/api/logs", params={"q": "timeout", "level": "error"}).json()["items"]
+    assert [item["service"] for item in narrowed] == ["checkout"]
+    plain = api.get("/api/logs", params={"service": "search", "limit": 1}).json()["items"]
+    assert [item["message"] for item in plain] == ["db timeout"]
+
+
+def test_bad_parameters_are_400_naming_the_field(api: httpx.Client) -> None:
+    cases = {
+        "/api/fingerprints?limit=0": "limit",
+        "/api/fingerprints?since=yesterday": "since",
+        "/api/anomalies?severity=bad": "severity",
+        "/api/logs?level=%3Cscript%3E": "level",
+        "/api/anomalies?q=" + "x" * 600: "q",
+    }
+    for path, field in cases.items():
+        response = api.get(path)
+        assert response.status_code == 400, path
+        assert response.json()["field"] == field, path
+
+
+def test_redis_data_summarises_structures_and_streams(
+    api: httpx.Client, redis_client: redis.Redis, keys: Keys
+) -> None:
+    now = int(time.time() * 1000)
+    event = {"type": "app", "timestamp": now, "service": "api", "endpoint": "GET:/x"}
+    events = json.dumps([{**event, "response_time": 12, "status_code": 200}])
+    redis_client.fcall(
+        "seismo_ingest", len(keys.ingest_keys), *keys.ingest_keys, "", 5000, 1000, 60, "", 60,
+        events,
+    )  # fmt: skip
+    body = api.get("/redis-data").json()
+    kinds = {s["key"]: s for s in body["structures"]}
+    assert kinds["service-calls"]["type"] == "cuckoo-filter"
+    assert kinds["service-calls"]["memory_bytes"] > 0
+    assert kinds["status-codes"]["sample"] == {"200": 1}
+    streams = {s["key"]: s for s in body["streams"]}
+    assert streams["detailed-metrics"]["length"] == 1
+    assert streams["detailed-metrics"]["last_entries"][0]["fields"]["service"] == "api"
+
+
+def test_the_page_and_its_favicon_are_served(api: httpx.Client) -> None:
+    page = api.get("/")
+    assert page.status_code == 200
+    assert "<html" in page.text.lower()
+    assert api.get("/favicon.svg").status_code == 200
+    assert api.get("/anomalies").headers["content-type"].startswith("text/html")
+    missing = api.get("/api/nothing")
+    assert missing.status_code == 404
+    assert "error" in missing.json()
+
+
+def test_health_shows_the_detectors_training_progress(
+    api: httpx.Client, redis_client: redis.Redis, keys: Keys
+) -> None:
+    assert api.get("/health").json()["training"] is None
+    redis_client.hset(
+        keys.detector_state, mapping={"status": "training", "trained": 12, "needed": 60}
+    )
+    training = api.get("/health").json()["training"]
+    assert training == {"trained": 12, "needed": 60, "status": "training"}
