@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from seismo.config import Settings
 from seismo.fingerprint.aggregator import CloseResult, next_wait
@@ -72,3 +73,9 @@ def test_entry_fields_parse_into_a_named_vector() -> None:
     assert (fp.window_start, fp.window_end, fp.late_events) == (1000, 6000, 3)
     assert fp.services["a"]["request_count"] == 4
     assert fp.metrics["revenue"]["mean"] == 5
+
+
+def test_readme_documents_every_feature() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("<!-- section:fingerprints -->")[1].split("<!-- section:")[0]
+    assert all(f"| `{name}` |" in section for name in SYSTEM_FEATURES)

@@ -87,6 +87,14 @@ def next_wait(result: CloseResult, settings: Settings) -> float:
     return seconds_until_due(result.last_closed, result.now_ms, settings) + 0.01
 
 
+def _log_result(result: CloseResult) -> None:
+    """Routine closes at debug level; a catch-up or a skipped backlog is worth a line."""
+    level = logging.INFO if result.closed > 1 or result.skipped else logging.DEBUG
+    if result.closed or result.skipped:
+        log.log(level, "closed %d window(s) up to window %d, skipped %d old window(s)",
+                result.closed, result.last_closed, result.skipped)  # fmt: skip
+
+
 def run_aggregator(
     client: redis.Redis, keys: Keys, settings: Settings, stop: threading.Event
 ) -> None:
@@ -98,11 +106,5 @@ def run_aggregator(
             log.warning("closing windows failed (%s); retrying in %.0f s", exc, RETRY_S)
             stop.wait(RETRY_S)
             continue
-        if result.closed or result.skipped:
-            log.info(
-                "closed %d window(s) up to %d, skipped %d",
-                result.closed,
-                result.last_closed,
-                result.skipped,
-            )
+        _log_result(result)
         stop.wait(next_wait(result, settings))
