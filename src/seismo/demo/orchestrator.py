@@ -148,14 +148,16 @@ class Monitor:
         self.redis_down = False
 
     def _progress(self) -> None:
-        """Training progress: fingerprints so far against ``SEISMO_TRAINING_WINDOWS``."""
-        goal = self.settings.training_windows
+        """Training progress: the detector's own count, else fingerprints so far."""
+        raw = self.client.hgetall(self.keys.detector_state)
+        state = {_text(k): _text(v) for k, v in raw.items()}
         windows = int(self.client.xlen(self.keys.fingerprints))
-        step = min(windows, goal) * 10 // goal
+        done, goal, ready = training_progress(state, windows, self.settings.training_windows)
+        step = done * 10 // goal
         if step > self.step_shown and not self.trained:
             self.step_shown = step
-            self.log(f"training: {min(windows, goal)}/{goal} windows")
-        if windows >= goal and not self.trained:
+            self.log(f"training: {done}/{goal} windows")
+        if ready and not self.trained:
             self.trained = True
             self.log("trained: scoring every window; try `seismo fault error-spike`")
 
@@ -176,6 +178,16 @@ class Monitor:
             fault_store.store(self.client, self.keys, fault)
             seconds = (fault.end_ms - fault.start_ms) / 1000
             self.log(f"injected {fault.kind} on {fault.service} for {seconds:.0f} s")
+
+
+def training_progress(state: Mapping[str, str], windows: int, goal: int) -> tuple[int, int, bool]:
+    """(windows learned, windows needed, trained?) from the detector's state hash when it
+    has one (``status``, ``trained``, ``needed``), else from the fingerprints written."""
+    if "status" in state:
+        needed = max(1, int(state.get("needed", goal)))
+        done = min(int(state.get("trained", 0)), needed)
+        return done, needed, state["status"] == "ready"
+    return min(windows, goal), goal, windows >= goal
 
 
 def _last_id(client: redis.Redis, stream: str) -> str:
