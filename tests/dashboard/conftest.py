@@ -18,11 +18,11 @@ import pytest
 import redis
 import uvicorn
 from starlette.applications import Starlette
-from tests.conftest import free_port
 
 from seismo.dashboard.app import create_app
 from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis
+from tests.conftest import free_port
 
 NAMES = ["request_count", "request_rate", "error_rate_5xx", "latency_p95"]
 

@@ -7,9 +7,9 @@ import time
 
 import httpx
 import redis
-from tests.dashboard.conftest import add_alert, add_fingerprint, add_log, make_alert
 
 from seismo.engine.keys import Keys
+from tests.dashboard.conftest import add_alert, add_fingerprint, add_log, make_alert
 
 
 def test_health_reports_redis_and_the_anomaly_count(

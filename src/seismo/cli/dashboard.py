@@ -15,7 +15,7 @@ import uvicorn
 from seismo.config import ConfigError, Settings, load_settings
 from seismo.dashboard.app import create_app
 from seismo.engine import prepare, running_engine
-from seismo.engine.connection import connect
+from seismo.engine.connection import Capabilities, connect
 from seismo.engine.keys import Keys
 from seismo.engine.server import port_is_free
 
@@ -27,7 +27,7 @@ def register(commands: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def serve(settings: Settings, url: str) -> None:
+def serve(settings: Settings, url: str, capabilities: Capabilities | None) -> None:
     """Serve the dashboard for the Redis at ``url`` until interrupted."""
     print(
         f"seismo dashboard: http://{settings.dashboard_host}:{settings.dashboard_port}"
@@ -35,7 +35,7 @@ def serve(settings: Settings, url: str) -> None:
         flush=True,
     )
     uvicorn.run(
-        create_app(url, Keys(settings.namespace)),
+        create_app(url, Keys(settings.namespace), capabilities=capabilities),
         host=settings.dashboard_host,
         port=settings.dashboard_port,
         log_level=settings.log_level,
@@ -49,14 +49,15 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"SEISMO_DASHBOARD_PORT: port {settings.dashboard_port} is in use")
     if settings.redis_url is None:
         with running_engine(settings) as engine:
-            serve(settings, engine.url)
+            serve(settings, engine.url, engine.capabilities)
         return 0
     client = connect(settings.redis_url)
+    capabilities = None
     try:
-        prepare(client, Keys(settings.namespace))
+        capabilities, _ = prepare(client, Keys(settings.namespace))
     except redis.ConnectionError as exc:
         print(f"seismo dashboard: Redis not answering yet ({exc}); serving anyway", flush=True)
     finally:
         client.close()
-    serve(settings, settings.redis_url)
+    serve(settings, settings.redis_url, capabilities)
     return 0

@@ -30,7 +30,7 @@ from seismo.dashboard.context import Context
 from seismo.dashboard.live import live_endpoint
 from seismo.dashboard.openapi import openapi_document
 from seismo.dashboard.params import BadRequest, parse_filters
-from seismo.engine.connection import EngineUnavailable
+from seismo.engine.connection import Capabilities, EngineUnavailable
 from seismo.engine.keys import Keys
 
 log = logging.getLogger("seismo.dashboard")
@@ -118,9 +118,18 @@ async def _keep_indexed(ctx: Context) -> None:
         await asyncio.sleep(REFRESH_S)
 
 
-def create_app(url: str, keys: Keys, *, background: bool = True) -> Starlette:
-    """The dashboard for the Redis at ``url``; ``background`` runs the indexer task."""
-    ctx = Context(url, keys)
+def create_app(
+    url: str,
+    keys: Keys,
+    *,
+    capabilities: Capabilities | None = None,
+    background: bool = True,
+) -> Starlette:
+    """The dashboard for the Redis at ``url``; ``background`` runs the indexer task.
+
+    ``capabilities`` are what the server offers, when the caller has checked already.
+    """
+    ctx = Context(url, keys, known=capabilities)
 
     def make_client() -> aioredis.Redis:
         return aioredis.Redis.from_url(

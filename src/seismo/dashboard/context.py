@@ -37,9 +37,10 @@ class Context:
     url: str
     keys: Keys
     clock: Callable[[], float] = time.time
+    known: Capabilities | None = None
+    """What the server offers when the caller already checked it; else checked on first use."""
     client: redis.Redis = field(init=False)
     started: float = field(init=False)
-    _capabilities: Capabilities | None = field(default=None, init=False)
     _indexer: SearchIndexer | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
@@ -51,9 +52,9 @@ class Context:
     def capabilities(self) -> Capabilities:
         """What the server offers (checked once it answers; raises while it is down)."""
         with self._lock:
-            if self._capabilities is None:
-                self._capabilities = check_capabilities(self.client)
-            return self._capabilities
+            if self.known is None:
+                self.known = check_capabilities(self.client)
+            return self.known
 
     def indexer(self) -> SearchIndexer:
         """The search indexer, its indices created on first use."""
