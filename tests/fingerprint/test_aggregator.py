@@ -102,6 +102,7 @@ def test_a_restarted_aggregator_closes_the_window_it_left_open(
     slow = Settings(window_seconds=2, grace_seconds=0)
     with aggregator(redis_server.url, keys, slow):
         wait_for(lambda: redis_client.xlen(keys.fingerprints) >= 1)
+        wait_for(lambda: time.time() % 2 < 1)  # early in a window: the events are not late
         now = int(time.time() * 1000)
         ingest_events(redis_client, keys, slow, [app(now), app(now)])
     # stopped in the middle of that window; a new aggregator takes over
@@ -129,9 +130,26 @@ def test_cli_aggregator_runs_on_a_given_redis_until_sigterm(
     }
     process = subprocess.Popen([sys.executable, "-m", "seismo", "aggregator"], env=env)
     try:
-        wait_for(lambda: redis_client.xlen(keys.fingerprints) >= 2, timeout_s=20)
+        wait_for(lambda: redis_client.xlen(keys.fingerprints) >= 2, timeout_s=60)
     finally:
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=10)
     assert code == 0
     assert_each_window_once([fp.window_start for fp in fingerprints(redis_client, keys)], 1000)
+
+
+def test_aggregator_rides_out_a_redis_crash(
+    redis_server: EmbeddedRedis, redis_client: redis.Redis, keys: Keys
+) -> None:
+    with aggregator(redis_server.url, keys, FAST):
+        wait_for(lambda: redis_client.xlen(keys.fingerprints) >= 1)
+        redis_server.kill()  # SIGKILL; the supervisor restarts it from its append-only file
+        wait_for(lambda: _xlen_when_up(redis_client, keys) >= 4, timeout_s=30)
+    assert_each_window_once([fp.window_start for fp in fingerprints(redis_client, keys)], 1000)
+
+
+def _xlen_when_up(client: redis.Redis, keys: Keys) -> int:
+    try:
+        return int(client.xlen(keys.fingerprints))
+    except redis.ConnectionError:
+        return 0
