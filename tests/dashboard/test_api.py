@@ -205,3 +205,29 @@ def test_health_shows_the_detectors_training_progress(
     )
     training = api.get("/health").json()["training"]
     assert training == {"trained": 12, "needed": 60, "status": "training"}
+
+
+def test_the_call_graph_counts_recent_calls_between_services(
+    api: httpx.Client, redis_client: redis.Redis, keys: Keys
+) -> None:
+    for caller in ("web", "web", "checkout"):
+        redis_client.xadd(keys.detailed_metrics, {"service": "payments", "caller": caller})
+    redis_client.xadd(keys.detailed_metrics, {"service": "search"})
+    body = api.get("/api/graph").json()
+    assert body["nodes"] == ["checkout", "payments", "search", "web"]
+    assert body["edges"] == [
+        {"source": "checkout", "target": "payments", "count": 1},
+        {"source": "web", "target": "payments", "count": 2},
+    ]
+
+
+def test_demo_faults_are_started_and_listed_and_bad_ones_named(api: httpx.Client) -> None:
+    started = api.post("/api/faults", json={"kind": "error-spike", "duration_s": 30})
+    assert started.status_code == 201
+    assert started.json()["service"] == "payments"
+    listed = api.get("/api/faults").json()
+    assert [f["kind"] for f in listed["active"]] == ["error-spike"]
+    assert "traffic-drop" in listed["kinds"]
+    bad = api.post("/api/faults", json={"kind": "meteor"})
+    assert (bad.status_code, bad.json()["field"]) == (400, "kind")
+    assert api.post("/api/faults", content=b"{").json()["field"] == "body"

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from seismo.dashboard import history, overview, static
+from seismo.dashboard import faults, graph, history, overview, static
 from seismo.dashboard.context import Context
 from seismo.dashboard.live import live_endpoint
 from seismo.dashboard.openapi import openapi_document
@@ -85,6 +85,17 @@ class Api:
 
         return route
 
+    def graph(self, _: Request) -> Response:
+        return JSONResponse(graph.graph(self.ctx))
+
+    def faults(self, _: Request) -> Response:
+        return JSONResponse(faults.listing(self.ctx))
+
+    async def start_fault(self, request: Request) -> Response:
+        body = await request.body()
+        fault = await run_in_threadpool(faults.start, self.ctx, body)
+        return JSONResponse(fault, status_code=201)
+
     def openapi(self, _: Request) -> Response:
         return JSONResponse(openapi_document())
 
@@ -103,6 +114,9 @@ class Api:
             Route(
                 "/api/anomalies/{id}/false-alarm", self._marking("false_alarm"), methods=["POST"]
             ),
+            Route("/api/graph", self.graph),
+            Route("/api/faults", self.faults),
+            Route("/api/faults", self.start_fault, methods=["POST"]),
             WebSocketRoute("/ws", live_endpoint(self.ctx, make_client)),
             Route("/{path:path}", static.asset_or_page),
         ]

@@ -155,6 +155,36 @@ def _mark(summary: str) -> Schema:
     return {"post": {"summary": summary, "parameters": [path_id], "responses": responses}}
 
 
+GRAPH: Schema = {
+    "type": "object",
+    "properties": {
+        "nodes": {"type": "array", "items": {"type": "string"}},
+        "edges": {"type": "array", "items": {"type": "object", "properties": {
+            "source": {"type": "string"}, "target": {"type": "string"},
+            "count": {"type": "integer"}}}},
+    },
+}  # fmt: skip
+FAULT: Schema = {
+    "type": "object",
+    "properties": {"kind": {"type": "string"}, "service": {"type": "string"},
+                   "start_ms": {"type": "integer"}, "end_ms": {"type": "integer"}},
+}  # fmt: skip
+FAULTS: Schema = {
+    "type": "object",
+    "properties": {"kinds": {"type": "array", "items": {"type": "string"}},
+                   "active": {"type": "array", "items": FAULT}},
+}  # fmt: skip
+FAULT_POST: Schema = {
+    "summary": "start a demo fault (it only steers the simulated traffic)",
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["kind"],
+        "properties": {"kind": {"type": "string"}, "service": {"type": "string"},
+                       "duration": {"type": "number", "minimum": 1}}}}}},
+    "responses": {"201": _json(FAULT, "the fault started"), "400": BAD, "413": BAD,
+                  "503": DOWN},
+}  # fmt: skip
+
+
 def openapi_document() -> Schema:
     """The OpenAPI document of the dashboard's HTTP API."""
     filters = [LIMIT, SINCE, UNTIL, SERVICE]
@@ -169,6 +199,9 @@ def openapi_document() -> Schema:
         "/api/anomalies": _get("alerts with feedback and similar incidents, newest first",
                                [*filters, SEVERITY, QUERY], _list_of(ALERT)),
         "/api/logs": _get("log events, newest first", [*filters, LEVEL, QUERY], _list_of(LOG)),
+        "/api/graph": _get("the service-call graph of recent calls", [], GRAPH),
+        "/api/faults": {**_get("demo fault kinds and active faults", [], FAULTS),
+                        "post": FAULT_POST},
         "/api/anomalies/{id}/ack": _mark("acknowledge an alert's incident"),
         "/api/anomalies/{id}/false-alarm": _mark("mark an alert's incident a false alarm"),
     }  # fmt: skip
