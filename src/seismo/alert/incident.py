@@ -1,0 +1,81 @@
+"""The incident lifecycle: one ongoing incident gives one ``open``, then ``update``s only
+when it worsens or moves elsewhere, then ``resolved`` after a run of quiet windows.
+
+Pure: the state is a small value stored in Redis between windows, so that several detector
+processes handling consecutive windows follow one lifecycle. A window at or before the last
+one applied changes nothing, which makes a re-processed window harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from seismo.alert.model import stable_id
+from seismo.alert.rule import AlarmRule
+from seismo.alert.severity import SEVERITIES
+
+
+@dataclass(frozen=True)
+class IncidentState:
+    """Where the lifecycle stands after the last window applied."""
+
+    last_window: int = -1
+    recent: tuple[bool, ...] = ()
+    incident_id: str | None = None
+    origin: str = ""
+    """``scope:target`` named by the incident's last alert."""
+    severity: str = ""
+    summary: str = ""
+    quiet: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> IncidentState:
+        return cls(**{**data, "recent": tuple(data.get("recent", ()))})
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one window says: hit or not, and which finding and severity it would name."""
+
+    window_start: int
+    hit: bool
+    origin: str
+    severity: str
+
+
+def step(
+    state: IncidentState, seen: Observation, rule: AlarmRule, resolve_after: int
+) -> tuple[IncidentState, str | None]:
+    """The next state and the status of the alert this window raises (None: no alert)."""
+    if seen.window_start <= state.last_window:
+        return state, None
+    recent = tuple(rule.recent(state.recent, seen.hit))
+    state = replace(state, last_window=seen.window_start, recent=recent)
+    if state.incident_id is None:
+        return (_open(state, seen), "open") if rule.firing(recent) else (state, None)
+    if seen.hit:
+        if _materially_changed(state, seen):
+            return replace(state, quiet=0, origin=seen.origin, severity=seen.severity), "update"
+        return replace(state, quiet=0), None
+    if state.quiet + 1 >= resolve_after:
+        return IncidentState(last_window=seen.window_start), "resolved"
+    return replace(state, quiet=state.quiet + 1), None
+
+
+def _open(state: IncidentState, seen: Observation) -> IncidentState:
+    incident_id = "inc-" + stable_id(seen.window_start, seen.origin)
+    return replace(
+        state, incident_id=incident_id, origin=seen.origin, severity=seen.severity, quiet=0
+    )
+
+
+def _materially_changed(state: IncidentState, seen: Observation) -> bool:
+    """Worse severity, or a different service or metric named (not a flip to system)."""
+    worse = SEVERITIES.index(seen.severity) > SEVERITIES.index(state.severity)
+    moved = seen.origin != state.origin and not seen.origin.startswith("system:")
+    return worse or moved

@@ -1,0 +1,64 @@
+"""Explanations: which features moved, from what normal value to what, and where it started.
+
+A ``Finding`` is one scope's verdict on one window (the system, a service or a metric) with
+the features that moved most. ``likely_origin`` picks the finding an alert should name and
+``summary`` turns it into the sentence a person reads first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from seismo.detect.fingerprint_features import format_value, label
+from seismo.detect.fingerprint_model import Deviation, WindowScore
+
+SCOPES = ("system", "service", "metric")
+"""From the least to the most specific: a tie in score goes to the more specific scope."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One scope's calibrated score for one window and the features that moved most."""
+
+    scope: str
+    target: str
+    score: float
+    moved: tuple[Deviation, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.scope}:{self.target}"
+
+    @property
+    def strength(self) -> float:
+        """The largest absolute deviation, to rank findings whose scores both saturated."""
+        return max((abs(d.deviation) for d in self.moved), default=0.0)
+
+
+def finding(scope: str, target: str, scored: WindowScore) -> Finding:
+    """The finding of one scored vector."""
+    return Finding(scope, target, scored.score, tuple(scored.moved()))
+
+
+def likely_origin(findings: Sequence[Finding], threshold: float) -> Finding:
+    """The finding to name: among those at ``threshold`` or above (else all), the most
+    specific scope, then the highest score, then the largest jump. A service whose own
+    model fired explains a system-wide deviation better than the system vector does."""
+    firing = [f for f in findings if f.score >= threshold] or list(findings)
+    return max(firing, key=lambda f: (SCOPES.index(f.scope), round(f.score, 2), f.strength))
+
+
+def summary(f: Finding) -> str:
+    """One sentence: "5xx error rate of checkout rose from 0.4 % to 31 %"."""
+    top = f.moved[0]
+    where = "the system" if f.scope == "system" else f.target
+    verb = "rose" if top.current > top.normal else "fell"
+    sentence = (
+        f"{label(top.feature)} of {where} {verb} from "
+        f"{format_value(top.feature, top.normal)} to {format_value(top.feature, top.current)}"
+    )
+    others = [label(d.feature) for d in f.moved[1:]]
+    if others:
+        sentence += "; " + " and ".join(others) + " also moved"
+    return sentence

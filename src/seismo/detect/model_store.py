@@ -1,0 +1,99 @@
+"""The fingerprint model in Redis, shared by every detector process, without pickle.
+
+What is stored is data: the training windows (JSON) and the configuration; a process that
+loads the model refits it (fixed seeds: the same data gives the same model), so a restarted
+detector scores the next window at once. Windows that were not flagged accumulate in a
+sorted set by window start (adding one twice is harmless) and are the (re)training data.
+One process at a time trains, holding a lock key set with NX PX.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import redis
+
+from seismo.detect.fingerprint_entry import Fingerprint
+from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
+from seismo.engine.keys import Keys
+
+LOCK_MS = 60_000
+
+
+class ModelStore:
+    """Reads and writes the shared model, the normal windows and the training lock."""
+
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.client = client
+        self.keys = keys
+
+    def version(self) -> int:
+        """The stored model's version (0: none yet); cheap, read before every window."""
+        raw = self.client.hget(self.keys.detector_state, "model_version")
+        return int(raw) if raw else 0
+
+    def load(self) -> tuple[int, FleetModel | None]:
+        """The stored model, refitted from its training windows; (0, None) if none."""
+        raw = self.client.get(self.keys.detector_model)
+        if raw is None:
+            return 0, None
+        stored = json.loads(raw)
+        windows = [Fingerprint.from_training(w) for w in stored["windows"]]
+        return int(stored["version"]), FleetModel(windows, FleetConfig.from_dict(stored["config"]))
+
+    def save(self, model: FleetModel, now_ms: int) -> int:
+        """Store ``model`` as its next version and publish that version in the state hash."""
+        version = self.version() + 1
+        stored = {
+            "version": version,
+            "trained_at": now_ms,
+            "config": model.config.to_dict(),
+            "windows": [w.to_training() for w in model.windows],
+        }
+        pipe = self.client.pipeline()
+        pipe.set(self.keys.detector_model, json.dumps(stored))
+        pipe.hset(
+            self.keys.detector_state,
+            mapping={
+                "status": "ready",
+                "model_version": version,
+                "model_windows": len(model.windows),
+                "services": len(model.services),
+                "trained_at": now_ms,
+                "since_training": 0,
+            },
+        )
+        pipe.execute()
+        return version
+
+    def normal_count(self) -> int:
+        return int(self.client.zcard(self.keys.detector_normal))
+
+    def normal_windows(self, limit: int) -> list[Fingerprint]:
+        """The most recent ``limit`` unflagged windows, oldest first."""
+        members: Any = self.client.zrange(self.keys.detector_normal, -limit, -1)
+        return [Fingerprint.from_training(json.loads(m)) for m in members]
+
+    def add_normal(self, pipe: Any, window: Fingerprint, keep: int) -> None:
+        """Queue ``window`` as normal on ``pipe`` (also the seam for false-alarm feedback)."""
+        member = json.dumps(window.to_training(), sort_keys=True)
+        pipe.zadd(self.keys.detector_normal, {member: window.window_start})
+        pipe.zremrangebyrank(self.keys.detector_normal, 0, -keep - 1)
+
+    def acquire(self) -> str | None:
+        """A token if this process now holds the training lock, else None."""
+        token = uuid.uuid4().hex
+        got = self.client.set(self.keys.detector_lock, token, nx=True, px=LOCK_MS)
+        return token if got else None
+
+    def release(self, token: str) -> None:
+        """Delete the lock only if it is still ours (it may have expired and moved on)."""
+
+        def release_if_ours(pipe: Any) -> None:
+            if pipe.get(self.keys.detector_lock) == token.encode():
+                pipe.multi()
+                pipe.delete(self.keys.detector_lock)
+
+        self.client.transaction(release_if_ours, self.keys.detector_lock)
