@@ -187,7 +187,7 @@ def test_info_health_status_metrics_config_and_openapi(collector: httpx.Client) 
         assert health["redis"]["address"].startswith("127.0.0.1:")
     collector.post("/api/logs", json={"level": "info", "message": "counted"})
     metrics = collector.get("/metrics").text
-    assert 'seismo_ingest_events_total{outcome="accepted",type="log"}' in metrics
+    assert 'seismo_ingest_events_total{outcome="accepted",route="logs"}' in metrics
     config = collector.get("/config").json()
     assert config["structures"]["service-calls"]["type"] == "cuckoo-filter"
     assert config["structures"]["status-codes"]["memory_bytes"] > 0
@@ -199,3 +199,43 @@ def test_info_health_status_metrics_config_and_openapi(collector: httpx.Client) 
         "/api/logs",
         "/api/batch",
     }
+
+
+def test_fast_and_per_item_batch_paths_store_the_same_events(
+    collector: httpx.Client, redis_client: redis.Redis, keys: Keys
+) -> None:
+    ts = int(time.time() * 1000)
+    items = [
+        {
+            "type": "application",
+            "service": "a",
+            "endpoint": "GET:/x",
+            "response_time": 3.5,
+            "status_code": 200,
+            "caller": "b",
+            "timestamp": ts,
+        },
+        {
+            "type": "business_metric",
+            "metric_name": "orders",
+            "value": 2,
+            "expected_range": [0, 5],
+            "timestamp": ts,
+        },
+        {"type": "log", "level": "error", "message": "m", "service": "a", "timestamp": ts},
+    ]
+    wrapped = [
+        {"type": item["type"], "data": {k: v for k, v in item.items() if k != "type"}}
+        for item in items
+    ]
+
+    def stored() -> list[list[dict[bytes, bytes]]]:
+        streams = (keys.detailed_metrics, keys.business_stream, keys.log_stream)
+        return [[entry for _, entry in redis_client.xrange(s)] for s in streams]
+
+    assert collector.post("/api/batch", json={"metrics": items}).json()["accepted"] == 3
+    fast = stored()
+    redis_client.delete(*keys.streams)
+    assert collector.post("/api/batch", json={"metrics": wrapped}).json()["accepted"] == 3
+    assert stored() == fast
+    assert all(len(entries) == 1 for entries in fast)

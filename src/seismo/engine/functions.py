@@ -15,9 +15,10 @@ import redis
 
 from seismo.config import Settings
 from seismo.engine.keys import Keys
+from seismo.fingerprint.windows import window_ttl_seconds
 
 LIBRARY_NAME = "seismo"
-LIBRARY_VERSION = "2"
+LIBRARY_VERSION = "3"
 
 INGEST = "seismo_ingest"
 """Apply a list of validated events: sketches, streams and the per-window structures."""
@@ -59,8 +60,8 @@ class IngestCall:
 
     @classmethod
     def from_settings(cls, settings: Settings, keys: Keys) -> IngestCall:
-        """Per-window keys outlive their window, its grace period and a late aggregator."""
-        ttl = settings.window_seconds * 3 + settings.grace_seconds + 60
+        """The call for ``settings`` (window length, stream cap, per-window key TTL)."""
+        ttl = window_ttl_seconds(settings)
         return cls(keys, settings.window_seconds * 1000, settings.stream_maxlen, ttl)
 
     def fcall_args(self, events_json: bytes, batch_id: str | None = None) -> list[Any]:

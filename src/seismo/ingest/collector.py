@@ -21,6 +21,7 @@ from seismo.config import Settings
 from seismo.engine.functions import INGEST, IngestCall, library_source
 from seismo.engine.keys import Keys
 from seismo.ingest import telemetry
+from seismo.ingest.fastpath import decode_fast
 from seismo.ingest.normalize import PARSERS, Event, FieldError, batch_item_event, convert
 from seismo.ingest.schemas import Accepted, Batch, BatchResult, ErrorBody, ItemResult
 
@@ -46,8 +47,8 @@ def error(status: int, message: str, field: str | None = None, **headers: str) -
     return JSON(ErrorBody(error=message, field=field), status_code=status, headers=headers)
 
 
-async def read_json(request: Request, limit: int) -> Any:
-    """The decoded body, refusing more than ``limit`` bytes before reading them all."""
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refusing more than ``limit`` bytes before reading them all."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
@@ -56,10 +57,19 @@ async def read_json(request: Request, limit: int) -> Any:
         body += chunk
         if len(body) > limit:
             raise BodyTooLarge
+    return bytes(body)
+
+
+def decode_json(body: bytes) -> Any:
     try:
-        return msgspec.json.decode(bytes(body))
+        return msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
         raise BadJSON(str(exc)) from None
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    """The decoded body (see ``read_body``)."""
+    return decode_json(await read_body(request, limit))
 
 
 class Collector:
@@ -91,39 +101,41 @@ class Collector:
         accepted, late, duplicate = reply
         return int(accepted), int(late), bool(duplicate)
 
-    def single(self, kind: str) -> Callable[[Request], Awaitable[Response]]:
-        """An endpoint taking one event of ``kind`` in either of its shapes."""
+    def single(self, kind: str, route: str) -> Callable[[Request], Awaitable[Response]]:
+        """The endpoint ``route`` taking one event of ``kind`` in either of its shapes."""
 
         async def endpoint(request: Request) -> Response:
             raw = await read_json(request, self.settings.max_body_bytes)
             try:
                 event = PARSERS[kind](raw, now_ms())
             except FieldError:
-                telemetry.EVENTS.labels(kind, "rejected").inc()
+                telemetry.EVENTS.labels(route, "rejected").inc()
                 raise
             _, late, _ = await self.store([event])
-            telemetry.EVENTS.labels(kind, "late" if late else "accepted").inc()
+            telemetry.EVENTS.labels(route, "late" if late else "accepted").inc()
             return JSON(Accepted(status="accepted", late=bool(late)))
 
         return endpoint
 
     async def batch(self, request: Request) -> Response:
         """``/api/batch``: every valid item lands; each invalid one is named in the answer."""
-        raw = await read_json(request, self.settings.max_body_bytes)
-        batch = convert(raw, Batch)
-        events, results = parse_items(batch.metrics, now_ms())
-        accepted = len(events)
+        body = await read_body(request, self.settings.max_body_bytes)
+        now = now_ms()
+        fast = decode_fast(body, now)
+        if fast is not None:
+            events: list[Any] = fast.metrics
+            batch_id = fast.batch_id
+            results = [ItemResult(index=i, status="accepted") for i in range(len(events))]
+        else:
+            batch = convert(decode_json(body), Batch)
+            events, results = parse_items(batch.metrics, now)
+            batch_id = batch.batch_id
         if not events:
-            return JSON(batch_result(batch, results, 0, 0, False, "rejected"), status_code=422)
-        _, late, duplicate = await self.store(events, batch.batch_id)
-        for event in events:
-            outcome = "duplicate" if duplicate else "accepted"
-            telemetry.EVENTS.labels(event["type"], outcome).inc()
-        status = (
-            "duplicate" if duplicate else ("partial" if accepted < len(results) else "accepted")
-        )
+            return JSON(batch_result(batch_id, results, 0, 0, False), status_code=422)
+        _, late, duplicate = await self.store(events, batch_id)
+        telemetry.EVENTS.labels("batch", "duplicate" if duplicate else "accepted").inc(len(events))
         return JSON(
-            batch_result(batch, results, 0 if duplicate else accepted, late, duplicate, status)
+            batch_result(batch_id, results, 0 if duplicate else len(events), late, duplicate)
         )
 
 
@@ -136,9 +148,7 @@ def parse_items(items: list[Any], now: int) -> tuple[list[Event], list[ItemResul
             events.append(batch_item_event(item, index, now))
             results.append(ItemResult(index=index, status="accepted"))
         except FieldError as exc:
-            telemetry.EVENTS.labels(
-                str(item.get("type") if isinstance(item, dict) else "?"), "rejected"
-            ).inc()
+            telemetry.EVENTS.labels("batch", "rejected").inc()
             results.append(
                 ItemResult(index=index, status="rejected", field=exc.field, error=exc.message)
             )
@@ -146,9 +156,16 @@ def parse_items(items: list[Any], now: int) -> tuple[list[Event], list[ItemResul
 
 
 def batch_result(
-    batch: Batch, results: list[ItemResult], accepted: int, late: int, duplicate: bool, status: str
+    batch_id: str | None, results: list[ItemResult], accepted: int, late: int, duplicate: bool
 ) -> BatchResult:
-    rejected = sum(1 for r in results if r.status == "rejected")
+    """The answer to a batch; ``status`` is accepted, partial, duplicate or rejected."""
+    rejected = len(results) - sum(1 for r in results if r.status == "accepted")
+    if duplicate:
+        status = "duplicate"
+    elif not accepted:
+        status = "rejected"
+    else:
+        status = "partial" if rejected else "accepted"
     return BatchResult(
         status=status,
         accepted=accepted,
@@ -156,7 +173,7 @@ def batch_result(
         late=late,
         duplicate=duplicate,
         items=results,
-        batch_id=batch.batch_id,
+        batch_id=batch_id,
     )
 
 

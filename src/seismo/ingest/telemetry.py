@@ -21,8 +21,9 @@ from prometheus_client import (
 
 EVENTS = Counter(
     "seismo_ingest_events_total",
-    "Events received, by type and outcome (accepted, rejected, late, duplicate).",
-    ["type", "outcome"],
+    "Events received, by route (metrics, business-metrics, logs, batch) and outcome "
+    "(accepted, rejected, late, duplicate).",
+    ["route", "outcome"],
 )
 FCALL_SECONDS = Histogram(
     "seismo_ingest_fcall_seconds",

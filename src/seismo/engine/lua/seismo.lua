@@ -5,7 +5,7 @@
 -- Per-window keys are derived from the key prefix ('' or '{ns}:'), so with a namespace
 -- every key of an installation shares one hash slot: '<prefix>w:<window id>:<part>'.
 
-local LIBRARY_VERSION = '2'
+local LIBRARY_VERSION = '3'
 
 local function window_key(prefix, w, part)
   return prefix .. 'w:' .. w .. ':' .. part
@@ -63,19 +63,29 @@ local function status_class(code)
 end
 
 local function stream_fields(ev, names)
-  local fields = {}
-  for _, name in ipairs(names) do
+  local fields, n = {}, 0
+  for i = 1, #names do
+    local name = names[i]
     local value = ev[name]
     if value ~= nil and value ~= cjson.null then
-      fields[#fields + 1] = name
-      if type(value) == 'table' then
-        fields[#fields + 1] = cjson.encode(value)
-      else
-        fields[#fields + 1] = tostring(value)
-      end
+      fields[n + 1] = name
+      fields[n + 2] = type(value) == 'table' and cjson.encode(value) or tostring(value)
+      n = n + 2
     end
   end
   return fields
+end
+
+-- The per-service counter names of one call, built once per service rather than per event.
+local function service_names(g, svc)
+  local names = g.service_names[svc]
+  if names == nil then
+    local base = 's:' .. svc .. ':'
+    names = {requests = base .. 'requests', status_4xx = base .. 'status_4xx',
+      status_5xx = base .. 'status_5xx'}
+    g.service_names[svc] = names
+  end
+  return names
 end
 
 local APP_FIELDS = {'timestamp', 'service', 'endpoint', 'response_time', 'status_code',
@@ -86,26 +96,29 @@ local LOG_FIELDS = {'timestamp', 'level', 'message', 'service', 'trace_id', 'con
 
 -- Gathers one application event into the call's aggregates.
 local function gather_app(ev, win, g)
-  local svc = ev.service
+  local svc, code = ev.service, ev.status_code
   local item = svc .. ':' .. ev.endpoint
-  local pair_item = svc .. ' ' .. ev.endpoint
   incr(g.endpoint_cms, item, 1)
-  incr(g.status_cms, tostring(ev.status_code), 1)
-  g.pairs[item] = g.pairs[item] or {win = win, service = svc}
-  if ev.caller ~= nil and ev.caller ~= cjson.null and ev.caller ~= '' then
-    local call = ev.caller .. ':' .. svc
-    g.pairs[call] = g.pairs[call] or {win = win, service = svc}
+  incr(g.status_cms, code, 1)
+  if g.pairs[item] == nil then g.pairs[item] = {win = win, service = svc} end
+  local caller = ev.caller
+  if caller ~= nil and caller ~= cjson.null and caller ~= '' then
+    local call = caller .. ':' .. svc
+    if g.pairs[call] == nil then g.pairs[call] = {win = win, service = svc} end
   end
   if win == nil then return end
-  local class = status_class(ev.status_code)
-  incr(win.counts, 'requests', 1)
-  incr(win.counts, 's:' .. svc .. ':requests', 1)
+  local names = service_names(g, svc)
+  local counts = win.counts
+  counts.requests = (counts.requests or 0) + 1
+  incr(counts, names.requests, 1)
+  local class = status_class(code)
   if class then
-    incr(win.counts, class, 1)
-    incr(win.counts, 's:' .. svc .. ':' .. class, 1)
+    incr(counts, class, 1)
+    incr(counts, names[class], 1)
   end
   list_add(win.latency, '', ev.response_time)
   list_add(win.latency, svc, ev.response_time)
+  local pair_item = svc .. ' ' .. ev.endpoint
   incr(win.topk, pair_item, 1)
   set_add(win.distinct, '', pair_item)
   set_add(win.distinct, svc, pair_item)
@@ -114,7 +127,7 @@ local function gather_app(ev, win, g)
     for name, value in pairs(ev.metrics) do
       local field = 'c:' .. svc .. '.' .. name
       win.metrics[field] = true
-      incr(win.counts, field .. ':count', 1)
+      incr(counts, field .. ':count', 1)
       incr(win.floats, field .. ':sum', value)
     end
   end
@@ -157,10 +170,11 @@ local function gather_log(ev, win)
 end
 
 local function flat_pairs(tbl)
-  local out = {}
+  local out, n = {}, 0
   for key, value in pairs(tbl) do
-    out[#out + 1] = key
-    out[#out + 1] = value
+    out[n + 1] = tostring(key)
+    out[n + 2] = value
+    n = n + 2
   end
   return out
 end
@@ -237,6 +251,10 @@ local function append(stream, maxlen, fields)
   redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', unpack(fields))
 end
 
+-- Event types: the collector's own names, and the batch item names it passes through as is.
+local KIND = {app = 'app', application = 'app', metric = 'app', business = 'business',
+  business_metric = 'business', log = 'log'}
+
 -- seismo_ingest: applies a list of validated events in one round trip.
 -- KEYS[1] service-calls (CF)        KEYS[2] endpoint-frequency (CMS)
 -- KEYS[3] status-codes (CMS)        KEYS[4] business-metrics (CMS)
@@ -244,7 +262,8 @@ end
 -- KEYS[7] log-metrics-stream        KEYS[8] engine state (hash)
 -- ARGV[1] key prefix    ARGV[2] window length (ms)   ARGV[3] stream MAXLEN (approximate)
 -- ARGV[4] TTL of per-window keys (s)   ARGV[5] batch id or ''   ARGV[6] batch-id TTL (s)
--- ARGV[7] JSON list of events: {"type": "app"|"business"|"log", "timestamp": epoch ms, ...}
+-- ARGV[7] JSON list of events: {"type", "timestamp": epoch ms, ...}; type app|business|log
+--         (or the batch item names application|metric|business_metric, meaning the same)
 -- Returns {accepted, late, duplicate}: late events (window already closed) update the
 -- sketches and streams and the state's late_events counter, but no closed window.
 local function ingest(keys, args)
@@ -256,16 +275,18 @@ local function ingest(keys, args)
   end
   local events = cjson.decode(args[7])
   local last_closed = tonumber(redis.call('HGET', keys[8], 'last_closed') or '-1')
-  local g = {endpoint_cms = {}, status_cms = {}, business_cms = {}, pairs = {}}
+  local g = {endpoint_cms = {}, status_cms = {}, business_cms = {}, pairs = {},
+    service_names = {}}
   local windows, late = {}, 0
   for _, ev in ipairs(events) do
     local w = math.floor(ev.timestamp / window_ms)
     local win = nil
     if w > last_closed then win = window_of(windows, w) else late = late + 1 end
-    if ev.type == 'app' then
+    local kind = KIND[ev.type]
+    if kind == 'app' then
       gather_app(ev, win, g)
       append(keys[5], maxlen, stream_fields(ev, APP_FIELDS))
-    elseif ev.type == 'business' then
+    elseif kind == 'business' then
       gather_business(ev, win, g)
       append(keys[6], maxlen, stream_fields(ev, BUSINESS_FIELDS))
     else
