@@ -1,0 +1,116 @@
+"""From a scored window to alerts: fields, severity, hints, business impact, resolve."""
+
+from __future__ import annotations
+
+import json
+
+from seismo.alert.decide import AlertPolicy, ScoredWindow, alerts_for_window
+from seismo.alert.incident import IncidentState
+from seismo.alert.severity import business_impact, remediation, severity
+from seismo.detect.explain import Finding
+from seismo.detect.fingerprint_model import Deviation
+
+ERRORS = Deviation("error_rate_5xx", 0.004, 0.01, 0.31, 30.6)
+NEW_ENDPOINT = Deviation("new_interactions", 0.0, 1.0, 4.0, 4.0)
+REVENUE = Deviation("business_value", 100.0, 5.0, 20.0, -16.0)
+POLICY = AlertPolicy()
+FIELDS = {
+    "id", "time", "window_start", "window_end", "scope", "target", "score", "severity",
+    "summary", "explanation", "business_impact", "remediation", "incident_id", "status",
+}  # fmt: skip
+
+
+def window(start: int, *findings: Finding) -> ScoredWindow:
+    return ScoredWindow(start, start + 5_000, findings)
+
+
+def quiet(start: int) -> ScoredWindow:
+    return window(start, Finding("system", "system", 0.1, (ERRORS,)))
+
+
+def test_open_alert_carries_every_field_and_names_the_service() -> None:
+    spike = window(
+        10_000,
+        Finding("system", "system", 0.97, (ERRORS,)),
+        Finding("service", "checkout", 1.0, (ERRORS,)),
+    )
+
+    state, alerts = alerts_for_window(spike, IncidentState(), POLICY, now_ms=12_345)
+
+    (alert,) = alerts
+    assert set(alert.to_dict()) == FIELDS
+    assert (alert.status, alert.scope, alert.target) == ("open", "service", "checkout")
+    assert alert.summary == "5xx error rate of checkout rose from 0.4 % to 31 %"
+    assert alert.explanation[0]["feature"] == "error_rate_5xx"
+    assert alert.explanation[0]["normal"] == 0.004
+    assert alert.severity == "critical"
+    assert alert.business_impact is None
+    assert alert.incident_id == state.incident_id
+    assert json.loads(alert.to_json())["time"] == 12_345
+
+
+def test_system_finding_names_the_service_that_moved_most() -> None:
+    drift = window(
+        0,
+        Finding("system", "system", 0.95, (ERRORS,)),
+        Finding("service", "frontend", 0.4, (ERRORS,)),
+        Finding("service", "checkout", 0.2, (ERRORS,)),
+    )
+
+    _, (alert,) = alerts_for_window(drift, IncidentState(), POLICY, 0)
+
+    assert alert.scope == "system"
+    assert alert.summary.endswith("(most moved service: frontend)")
+
+
+def test_resolved_alert_closes_the_same_incident() -> None:
+    spike = window(0, Finding("service", "checkout", 1.0, (ERRORS,)))
+    state, (opened,) = alerts_for_window(spike, IncidentState(), POLICY, 0)
+    raised = []
+    for start in (5_000, 10_000, 15_000):
+        state, alerts = alerts_for_window(quiet(start), state, POLICY, start)
+        raised += alerts
+
+    (resolved,) = raised
+    assert resolved.status == "resolved"
+    assert resolved.incident_id == opened.incident_id
+    assert (resolved.scope, resolved.target) == ("service", "checkout")
+    assert resolved.summary == f"Resolved: {opened.summary}"
+    assert resolved.id != opened.id
+
+
+def test_same_window_gives_the_same_alert_id() -> None:
+    spike = window(0, Finding("service", "checkout", 1.0, (ERRORS,)))
+
+    _, (first,) = alerts_for_window(spike, IncidentState(), POLICY, 1)
+    _, (second,) = alerts_for_window(spike, IncidentState(), POLICY, 2)
+
+    assert first.id == second.id
+
+
+def test_business_metric_gives_business_impact_and_business_hints() -> None:
+    drop = window(0, Finding("metric", "revenue", 0.99, (REVENUE,)))
+
+    _, (alert,) = alerts_for_window(drop, IncidentState(), POLICY, 0)
+
+    assert alert.business_impact == "value of revenue: 100 normally, 20 now"
+    assert any("business flow" in hint for hint in alert.remediation)
+
+
+def test_severity_depends_on_the_kind_that_moved() -> None:
+    assert severity(Finding("service", "a", 0.92, (ERRORS,)), 0.9) == "critical"
+    assert severity(Finding("service", "a", 0.92, (NEW_ENDPOINT,)), 0.9) == "info"
+    assert severity(Finding("service", "a", 0.99, (NEW_ENDPOINT,)), 0.9) == "warning"
+    latency = Deviation("latency_p95", 100.0, 10.0, 300.0, 20.0)
+    assert severity(Finding("service", "a", 0.92, (latency,)), 0.9) == "warning"
+
+
+def test_remediation_names_the_target_without_repeats() -> None:
+    hints = remediation(Finding("service", "checkout", 1.0, (ERRORS, ERRORS)))
+
+    assert hints[0] == "Check recent deploys and the error logs of checkout."
+    assert len(hints) == len(set(hints))
+
+
+def test_no_business_impact_when_no_business_feature_moved() -> None:
+    assert business_impact([Finding("service", "a", 1.0, (ERRORS,))]) is None

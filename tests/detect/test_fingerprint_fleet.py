@@ -1,0 +1,99 @@
+"""The system model plus one model per service, and the explanation of a scored window."""
+
+from __future__ import annotations
+
+import pytest
+from tests.detect.fingerprint_synth import Plant, entry_fields, fingerprints
+
+from seismo.detect.explain import Finding, likely_origin, summary
+from seismo.detect.fingerprint_entry import BadFingerprint, Fingerprint
+from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
+from seismo.detect.fingerprint_model import Deviation, ModelConfig
+
+CONFIG = FleetConfig(ModelConfig(n_estimators=50), min_service_windows=10)
+
+
+def test_entry_round_trips_through_the_stream_format() -> None:
+    window = fingerprints(1, seed=1)[0]
+
+    parsed = Fingerprint.from_entry(
+        {k.encode(): v.encode() for k, v in entry_fields(window).items()}
+    )
+
+    assert parsed == window
+
+
+def test_bad_entry_names_the_missing_field() -> None:
+    fields = entry_fields(fingerprints(1, seed=1)[0])
+    del fields["data"]
+
+    with pytest.raises(BadFingerprint, match="data"):
+        Fingerprint.from_entry(fields)
+
+
+def test_non_finite_values_are_dropped_from_vectors() -> None:
+    fields = entry_fields(fingerprints(1, seed=1)[0])
+    fields["services"] = '{"a": {"x": 1, "y": NaN, "z": "text"}}'
+
+    assert Fingerprint.from_entry(fields).services == {"a": {"x": 1.0}}
+
+
+def test_a_service_seen_too_rarely_gets_no_model_until_retrained() -> None:
+    windows = fingerprints(30, seed=1)
+    for window in windows[:25]:
+        del window.services["inventory"]
+
+    early = FleetModel(windows, CONFIG)
+    later = FleetModel(windows + fingerprints(10, seed=2), CONFIG)
+
+    assert set(early.services) == {"checkout", "frontend"}
+    assert set(later.services) == {"checkout", "frontend", "inventory"}
+
+
+def test_error_spike_in_one_service_points_at_that_service() -> None:
+    model = FleetModel(fingerprints(40, seed=1), CONFIG)
+    spike = fingerprints(1, seed=9, plant=Plant("checkout", 0, 0, {"error_rate_5xx": 0.31}))[0]
+
+    origin = likely_origin(model.findings(spike), threshold=0.9)
+
+    assert (origin.scope, origin.target) == ("service", "checkout")
+    assert origin.moved[0].feature == "error_rate_5xx"
+
+
+def test_latency_regression_names_the_service_not_the_system() -> None:
+    model = FleetModel(fingerprints(40, seed=1), CONFIG)
+    slow = fingerprints(1, seed=9, plant=Plant("inventory", 0, 0, {"latency_p95": 600.0}))[0]
+
+    origin = likely_origin(model.findings(slow), threshold=0.9)
+
+    assert origin.target == "inventory"
+    assert origin.moved[0].feature == "latency_p95"
+
+
+def test_summary_reads_as_one_sentence_with_units() -> None:
+    moved = (
+        Deviation("error_rate_5xx", 0.004, 0.01, 0.31, 30.6),
+        Deviation("latency_p99", 240.0, 20.0, 900.0, 33.0),
+    )
+
+    text = summary(Finding("service", "checkout", 1.0, moved))
+
+    assert text == ("5xx error rate of checkout rose from 0.4 % to 31 %; p99 latency also moved")
+
+
+def test_summary_of_a_drop_says_fell() -> None:
+    moved = (Deviation("request_rate", 120.0, 8.0, 3.0, -14.6),)
+
+    assert summary(Finding("system", "system", 0.97, moved)) == (
+        "request rate of the system fell from 120 to 3"
+    )
+
+
+def test_origin_prefers_the_most_specific_firing_scope() -> None:
+    moved = (Deviation("x", 0.0, 1.0, 9.0, 9.0),)
+    system = Finding("system", "system", 1.0, moved)
+    service = Finding("service", "checkout", 0.93, moved)
+    quiet = Finding("metric", "revenue", 0.2, moved)
+
+    assert likely_origin([system, service, quiet], threshold=0.9) is service
+    assert likely_origin([system, quiet], threshold=0.9) is system

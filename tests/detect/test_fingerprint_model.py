@@ -1,0 +1,136 @@
+"""The pure fingerprint model: robust scaling, calibration, both views, the streaming wrapper."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.ensemble import IsolationForest
+from tests.detect.fingerprint_synth import Plant, fingerprints
+
+from seismo.detect.base import REGISTRY, detector_from_dict
+from seismo.detect.fingerprint_model import (
+    FingerprintModel,
+    ForestPaths,
+    IsolationForestDetector,
+    ModelConfig,
+    RobustScale,
+    TailCalibrator,
+)
+
+CONFIG = ModelConfig(n_estimators=50)
+
+
+def checkout_rows(count: int, seed: int, plant: Plant | None = None) -> list[dict[str, float]]:
+    return [w.services["checkout"] for w in fingerprints(count, seed, plant)]
+
+
+def test_forest_paths_equal_scikit_learn_score_samples() -> None:
+    rng = np.random.default_rng(0)
+    forest = IsolationForest(n_estimators=30, random_state=0).fit(rng.normal(size=(40, 6)))
+    probe = rng.normal(size=(25, 6)) * 3
+
+    assert np.allclose(ForestPaths(forest).raw(probe), -forest.score_samples(probe))
+
+
+def test_spread_is_floored_for_a_feature_that_never_moved_in_training() -> None:
+    matrix = np.array([[0.0, 100.0], [0.0, 101.0], [0.0, 99.0]])
+    scale = RobustScale.fit(["error_rate_5xx", "request_count"], matrix)
+
+    assert scale.spread[0] == pytest.approx(0.01)
+    assert scale.spread[1] == pytest.approx(5.0)
+
+
+def test_calibration_maps_the_training_median_to_zero_and_its_tail_to_one_half() -> None:
+    raw = np.arange(101, dtype=float)
+    calibrate = TailCalibrator.fit(raw, spread_min=1.0)
+
+    assert calibrate(50.0) == 0.0
+    assert calibrate(99.0) == pytest.approx(0.5)
+    assert calibrate(148.0) == pytest.approx(0.75)
+
+
+def test_single_feature_jump_scores_high_and_is_the_top_deviation() -> None:
+    model = FingerprintModel(checkout_rows(40, seed=1), CONFIG)
+    spike = checkout_rows(1, seed=9, plant=Plant("checkout", 0, 0, {"error_rate_5xx": 0.31}))[0]
+
+    scored = model.score(spike)
+
+    assert scored.score > 0.99
+    top = scored.moved()[0]
+    assert top.feature == "error_rate_5xx"
+    assert top.current == pytest.approx(0.31)
+    assert top.normal < 0.02
+    assert top.deviation > 20
+
+
+def test_normal_windows_score_below_the_default_alert_threshold() -> None:
+    model = FingerprintModel(checkout_rows(60, seed=1), CONFIG)
+
+    scores = [model.score(row).score for row in checkout_rows(200, seed=2)]
+
+    assert max(scores) < 0.9
+    assert float(np.median(scores)) < 0.5
+
+
+def test_refit_from_the_same_windows_gives_identical_scores() -> None:
+    rows = checkout_rows(40, seed=1)
+    probes = checkout_rows(20, seed=4)
+
+    first, second = FingerprintModel(rows, CONFIG), FingerprintModel(rows, CONFIG)
+
+    assert [first.score(p).score for p in probes] == [second.score(p).score for p in probes]
+
+
+def test_missing_feature_counts_as_normal_and_unknown_ones_are_ignored() -> None:
+    rows = checkout_rows(40, seed=1)
+    model = FingerprintModel(rows, CONFIG)
+    partial = {k: v for k, v in rows[0].items() if k != "latency_p95"} | {"brand_new": 1e9}
+
+    deviations = {d.feature: d for d in model.score(partial).deviations}
+
+    assert deviations["latency_p95"].deviation == 0.0
+    assert "brand_new" not in deviations
+
+
+def test_training_needs_two_windows_with_a_shared_feature() -> None:
+    with pytest.raises(ValueError, match="two"):
+        FingerprintModel([{"a": 1.0}], CONFIG)
+    with pytest.raises(ValueError, match="share"):
+        FingerprintModel([{"a": 1.0}, {"b": 2.0}], CONFIG)
+
+
+def test_streaming_detector_is_registered_buffers_then_scores() -> None:
+    assert REGISTRY["isolation_forest"] is IsolationForestDetector
+    detector = IsolationForestDetector(min_train=20, config=CONFIG)
+    rows = checkout_rows(40, seed=1)
+    for row in rows[:19]:
+        detector.learn_one(row)
+    assert detector.model is None and detector.score_one(rows[20]) == 0.0
+
+    for row in rows[19:]:
+        detector.learn_one(row)
+
+    assert detector.model is not None
+    assert detector.score_one({**rows[0], "latency_p99": 5_000.0}) > 0.99
+
+
+def test_streaming_detector_round_trips_with_identical_scores() -> None:
+    detector = IsolationForestDetector(min_train=20, refit_every=8, config=CONFIG)
+    for row in checkout_rows(35, seed=1):
+        detector.learn_one(row)
+    probes = checkout_rows(10, seed=4)
+
+    restored = detector_from_dict(detector.to_dict())
+
+    assert isinstance(restored, IsolationForestDetector)
+    assert restored.pending == detector.pending
+    assert [restored.score_one(p) for p in probes] == [detector.score_one(p) for p in probes]
+
+
+def test_streaming_detector_refits_on_its_recent_window() -> None:
+    detector = IsolationForestDetector(min_train=10, window=16, refit_every=5, config=CONFIG)
+    for row in checkout_rows(30, seed=1):
+        detector.learn_one(row)
+
+    assert len(detector.fitted_on) == 16
+    assert len(detector.pending) == 30 - 10 - 5 * 4
