@@ -78,12 +78,21 @@ def _memory(client: redis.Redis, key: str) -> int | None:
     return None if value is None else int(value)
 
 
+SIZE_FIELD = {
+    "cuckoo-filter": "Number of items inserted",
+    "count-min-sketch": "count",
+    "topk": "size",
+    "vector-set": "size",
+}
+"""The INFO field that says how many items a structure of each type holds."""
+
+
 def _structure(client: redis.Redis, key: str, kind: str, info: Item, sample: Any) -> Item:
     return {
         "key": key,
         "type": kind,
         "memory_bytes": _memory(client, key),
-        "size": info.get("size") or info.get("Size") or info.get("count") or info.get("width"),
+        "size": info.get(SIZE_FIELD[kind]),
         "info": {k: v for k, v in info.items() if isinstance(v, int | float | str)},
         "sample": sample,
     }
