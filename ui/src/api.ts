@@ -131,8 +131,25 @@ async function request<T>(path: string, init?: RequestInit, accept: number[] = [
   return (await response.json()) as T;
 }
 
-/** Like `request`, but `null` for a 404: optional backend features (graph, faults). */
+let offered: Promise<Set<string>> | null = null;
+
+/** The paths the backend's OpenAPI document lists, asked once per page load. */
+export function offeredPaths(): Promise<Set<string>> {
+  offered ??= request<{ paths?: Record<string, unknown> }>("/openapi.json")
+    .then((doc) => new Set(Object.keys(doc.paths ?? {})))
+    .catch(() => {
+      offered = null;
+      return new Set<string>();
+    });
+  return offered;
+}
+
+/**
+ * An optional backend feature (graph, faults): `null` when the OpenAPI document does not
+ * list it (so the browser logs no 404) or when it answers 404.
+ */
 async function optional<T>(path: string, init?: RequestInit): Promise<T | null> {
+  if (!(await offeredPaths()).has(path)) return null;
   try {
     return await request<T>(path, init);
   } catch (error) {
@@ -154,11 +171,10 @@ export const api = {
     request<unknown>(`/api/anomalies/${encodeURIComponent(id)}/${kind}`, { method: "POST" }),
   graph: () => optional<Graph>("/api/graph"),
   faults: () => optional<unknown>("/api/faults"),
-  /** The demo reads `duration` (seconds); `duration_s` is the same under the API brief's name. */
   injectFault: (fault: { kind: string; service?: string; duration_s: number }) =>
     request<unknown>("/api/faults", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ ...fault, duration: fault.duration_s }),
+      body: JSON.stringify(fault),
     }),
 };

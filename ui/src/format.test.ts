@@ -13,6 +13,8 @@ describe("format", () => {
 
   it("keeps small fractions readable", () => {
     expect(formatNumber(0.01234)).toBe("0.012");
+    expect(formatNumber(0.4)).toBe("0.4");
+    expect(formatNumber(0.94, 2)).toBe("0.94");
   });
 
   it("prints bytes in binary units", () => {

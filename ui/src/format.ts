@@ -6,7 +6,8 @@ export function formatNumber(value: number | null | undefined, digits = 1): stri
   if (abs >= 1e6) return `${(value / 1e6).toFixed(digits)}M`;
   if (abs >= 1e4) return `${(value / 1e3).toFixed(digits)}k`;
   if (Number.isInteger(value)) return String(value);
-  return value.toFixed(abs < 1 ? Math.max(digits, 3) : digits);
+  if (abs < 1) return String(Number(value.toPrecision(2)));
+  return value.toFixed(digits);
 }
 
 export function formatBytes(bytes: number | null | undefined): string {

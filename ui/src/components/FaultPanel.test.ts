@@ -7,8 +7,9 @@ it("reads the fault kinds the backend lists, else the demo's", () => {
   expect(faultKinds({})).toEqual(DEFAULT_FAULTS);
 });
 
-it("describes active faults whatever the list is called", () => {
-  expect(activeFaults({ active: [{ kind: "latency", service: "cart" }] })).toEqual(["latency on cart"]);
-  expect(activeFaults({ items: [{ kind: "error_spike" }] })).toEqual(["error_spike"]);
+it("describes the active faults and when they end", () => {
+  expect(activeFaults({ active: [{ kind: "latency-regression", service: "cart" }] })).toEqual(["latency-regression on cart"]);
+  const [described] = activeFaults({ active: [{ kind: "error-spike", service: "web", end_ms: Date.UTC(2026, 0, 1, 12) }] });
+  expect(described).toMatch(/^error-spike on web until \d\d:\d\d:\d\d$/);
   expect(activeFaults(null)).toEqual([]);
 });

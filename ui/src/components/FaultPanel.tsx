@@ -4,6 +4,7 @@
 import { useCallback, useState, type FormEvent } from "react";
 
 import { api } from "../api";
+import { formatTime } from "../format";
 import { usePoll } from "../hooks";
 
 /** The demo's fault kinds (seismo.demo.faults.KINDS), for a backend that does not list them. */
@@ -15,14 +16,14 @@ export function faultKinds(state: unknown): string[] {
   return Array.isArray(kinds) && kinds.every((k) => typeof k === "string") ? kinds : DEFAULT_FAULTS;
 }
 
-/** Active faults as short strings, whatever list the backend calls them. */
+/** Active faults (`active: [{kind, service, end_ms}]`) as short strings. */
 export function activeFaults(state: unknown): string[] {
-  const record = (state ?? {}) as Record<string, unknown>;
-  const list = record.active ?? record.items ?? record.faults;
+  const list = ((state ?? {}) as { active?: unknown }).active;
   if (!Array.isArray(list)) return [];
   return list.map((item) => {
     const fault = (item ?? {}) as Record<string, unknown>;
-    return [fault.kind, fault.service].filter(Boolean).join(" on ") || JSON.stringify(item);
+    const what = [fault.kind, fault.service].filter(Boolean).join(" on ") || JSON.stringify(item);
+    return typeof fault.end_ms === "number" ? `${what} until ${formatTime(fault.end_ms)}` : what;
   });
 }
 
@@ -41,7 +42,7 @@ export function FaultPanel({ services }: { services: string[] }) {
     event.preventDefault();
     api
       .injectFault({ kind: chosen, service: service || undefined, duration_s: duration })
-      .then(() => setMessage(`Injected ${chosen}${service ? ` on ${service}` : ""} for ${duration}s`))
+      .then(() => setMessage(`Injected ${chosen}${service ? ` on ${service}` : ""} for ${duration} s`))
       .catch((reason: unknown) => setMessage(String(reason)));
   };
   const active = activeFaults(data);
@@ -64,7 +65,7 @@ export function FaultPanel({ services }: { services: string[] }) {
         <button type="submit">Inject</button>
       </form>
       {message && <p className="muted">{message}</p>}
-      {active.length > 0 && <p className="muted">Active: {active.join(", ")}</p>}
+      {active.length > 0 && <p className="muted" data-testid="active-faults">Active: {active.join(", ")}</p>}
     </div>
   );
 }

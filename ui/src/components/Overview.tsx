@@ -10,6 +10,7 @@ import { alertMarkers, CHARTS, chartColumns } from "../series";
 import { Chart } from "./Chart";
 import { FaultPanel } from "./FaultPanel";
 import { HealthCards } from "./Health";
+import { ServiceTable } from "./ServiceTable";
 
 interface Props {
   fingerprints: Fingerprint[];
@@ -54,7 +55,13 @@ export function Overview({ fingerprints, alerts, services, onOpenAlerts }: Props
             ))}
           </ul>
         </div>
-        <FaultPanel services={services} />
+        <div className="stack">
+          <div className="panel">
+            <h3>Services, last window</h3>
+            <ServiceTable services={services} latest={fingerprints.at(-1)} />
+          </div>
+          <FaultPanel services={services} />
+        </div>
       </div>
     </section>
   );

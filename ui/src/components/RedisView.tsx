@@ -46,7 +46,9 @@ export function RedisView() {
                 <td>{formatNumber(row.size, 1)}</td>
                 <td>
                   <div className="bar">
-                    <div style={{ width: `${(100 * (row.memory || 0)) / largest}%` }} />
+                    <div className="bar-track">
+                      <div style={{ width: `${(100 * (row.memory || 0)) / largest}%` }} />
+                    </div>
                     <span>{formatBytes(row.memory)}</span>
                   </div>
                 </td>

@@ -4,12 +4,12 @@
 import { useCallback, useMemo, useState } from "react";
 
 import { api, type Alert, type Fingerprint } from "../api";
-import { formatNumber, formatPercent } from "../format";
 import { graphOrNodes } from "../graph";
 import { usePoll } from "../hooks";
 import { alertMarkers, CHARTS, chartColumns } from "../series";
 import { Chart } from "./Chart";
 import { ServiceGraph } from "./ServiceGraph";
+import { ServiceTable } from "./ServiceTable";
 
 interface Props {
   fingerprints: Fingerprint[];
@@ -22,7 +22,6 @@ export function Services({ fingerprints, alerts, services }: Props) {
   const selected = picked ?? services[0] ?? null;
   const loadGraph = useCallback(() => api.graph(), []);
   const graph = usePoll(loadGraph, 10_000);
-  const latest = fingerprints.at(-1);
   const drawn = useMemo(() => graphOrNodes(graph.data, services), [graph.data, services]);
 
   return (
@@ -30,32 +29,7 @@ export function Services({ fingerprints, alerts, services }: Props) {
       <div className="split">
         <div className="panel">
           <h3>Services</h3>
-          <table className="table" data-testid="services-table">
-            <thead>
-              <tr>
-                <th>service</th>
-                <th>req/s</th>
-                <th>4xx</th>
-                <th>5xx</th>
-                <th>p95 ms</th>
-              </tr>
-            </thead>
-            <tbody>
-              {services.map((name) => {
-                const f = latest?.services[name] ?? {};
-                return (
-                  <tr key={name} className={`clickable ${name === selected ? "selected" : ""}`} onClick={() => setPicked(name)}>
-                    <td>{name}</td>
-                    <td>{formatNumber(f.request_rate)}</td>
-                    <td>{formatPercent(f.error_rate_4xx)}</td>
-                    <td>{formatPercent(f.error_rate_5xx)}</td>
-                    <td>{formatNumber(f.latency_p95)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-          {services.length === 0 && <div className="empty">No service has reported yet.</div>}
+          <ServiceTable services={services} latest={fingerprints.at(-1)} selected={selected} onSelect={setPicked} />
         </div>
         <div className="panel">
           <h3>Call graph{graph.data ? "" : " (services seen; call pairs not offered by this backend)"}</h3>
