@@ -81,7 +81,7 @@ class Settings(BaseSettings):
         default=3000, ge=1, le=65535, description="Port of the demo's service-b."
     )
     demo_rate: float = Field(
-        default=15.0, gt=0, le=5000, description="Demo user requests per second (mean)."
+        default=30.0, gt=0, le=5000, description="Demo user requests per second (mean)."
     )
     demo_seed: int = Field(default=0, description="Seed of the demo's simulated traffic.")
     demo_period_seconds: float = Field(

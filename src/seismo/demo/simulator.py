@@ -9,7 +9,6 @@ call. service-b reads the faults aimed at it from the same store.
 
 from __future__ import annotations
 
-import random
 import signal
 import threading
 import time
@@ -30,7 +29,6 @@ TICK_S = 1.0
 SERVICE_A_EVERY_S = 2.0
 BATCH_LIMIT = 2000
 SERVICE_A_PATHS = ("/api/data", "/api/v1/users", "/api/data", "/health")
-SERVICE_A_ERROR_SHARE = 0.03
 HTTP_TIMEOUT_S = 5.0
 Log = Callable[[str], None]
 
@@ -52,10 +50,9 @@ def send_items(http: httpx.Client, items: list[dict[str, object]], batch_id: str
     return accepted
 
 
-def service_a_path(rng: random.Random, beat: int) -> str:
-    """What service-a asks service-b for on its ``beat``-th call (a few calls fail)."""
-    if rng.random() < SERVICE_A_ERROR_SHARE:
-        return "/api/error"
+def service_a_path(beat: int) -> str:
+    """What service-a asks service-b for on its ``beat``-th call (service-b's ``/api/error``
+    is there to try by hand; service-b fails on its own only under an injected fault)."""
     return SERVICE_A_PATHS[beat % len(SERVICE_A_PATHS)]
 
 
@@ -75,7 +72,6 @@ def run_traffic(
 ) -> None:
     """Send one tick of simulated traffic per second, and service-a's calls, until ``stop``."""
     model = TrafficModel(settings.demo_seed, settings.demo_rate, settings.demo_period_seconds)
-    rng = random.Random(settings.demo_seed)
     base = local_url(settings.collector_host, settings.collector_port)
     failing = False
     with httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as http:
@@ -87,7 +83,7 @@ def run_traffic(
                 items = model.tick(tick_ms, TICK_S, faults).items
                 send_items(http, items, f"demo-{settings.demo_seed}-{tick_ms}")
                 if beat % int(SERVICE_A_EVERY_S / TICK_S) == 0:
-                    call_service_b(http, service_a_path(rng, beat))
+                    call_service_b(http, service_a_path(beat))
             except (httpx.HTTPError, redis.RedisError) as exc:
                 if not failing:
                     log(f"traffic: cannot deliver ({exc}); retrying every second")

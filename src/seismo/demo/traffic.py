@@ -2,7 +2,8 @@
 
 Users hit ``web``, which calls ``api-gateway``, which fans out to ``catalog``, ``checkout``,
 ``payments`` and ``users``. Every call takes a lognormal time of its own plus the time of
-the calls it makes, fails with a small base rate (and passes most downstream failures up),
+the calls it makes, fails with a small base rate (and passes most downstream failures up;
+only the user-facing ``web`` sees client errors, 4xx),
 and a paid checkout reports a ``revenue`` business KPI. The request rate swings like a day
 compressed into a few minutes, with noise and occasional bursts. ``TrafficModel.tick``
 turns one tick (a time, a length and the active faults) into the batch items the collector
@@ -21,8 +22,8 @@ from seismo.demo.faults import NO_EFFECT, Effect, Fault, effects_by_service
 
 Item = dict[str, Any]
 
-BASE_4XX = 0.01
-BASE_5XX = 0.004
+EDGE_4XX = 0.015
+BASE_5XX = 0.003
 PROPAGATE_5XX = 0.7
 LATENCY_SIGMA = 0.35
 SWING = 0.35
@@ -115,7 +116,7 @@ class Outcome:
 class TrafficModel:
     """Seeded traffic generator; the same seed and inputs give the same items."""
 
-    def __init__(self, seed: int = 0, base_rate: float = 15.0, period_s: float = 300.0) -> None:
+    def __init__(self, seed: int = 0, base_rate: float = 30.0, period_s: float = 300.0) -> None:
         self.rng = np.random.default_rng(seed)
         self.base_rate = base_rate
         self.period_s = period_s
@@ -167,7 +168,7 @@ class TrafficModel:
         ]
         own_ms = call.median_ms * math.exp(LATENCY_SIGMA * float(self.rng.standard_normal()))
         elapsed = own_ms * effect.latency_factor + sum(o.response_time for o in downstream)
-        status = self._status(effect, downstream)
+        status = self._status(effect, downstream, EDGE_4XX if caller is None else 0.0)
         outcome = Outcome(round(elapsed, 2), status)
         tick.metrics.append(_metric(call, caller, ts, outcome))
         self._log(call, ts, outcome, tick)
@@ -182,12 +183,14 @@ class TrafficModel:
         ]
         return [*children, NEW_DEPENDENCY] if effect.new_dependency else children
 
-    def _status(self, effect: Effect, downstream: list[Outcome]) -> int:
-        """Own failure (base rate plus any error fault), else a passed-up downstream 5xx."""
+    def _status(self, effect: Effect, downstream: list[Outcome], client_errors: float) -> int:
+        """Own failure (base rate plus any error fault), a client error at the edge, else a
+        passed-up downstream 5xx."""
         draw = self.rng.random()
-        if draw < BASE_5XX + effect.error_rate:
-            return 503 if draw < (BASE_5XX + effect.error_rate) / 3 else 500
-        if draw < BASE_5XX + effect.error_rate + BASE_4XX:
+        failing = BASE_5XX + effect.error_rate
+        if draw < failing:
+            return 503 if draw < failing / 3 else 500
+        if draw < failing + client_errors:
             return 404
         failed = any(o.status_code >= 500 for o in downstream)
         return 502 if failed and self.rng.random() < PROPAGATE_5XX else 200
