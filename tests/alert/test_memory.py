@@ -93,3 +93,12 @@ def test_marking_an_alert_never_remembered_still_stores_the_mark(memory: Inciden
 def test_an_unknown_outcome_is_refused(memory: IncidentMemory) -> None:
     with pytest.raises(ValueError, match="outcome"):
         memory.mark(alert("a", 1000), "ignored")
+
+
+def test_every_alert_of_an_incident_is_matched_not_only_its_last(memory: IncidentMemory) -> None:
+    memory.remember(alert("a", 1000))
+    memory.remember(alert("a2", 2000, incident_id="inc-a", target="payments"))
+    memory.mark(alert("a", 1000), "false_alarm")
+    found = memory.similar(alert("b", 3000))
+    assert [(p.incident_id, p.outcome) for p in found] == [("inc-a", "false_alarm")]
+    assert memory.suppressing_match(alert("c", 4000, target="payments")) is not None

@@ -13,7 +13,6 @@ from seismo.dashboard import history, overview
 from seismo.dashboard.app import create_app
 from seismo.dashboard.context import Context
 from seismo.dashboard.params import Filters
-from seismo.engine.connection import check_capabilities
 from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis
 from tests.conftest import free_port
@@ -45,7 +44,7 @@ def test_without_redisearch_search_matches_words_of_recent_entries(
     redis_server: EmbeddedRedis, redis_client: redis.Redis, keys: Keys
 ) -> None:
     ctx = Context(redis_server.url, keys)
-    ctx.known = replace(check_capabilities(ctx.client), search=False, vector_sets=False)
+    ctx.known = replace(ctx.capabilities(), search=False, vector_sets=False)
     add_alert(redis_client, keys, make_alert("a1", 1000))
     add_alert(redis_client, keys, make_alert("a2", 2000, summary="traffic dropped by 80 %"))
     add_log(redis_client, keys, "payment gateway timeout")

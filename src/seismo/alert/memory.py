@@ -1,9 +1,12 @@
 """Memory of past incidents: a Redis 8 vector set of alert patterns, and operator feedback.
 
-Every alerted window is remembered as a vector (VADD) keyed by its incident id, with the
-incident's outcome (``open``, ``acknowledged``, ``false_alarm``) as a JSON attribute. A new
-alert then lists its most similar past incidents (VSIM WITHSCORES), and one whose nearest
-marked false alarm is close enough is suppressed instead of paging someone again.
+Every alert is remembered as a vector (VADD, element = alert id) with its incident id and
+time as JSON attributes. A new alert lists the past incidents whose alerts are most like it
+(VSIM WITHSCORES, best alert per incident), with each incident's outcome (``open``,
+``acknowledged``, ``false_alarm``) read from the feedback hash, the one place marks live.
+A new alert close enough to an alert of a marked false alarm is suppressed instead of
+paging someone again. Keeping every alert (not one vector per incident) matters: one
+incident can move several services, and each of its alerts is a pattern worth matching.
 
 The vector is the alert's *pattern*, not the raw window: each moved feature's deviation
 from normal (signed, log-damped), hashed together with the alert's scope and target into a
@@ -35,6 +38,8 @@ PATTERN_DIMENSIONS = 128
 DEFAULT_SIMILAR = 3
 SUPPRESS_SIMILARITY = 0.97
 MIN_SIMILARITY = 0.5
+SEARCH_WIDTH = 50
+"""Alerts VSIM returns per query: several may belong to one incident."""
 """Scores at or below this are unrelated patterns (cosine <= 0): never listed as similar."""
 OUTCOMES = ("acknowledged", "false_alarm")
 FEEDBACK_MAXLEN = 10_000
@@ -142,59 +147,56 @@ class IncidentMemory:
         return {i: _text(v) for i, v in zip(ids, values, strict=True) if v is not None}
 
     def remember(self, alert: Alert) -> bool:
-        """VADD the alert's pattern under its incident; False when it has none to add."""
+        """VADD the alert's pattern; False when its explanation has none to add."""
         vector = pattern_vector(alert)
         if vector is None:
             return False
-        incident = incident_of(alert)
-        attributes = {
-            "outcome": self.outcome(incident) or "open",
-            "time": int(alert.get("time") or 0),
-            "alert_id": str(alert["id"]),
-            "target": str(alert.get("target")),
-            "summary": str(alert.get("summary") or ""),
-        }
+        attributes = {"incident_id": incident_of(alert), "time": int(alert.get("time") or 0)}
         self.client.execute_command(
             "VADD", self.keys.incident_vectors, "VALUES", len(vector), *vector,
-            incident, "SETATTR", json.dumps(attributes),
+            str(alert["id"]), "SETATTR", json.dumps(attributes),
         )  # fmt: skip
         return True
 
     def _nearest(self, alert: Alert, count: int, where: str | None) -> list[PastIncident]:
+        """Other incidents by their alert most like this one, best first, with outcomes."""
         vector = pattern_vector(alert)
-        if vector is None or count <= 0:
+        if vector is None:
             return []
         args: list[object] = ["VALUES", len(vector), *vector, "WITHSCORES", "WITHATTRIBS"]
-        args += ["COUNT", count + 1] + (["FILTER", where] if where else [])
+        args += ["COUNT", count] + (["FILTER", where] if where else [])
         reply = self.client.execute_command("VSIM", self.keys.incident_vectors, *args)
         own = incident_of(alert)
-        found = [
-            PastIncident(element, round(score, 4), str(attrs.get("outcome", "open")))
-            for element, score, attrs in parse_matches(reply)
-            if element != own and score > MIN_SIMILARITY
-        ]
-        return found[:count]
+        best: dict[str, float] = {}
+        for element, score, attrs in parse_matches(reply):
+            incident = str(attrs.get("incident_id") or element)
+            if incident != own and score > MIN_SIMILARITY and incident not in best:
+                best[incident] = round(score, 4)
+        marks = self.outcomes(best)
+        return [PastIncident(i, score, marks.get(i, "open")) for i, score in best.items()]
 
     def similar(self, alert: Alert, k: int = DEFAULT_SIMILAR) -> list[PastIncident]:
-        """The ``k`` past incidents most like this alert (earlier ones, not its own)."""
-        return self._nearest(alert, k, f".time < {int(alert.get('time') or 0)}")
+        """The ``k`` earlier incidents most like this alert (never its own incident)."""
+        earlier = f".time < {int(alert.get('time') or 0)}"
+        return self._nearest(alert, SEARCH_WIDTH, earlier)[:k]
 
     def suppressing_match(
         self, alert: Alert, threshold: float = SUPPRESS_SIMILARITY
     ) -> Suppression | None:
         """The marked false alarm that silences this alert, when one is at least this close."""
-        nearest = self._nearest(alert, 1, '.outcome == "false_alarm"')
-        if nearest and nearest[0].similarity >= threshold:
-            return Suppression(nearest[0])
+        for incident in self._nearest(alert, SEARCH_WIDTH, None):
+            if incident.similarity < threshold:
+                return None
+            if incident.outcome == "false_alarm":
+                return Suppression(incident)
         return None
 
     def mark(self, alert: Alert, outcome: str) -> dict[str, Any]:
         """Store an operator's mark on the alert's incident and announce it.
 
-        The mark goes to the feedback hash (what every listing shows), onto the incident's
-        vector attributes (what suppression filters on) and into the feedback stream (what
-        the detector reads to learn false-alarm windows as normal; what the WebSocket
-        pushes). Returns the stream entry's fields.
+        The mark goes to the feedback hash (what listings and suppression read) and into the
+        feedback stream (what the detector reads to learn false-alarm windows as normal;
+        what the WebSocket pushes). Returns the stream entry's fields.
         """
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {OUTCOMES}, not {outcome!r}")
@@ -210,7 +212,6 @@ class IncidentMemory:
             "target": str(alert.get("target")),
         }
         self.client.hset(self.keys.alert_feedback, incident, outcome)
-        self._mark_vector(incident, outcome)
         self.client.xadd(
             self.keys.feedback_stream,
             {name: str(value) for name, value in event.items()},
@@ -218,13 +219,3 @@ class IncidentMemory:
             approximate=True,
         )
         return event
-
-    def _mark_vector(self, incident: str, outcome: str) -> None:
-        raw = self.client.execute_command("VGETATTR", self.keys.incident_vectors, incident)
-        if raw is None:
-            return
-        attributes = json.loads(_text(raw))
-        attributes["outcome"] = outcome
-        self.client.execute_command(
-            "VSETATTR", self.keys.incident_vectors, incident, json.dumps(attributes)
-        )

@@ -53,8 +53,16 @@ class Context:
         """What the server offers (checked once it answers; raises while it is down)."""
         with self._lock:
             if self.known is None:
-                self.known = check_capabilities(self.client)
+                self.known = self._check()
             return self.known
+
+    def _check(self) -> Capabilities:
+        """``check_capabilities`` on a client of its own: it reads replies as bytes."""
+        client = connect(self.url)
+        try:
+            return check_capabilities(client)
+        finally:
+            client.close()
 
     def indexer(self) -> SearchIndexer:
         """The search indexer, its indices created on first use."""

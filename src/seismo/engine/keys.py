@@ -136,8 +136,8 @@ class Keys:
 
     @property
     def incident_vectors(self) -> str:
-        """Vector set of past incidents: element = incident id, vector = the alert's pattern
-        of moved features, attributes = JSON ``{outcome, time, alert_id, target, summary}``."""
+        """Vector set of past alerts: element = alert id, vector = the alert's pattern of
+        moved features, attributes = JSON ``{incident_id, time}`` (see ``alert.memory``)."""
         return self._name("incident-vectors")
 
     @property
