@@ -123,7 +123,7 @@ def test_overview_screenshot_shows_charts_alerts_and_training(
         make_alert("shot2", earlier, severity="warning", target="catalog", summary=catalog),
     )
     set_training(redis_client, keys, 60, 60)
-    page.set_viewport_size({"width": 1440, "height": 1000})
+    page.set_viewport_size({"width": 1440, "height": 720})
     open_live(page, dashboard)
     expect(page.locator(RATE_CHART)).to_have_attribute("data-points", "75")
     expect(page.get_by_test_id("training")).to_contain_text("scoring")

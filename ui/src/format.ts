@@ -41,6 +41,11 @@ export function formatTime(ms: number | string): string {
   return date.toLocaleTimeString([], { hour12: false });
 }
 
+/** "14:05", 24-hour: the time axis' tick labels. */
+export function formatClock(ms: number): string {
+  return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+}
+
 /** "3 min ago" relative to `now` (both epoch ms). */
 export function formatAgo(ms: number, now: number): string {
   const seconds = Math.round((now - ms) / 1000);

@@ -6,7 +6,7 @@ import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 
-import { formatNumber } from "../format";
+import { formatClock, formatNumber } from "../format";
 import { SEVERITY_COLORS, type ChartSpec, type Columns, type Marker } from "../series";
 
 interface Props {
@@ -46,7 +46,7 @@ function options(spec: ChartSpec, width: number, height: number, markers: { curr
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true }, y: { range: (_u: uPlot, _min: number, max: number) => [0, max > 0 ? max * 1.15 : 1] as [number, number] } },
     axes: [
-      { ...AXIS },
+      { ...AXIS, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => formatClock(t * 1000)) },
       { ...AXIS, size: 56, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => formatNumber(t)) },
     ],
     series: [
