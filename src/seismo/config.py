@@ -76,7 +76,11 @@ class Settings(BaseSettings):
     claim_idle_ms: int = Field(
         default=10_000, ge=100, description="A fingerprint pending this long is taken over."
     )
-    log_level: str = Field(default="info", pattern=r"^(debug|info|warning|error)$")
+    log_level: str = Field(
+        default="info",
+        pattern=r"^(debug|info|warning|error)$",
+        description="Log level of every role: debug, info, warning or error.",
+    )
     demo_service_port: int = Field(
         default=3000, ge=1, le=65535, description="Port of the demo's service-b."
     )

@@ -39,9 +39,9 @@ def connect(url: str, **options: object) -> redis.Redis:
     )
 
 
-def _known_commands(client: redis.Redis, names: list[str]) -> set[str]:
-    info = client.execute_command("COMMAND", "INFO", *names)
-    return {name for name, entry in zip(names, info, strict=True) if entry}
+def _known_commands(client: redis.Redis) -> set[str]:
+    """Every command name the server knows (module commands included), lower case."""
+    return {_text(name).lower() for name in client.command_list()}
 
 
 def check_capabilities(client: redis.Redis) -> Capabilities:
@@ -50,20 +50,14 @@ def check_capabilities(client: redis.Redis) -> Capabilities:
     version = str(server.get("redis_version", "0"))
     if int(version.split(".")[0]) < 7:
         raise EngineUnavailable(f"Redis {version} has no Functions: Seismo needs Redis >= 7")
-    wanted = list(REQUIRED_COMMANDS) + list(OPTIONAL_COMMANDS.values())
-    known = _known_commands(client, wanted)
+    known = _known_commands(client)
     missing = [name.upper() for name in REQUIRED_COMMANDS if name not in known]
     if missing:
         raise EngineUnavailable(
             "this Redis lacks " + ", ".join(missing) + ": load the RedisBloom module "
             "(--loadmodule redisbloom.so) or unset SEISMO_REDIS_URL to use the embedded engine"
         )
-    modules = {
-        str(_text(mod[b"name"] if b"name" in mod else mod["name"])): str(
-            mod.get(b"ver", mod.get("ver"))
-        )
-        for mod in client.execute_command("MODULE", "LIST")
-    }
+    modules = {_text(mod[b"name"]): str(mod[b"ver"]) for mod in client.module_list()}
     return Capabilities(
         redis_version=version,
         modules=modules,

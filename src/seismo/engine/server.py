@@ -71,6 +71,7 @@ class EmbeddedRedis:
     port: int
     data_dir: Path
     log_name: str = "redis.log"
+    modules: tuple[Path, ...] = MODULES
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
     _supervisor: threading.Thread | None = field(default=None, init=False, repr=False)
@@ -92,7 +93,7 @@ class EmbeddedRedis:
             "--logfile", self.log_name,
             "--protected-mode", "no",
         ]  # fmt: skip
-        for module in MODULES:
+        for module in self.modules:
             args += ["--loadmodule", str(module)]
         return args
 
