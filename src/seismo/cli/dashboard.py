@@ -7,6 +7,7 @@ started while that Redis is down still serves: its health says 503 until Redis a
 from __future__ import annotations
 
 import argparse
+import signal
 from typing import Any
 
 import redis
@@ -44,6 +45,9 @@ def serve(settings: Settings, url: str, capabilities: Capabilities | None) -> No
 
 
 def run(args: argparse.Namespace) -> int:
+    # uvicorn re-raises SIGTERM once it has shut down: as KeyboardInterrupt, it unwinds
+    # running_engine, so the embedded Redis stops too instead of outliving the dashboard.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     settings = load_settings()
     if not port_is_free(settings.dashboard_host, settings.dashboard_port):
         raise ConfigError(f"SEISMO_DASHBOARD_PORT: port {settings.dashboard_port} is in use")
