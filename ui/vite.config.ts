@@ -1,9 +1,9 @@
 // Builds the dashboard into the Python package, so the product serves it from one origin.
-// `npm run dev` proxies the API to a running `seismo dashboard` (SEISMO_DASHBOARD_URL).
+// `npm run dev` proxies the API to a `seismo dashboard` running on this machine.
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vitest/config";
 
-const backend = process.env.SEISMO_DASHBOARD_URL ?? "http://127.0.0.1:8080";
+const backend = `http://127.0.0.1:${process.env.SEISMO_DASHBOARD_PORT ?? "8080"}`;
 
 export default defineConfig({
   plugins: [react()],
@@ -17,6 +17,7 @@ export default defineConfig({
       "/api": backend,
       "/health": backend,
       "/redis-data": backend,
+      "/openapi.json": backend,
       "/ws": { target: backend, ws: true },
     },
   },
