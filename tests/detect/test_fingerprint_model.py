@@ -134,3 +134,10 @@ def test_streaming_detector_refits_on_its_recent_window() -> None:
 
     assert len(detector.fitted_on) == 16
     assert len(detector.pending) == 30 - 10 - 5 * 4
+
+
+def test_error_rate_spread_is_at_least_one_request_of_a_quiet_service() -> None:
+    matrix = np.array([[0.0, 25.0], [0.0, 27.0], [0.0, 29.0]])
+    scale = RobustScale.fit(["error_rate_5xx", "request_count"], matrix)
+
+    assert scale.spread[0] == pytest.approx(1 / 27)

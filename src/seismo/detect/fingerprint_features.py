@@ -84,9 +84,18 @@ def feature_kind(name: str) -> FeatureKind:
     return METRIC
 
 
-def scale_floor(name: str, normal: float) -> float:
-    """The smallest spread the robust scaler accepts for ``name`` around ``normal``."""
-    return max(feature_kind(name).floor, RELATIVE_FLOOR * abs(normal))
+def scale_floor(name: str, normal: float, requests: float = 0.0) -> float:
+    """The smallest spread the robust scaler accepts for ``name`` around ``normal``.
+
+    A share of requests (an error rate) moves by ``1 / requests`` with a single request, so
+    with ``requests`` per window (the training median) one event is never more than one
+    spread: a quiet service's first two errors are not an incident, a 40 % error rate is.
+    """
+    kind = feature_kind(name)
+    floor = max(kind.floor, RELATIVE_FLOOR * abs(normal))
+    if kind.unit == "%" and requests > 0:
+        floor = max(floor, 1.0 / requests)
+    return floor
 
 
 def label(name: str) -> str:

@@ -78,7 +78,8 @@ class TailCalibrator:
 
 @dataclass(frozen=True)
 class RobustScale:
-    """Per-feature median and spread (1.4826 MAD or IQR / 1.349, floored by kind)."""
+    """Per-feature median and spread (1.4826 MAD or IQR / 1.349, floored by kind and, for
+    shares of requests, by one request's worth at the median request count)."""
 
     names: tuple[str, ...]
     median: NDArray[np.float64]
@@ -89,7 +90,8 @@ class RobustScale:
         median = np.median(matrix, axis=0)
         mad = 1.4826 * np.median(np.abs(matrix - median), axis=0)
         q75, q25 = np.quantile(matrix, [0.75, 0.25], axis=0)
-        floors = np.array([scale_floor(n, m) for n, m in zip(names, median, strict=True)])
+        requests = float(median[names.index("request_count")]) if "request_count" in names else 0
+        floors = np.array([scale_floor(n, m, requests) for n, m in zip(names, median, strict=True)])
         spread = np.maximum.reduce([mad, (q75 - q25) / 1.349, floors])
         return cls(tuple(names), median, spread)
 
