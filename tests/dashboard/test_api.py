@@ -170,7 +170,9 @@ def test_redis_data_summarises_structures_and_streams(
 ) -> None:
     now = int(time.time() * 1000)
     event = {"type": "app", "timestamp": now, "service": "api", "endpoint": "GET:/x"}
-    events = json.dumps([{**event, "response_time": 12, "status_code": 200}])
+    redis_client.hset(keys.state, "last_closed", now // 5000 - 1)  # as the aggregator does
+    business = {"type": "business", "timestamp": now, "metric_name": "revenue", "value": 9.5}
+    events = json.dumps([{**event, "response_time": 12, "status_code": 200}, business])
     redis_client.fcall(
         "seismo_ingest", len(keys.ingest_keys), *keys.ingest_keys, "", 5000, 1000, 60, "", 60,
         events,
@@ -180,6 +182,8 @@ def test_redis_data_summarises_structures_and_streams(
     assert kinds["service-calls"]["type"] == "cuckoo-filter"
     assert kinds["service-calls"]["memory_bytes"] > 0
     assert kinds["status-codes"]["sample"] == {"200": 1}
+    assert kinds["business-metrics"]["sample"] == {"revenue": 1}
+    assert kinds["endpoint-frequency"]["sample"] == {"api:GET:/x": 1}
     streams = {s["key"]: s for s in body["streams"]}
     assert streams["detailed-metrics"]["length"] == 1
     assert streams["detailed-metrics"]["last_entries"][0]["fields"]["service"] == "api"

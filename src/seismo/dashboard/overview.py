@@ -116,6 +116,17 @@ def _heavy_endpoints(ctx: Context) -> tuple[str, list[tuple[str, int]]]:
     return "", []
 
 
+def _business_names(ctx: Context) -> list[str]:
+    """Business metrics seen in the open window (else the last closed one)."""
+    window = _newest_window(ctx)
+    for candidate in () if window is None else (window, window - 1):
+        names = ctx.client.smembers(ctx.keys.window(candidate, "metrics"))
+        found = sorted(str(n)[2:] for n in names if str(n).startswith("m:"))
+        if found:
+            return found[:20]
+    return []
+
+
 def _cms_sample(client: redis.Redis, key: str, items: list[str]) -> dict[str, int]:
     if not items or not client.exists(key):
         return {}
@@ -135,7 +146,7 @@ def _sketches(ctx: Context) -> list[Item]:
     samples: dict[str, list[str]] = {
         keys.endpoint_frequency: endpoints,
         keys.status_codes: list(STATUS_CODES),
-        keys.business_metrics: [],
+        keys.business_metrics: _business_names(ctx),
     }
     for key, items in samples.items():
         if client.exists(key):
