@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { alertMarkers, CHARTS, chartColumns } from "./series";
+import { alertMarkers, CHARTS, chartColumns, markerAt, type Marker } from "./series";
 import { alert, fingerprint } from "./testdata";
 
 const [rate, errors, latency] = CHARTS;
@@ -41,5 +41,19 @@ describe("alertMarkers", () => {
   it("keeps only the alerts about a target when one is given", () => {
     const markers = alertMarkers([alert("a", 20_000), alert("b", 20_000, { target: "cart" })], 0, 100, "cart");
     expect(markers).toHaveLength(1);
+  });
+});
+
+describe("markerAt", () => {
+  const warning: Marker = { start: 10, end: 15, severity: "warning", label: "w" };
+  const critical: Marker = { start: 12, end: 20, severity: "critical", label: "c" };
+
+  it("finds the alert whose window holds the time, the most severe first", () => {
+    expect(markerAt([warning, critical], 11)?.label).toBe("w");
+    expect(markerAt([warning, critical], 15)?.label).toBe("c");
+  });
+
+  it("finds nothing outside every alert window", () => {
+    expect(markerAt([warning, critical], 25)).toBeUndefined();
   });
 });

@@ -86,6 +86,14 @@ export function alertMarkers(alerts: Alert[], from: number, to: number, target?:
     .filter((marker) => marker.end >= from && marker.start <= to);
 }
 
+/** The most severe alert whose window contains time ``x`` (seconds), if any. */
+export function markerAt(markers: Marker[], x: number): Marker | undefined {
+  const rank: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+  return markers
+    .filter((marker) => marker.start <= x && x <= marker.end)
+    .sort((a, b) => rank[b.severity] - rank[a.severity])[0];
+}
+
 export const SEVERITY_COLORS: Record<Severity, string> = {
   info: "#38bdf8",
   warning: "#fbbf24",

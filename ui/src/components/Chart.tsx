@@ -2,12 +2,12 @@
 // the time axis. uPlot draws on a canvas and takes new columns without being rebuilt, which
 // keeps a dozen live charts cheap.
 
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 
-import { formatClock, formatNumber } from "../format";
-import { SEVERITY_COLORS, type ChartSpec, type Columns, type Marker } from "../series";
+import { formatClock, formatNumber, formatTime } from "../format";
+import { markerAt, SEVERITY_COLORS, type ChartSpec, type Columns, type Marker } from "../series";
 
 interface Props {
   spec: ChartSpec;
@@ -18,9 +18,11 @@ interface Props {
 
 const AXIS = { stroke: "#94a3b8", grid: { stroke: "rgba(148,163,184,0.12)" }, ticks: { show: false } };
 
-function markerPlugin(markers: { current: Marker[] }): uPlot.Plugin {
+/** Shades alert windows and reports which point the cursor is on (null when off the plot). */
+function plugin(markers: { current: Marker[] }, onHover: (index: number | null) => void): uPlot.Plugin {
   return {
     hooks: {
+      setCursor: (plot: uPlot) => onHover(plot.cursor.idx ?? null),
       drawClear: (plot: uPlot) => {
         const { ctx, bbox } = plot;
         ctx.save();
@@ -38,12 +40,13 @@ function markerPlugin(markers: { current: Marker[] }): uPlot.Plugin {
   };
 }
 
-function options(spec: ChartSpec, width: number, height: number, markers: { current: Marker[] }) {
+function options(spec: ChartSpec, width: number, height: number, hooks: uPlot.Plugin) {
   return {
     width,
     height,
     legend: { show: false },
-    cursor: { drag: { x: false, y: false } },
+    // One crosshair across all charts: the same moment in every metric.
+    cursor: { y: false, drag: { x: false, y: false }, sync: { key: "seismo" } },
     scales: { x: { time: true }, y: { range: (_u: uPlot, _min: number, max: number) => [0, max > 0 ? max * 1.15 : 1] as [number, number] } },
     axes: [
       { ...AXIS, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => formatClock(t * 1000)) },
@@ -53,7 +56,7 @@ function options(spec: ChartSpec, width: number, height: number, markers: { curr
       {},
       ...spec.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: false } })),
     ],
-    plugins: [markerPlugin(markers)],
+    plugins: [hooks],
   } satisfies uPlot.Options;
 }
 
@@ -62,11 +65,13 @@ export function Chart({ spec, columns, markers, height = 180 }: Props) {
   const plot = useRef<uPlot | null>(null);
   const markerRef = useRef(markers);
   markerRef.current = markers;
+  const [hover, setHover] = useState<number | null>(null);
 
   useEffect(() => {
     const element = host.current;
     if (!element) return;
-    const chart = new uPlot(options(spec, element.clientWidth || 400, height, markerRef), columns, element);
+    const hooks = plugin(markerRef, setHover);
+    const chart = new uPlot(options(spec, element.clientWidth || 400, height, hooks), columns, element);
     plot.current = chart;
     const observer = new ResizeObserver(() => chart.setSize({ width: element.clientWidth, height }));
     observer.observe(element);
@@ -83,21 +88,32 @@ export function Chart({ spec, columns, markers, height = 180 }: Props) {
   }, [columns, markers]);
 
   const points = columns[0].length;
+  const shown = hover ?? points - 1;
+  const hoveredX = hover === null ? undefined : columns[0][hover];
+  const alert = hoveredX === undefined ? undefined : markerAt(markers, hoveredX);
   return (
     <figure className="chart" data-testid={`chart-${spec.title}`} data-points={points} data-last={columns[0].at(-1) ?? ""}>
       <figcaption>
-        <span className="chart-title">{spec.title}</span>
+        <span className="chart-title">
+          {spec.title}
+          {hoveredX !== undefined && <span className="muted"> · {formatTime(hoveredX * 1000)}</span>}
+        </span>
         <span className="chart-legend">
           {spec.series.map((s, i) => (
             <span key={s.feature} className="legend-item">
               <i style={{ background: s.color }} />
-              {s.label} <b>{formatNumber(columns[i + 1]?.at(-1))}</b>
+              {s.label} <b>{formatNumber(columns[i + 1]?.[shown])}</b>
             </span>
           ))}
           <span className="unit">{spec.unit}</span>
         </span>
       </figcaption>
       <div ref={host} className="chart-canvas" style={{ height }} />
+      {alert && (
+        <div className={`chart-alert sev-${alert.severity}`} role="status">
+          {alert.label}
+        </div>
+      )}
       {points === 0 && <div className="chart-empty">Waiting for the first closed window…</div>}
     </figure>
   );
