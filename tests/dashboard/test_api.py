@@ -235,3 +235,16 @@ def test_demo_faults_are_started_and_listed_and_bad_ones_named(api: httpx.Client
     bad = api.post("/api/faults", json={"kind": "meteor"})
     assert (bad.status_code, bad.json()["field"]) == (400, "kind")
     assert api.post("/api/faults", content=b"{").json()["field"] == "body"
+
+
+def test_log_copies_go_when_the_capped_stream_drops_their_events(
+    api: httpx.Client, redis_client: redis.Redis, keys: Keys
+) -> None:
+    for n in range(3):
+        add_log(redis_client, keys, f"disk timeout {n}")
+        time.sleep(0.002)
+    assert len(api.get("/api/logs", params={"q": "timeout"}).json()["items"]) == 3
+    redis_client.xtrim(keys.log_stream, maxlen=1, approximate=False)
+    found = api.get("/api/logs", params={"q": "timeout"}).json()["items"]
+    assert [item["message"] for item in found] == ["disk timeout 2"]
+    assert len(redis_client.keys(keys.log_doc_prefix + "*")) == 1

@@ -3,8 +3,9 @@
 RediSearch indexes hashes, not streams, so an indexer copies each new ``anomalies`` entry
 into an ``alert:<id>`` hash (kept 30 days; also how an alert is found by id) and, when the
 server has RediSearch, each new log event into a ``log:<stream id>`` hash that expires after
-an hour. The indexer remembers how far it got per stream (``search-cursors``), so any
-dashboard process can catch up where another left off and copying twice is harmless.
+an hour or once the capped log stream has dropped its event, whichever comes first. The
+indexer remembers how far it got per stream (``search-cursors``), so any dashboard process
+can catch up where another left off and copying twice is harmless.
 
 Queries are built from the words of ``q`` only (anything else is dropped, so no input can
 be a RediSearch syntax error), ANDed, with tag and time filters. Without RediSearch the
@@ -29,6 +30,7 @@ from seismo.engine.keys import Keys
 ALERT_TTL_S = 30 * 24 * 3600
 LOG_TTL_S = 3600
 CATCH_UP_BATCH = 1000
+TRIM_BATCH = 5000
 CATCH_UP_MAX = 20_000
 """Most entries one catch-up copies; the background task continues where it stopped."""
 
@@ -39,7 +41,7 @@ ALERT_SCHEMA = (
 )  # fmt: skip
 LOG_SCHEMA = (
     "message", "TEXT", "service", "TAG", "level", "TAG", "trace_id", "TAG",
-    "time", "NUMERIC", "SORTABLE",
+    "time", "NUMERIC", "SORTABLE", "appended", "NUMERIC",
 )  # fmt: skip
 WORD = re.compile(r"\w+")
 
@@ -96,8 +98,9 @@ def alert_document(alert: Mapping[str, Any]) -> dict[str, str]:
 
 
 def log_document(item: Mapping[str, Any]) -> dict[str, str]:
-    """The ``log:<stream id>`` hash of one log event."""
+    """The ``log:<stream id>`` hash of one log event (``appended``: its stream id's time)."""
     return {
+        "appended": str(item["id"]).split("-")[0],
         "message": str(item.get("message") or ""),
         "service": str(item.get("service") or ""),
         "level": str(item.get("level") or "").lower(),
@@ -232,7 +235,20 @@ class SearchIndexer:
             alerts = self._copy(self.keys.anomalies, self._alert_start(), self._write_alerts)
             if self.search:
                 self._copy(self.keys.log_stream, self._log_start(), self._write_logs)
+                self._trim_logs()
             return alerts
+
+    def _trim_logs(self) -> None:
+        """Delete the copies of log events the capped stream has already dropped, so the
+        copies never outgrow the stream (the hour-long expiry alone would not bound them)."""
+        oldest = entries(self.client.xrange(self.keys.log_stream, count=1))
+        cutoff = _stream_id(oldest[0][0])[0] if oldest else None
+        if cutoff is None:
+            return
+        query = f"@appended:[-inf ({cutoff}]"
+        stale = search_ids(self.client, self.keys.log_index, query, TRIM_BATCH)
+        if stale:
+            self.client.delete(*stale)
 
     def _cursor(self, stream: str) -> str | None:
         value = self.client.hget(self.keys.search_cursors, stream)
