@@ -2,8 +2,9 @@
 when it worsens or moves elsewhere, then ``resolved`` after a run of quiet windows.
 
 Pure: the state is a small value stored in Redis between windows, so that several detector
-processes handling consecutive windows follow one lifecycle. A window at or before the last
-one applied changes nothing, which makes a re-processed window harmless.
+processes handling consecutive windows follow one lifecycle. Windows are applied in the
+order they are processed (the detector loop applies each exactly once); with several
+detectors draining a backlog that order may differ slightly from window order.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class IncidentState:
     """Where the lifecycle stands after the last window applied."""
 
     last_window: int = -1
+    """The latest window start applied."""
     recent: tuple[bool, ...] = ()
     incident_id: str | None = None
     origin: str = ""
@@ -52,10 +54,8 @@ def step(
     state: IncidentState, seen: Observation, rule: AlarmRule, resolve_after: int
 ) -> tuple[IncidentState, str | None]:
     """The next state and the status of the alert this window raises (None: no alert)."""
-    if seen.window_start <= state.last_window:
-        return state, None
     recent = tuple(rule.recent(state.recent, seen.hit))
-    state = replace(state, last_window=seen.window_start, recent=recent)
+    state = replace(state, last_window=max(state.last_window, seen.window_start), recent=recent)
     if state.incident_id is None:
         return (_open(state, seen), "open") if rule.firing(recent) else (state, None)
     if seen.hit:
@@ -63,7 +63,7 @@ def step(
             return replace(state, quiet=0, origin=seen.origin, severity=seen.severity), "update"
         return replace(state, quiet=0), None
     if state.quiet + 1 >= resolve_after:
-        return IncidentState(last_window=seen.window_start), "resolved"
+        return IncidentState(last_window=state.last_window), "resolved"
     return replace(state, quiet=state.quiet + 1), None
 
 
