@@ -51,6 +51,10 @@ class Alert:
     explanation: list[dict[str, Any]] = field(default_factory=list)
     business_impact: str | None = None
     remediation: list[str] = field(default_factory=list)
+    similar: list[dict[str, Any]] = field(default_factory=list)
+    """Most similar past incidents: {incident_id, similarity, outcome} (vector sets)."""
+    suppressed_by: str | None = None
+    """Why it was not announced: a marked false alarm with the same pattern."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

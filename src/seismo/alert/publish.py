@@ -2,7 +2,8 @@
 
 The writes are queued on a caller's transaction pipeline (MULTI), so the alert, the incident
 state that produced it and the acknowledgement of the window are applied together or not at
-all; the ``alert-id:<id>`` marker (SET NX) records that the id was published.
+all; the ``alert-id:<id>`` marker (SET NX) records that the id was published. A suppressed
+alert (like a marked false alarm) is kept in the history but not announced on ``alerts``.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ MARKER_TTL_S = 7 * 24 * 3600
 
 
 def queue_publish(pipe: Any, keys: Keys, alert: Alert, maxlen: int) -> None:
-    """Queue the marker, the ``anomalies`` entry (field ``alert``) and the ``alerts`` message."""
+    """Queue the marker, the ``anomalies`` entry (field ``alert``) and the ``alerts`` message
+    (unless suppressed)."""
     payload = alert.to_json()
     pipe.set(keys.alert_marker(alert.id), alert.time, nx=True, ex=MARKER_TTL_S)
     pipe.xadd(keys.anomalies, {"alert": payload}, maxlen=maxlen, approximate=True)
-    pipe.publish(keys.alerts, payload)
+    if alert.suppressed_by is None:
+        pipe.publish(keys.alerts, payload)
