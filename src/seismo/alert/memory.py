@@ -39,7 +39,9 @@ DEFAULT_SIMILAR = 3
 SUPPRESS_SIMILARITY = 0.97
 MIN_SIMILARITY = 0.5
 SEARCH_WIDTH = 50
-"""Alerts VSIM returns per query: several may belong to one incident."""
+"""Alerts VSIM returns per suppression check: several may belong to one incident."""
+SIMILAR_WIDTH = 5
+"""Alerts VSIM returns per similar incident asked for."""
 """Scores at or below this are unrelated patterns (cosine <= 0): never listed as similar."""
 OUTCOMES = ("acknowledged", "false_alarm")
 FEEDBACK_MAXLEN = 10_000
@@ -178,7 +180,7 @@ class IncidentMemory:
     def similar(self, alert: Alert, k: int = DEFAULT_SIMILAR) -> list[PastIncident]:
         """The ``k`` earlier incidents most like this alert (never its own incident)."""
         earlier = f".time < {int(alert.get('time') or 0)}"
-        return self._nearest(alert, SEARCH_WIDTH, earlier)[:k]
+        return self._nearest(alert, SIMILAR_WIDTH * k, earlier)[:k]
 
     def suppressing_match(
         self, alert: Alert, threshold: float = SUPPRESS_SIMILARITY

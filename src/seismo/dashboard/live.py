@@ -217,7 +217,7 @@ def live_endpoint(
         finally:
             await pubsub.aclose()
             await client.aclose()
-            with contextlib.suppress(RuntimeError):
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
                 await websocket.close()
 
     return live

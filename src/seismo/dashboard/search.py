@@ -69,7 +69,7 @@ def services_of(alert: Mapping[str, Any]) -> list[str]:
 def alert_text(alert: Mapping[str, Any]) -> dict[str, str]:
     """The searchable text fields of an alert."""
     explanation = " ".join(
-        f"{item.get('feature', '')}"
+        str(item.get("feature", "")).replace("_", " ")
         for item in alert.get("explanation") or []
         if isinstance(item, dict)
     )
