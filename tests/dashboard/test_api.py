@@ -9,7 +9,13 @@ import httpx
 import redis
 
 from seismo.engine.keys import Keys
-from tests.dashboard.conftest import add_alert, add_fingerprint, add_log, make_alert
+from tests.dashboard.conftest import (
+    SEARCH_SLOW,
+    add_alert,
+    add_fingerprint,
+    add_log,
+    make_alert,
+)
 
 
 def test_health_reports_redis_and_the_anomaly_count(
@@ -76,8 +82,7 @@ def test_full_text_search_finds_an_alert_by_words_of_its_summary(
     api: httpx.Client, redis_client: redis.Redis, keys: Keys
 ) -> None:
     add_alert(redis_client, keys, make_alert("a1", 1000))
-    timeout = "p95 latency of search rose: upstream timeouts"
-    add_alert(redis_client, keys, make_alert("a2", 2000, summary=timeout, target="search"))
+    add_alert(redis_client, keys, make_alert("a2", 2000, **SEARCH_SLOW))
     found = api.get("/api/anomalies", params={"q": "checkout 5xx"}).json()["items"]
     assert [a["id"] for a in found] == ["a1"]
     stemmed = api.get("/api/anomalies", params={"q": "timeout"}).json()["items"]
