@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { featureLabel, formatAgo, formatBytes, formatDuration, formatNumber, formatPercent } from "./format";
+import { clockLabels, featureLabel, formatAgo, formatBytes, formatDuration, formatNumber, formatPercent } from "./format";
 
 describe("format", () => {
   it("shortens big numbers and never prints NaN", () => {
@@ -32,6 +32,12 @@ describe("format", () => {
     expect(formatDuration(3725)).toBe("1h 2m");
     expect(formatAgo(0, 2000)).toBe("just now");
     expect(formatAgo(0, 125_000)).toBe("2 min ago");
+  });
+
+  it("labels time ticks in minutes, or seconds when they are closer than a minute", () => {
+    const minute = Date.UTC(2026, 0, 1, 12, 0, 0) / 1000;
+    expect(clockLabels([minute, minute + 60])[0]).toMatch(/^\d\d:\d\d$/);
+    expect(clockLabels([minute, minute + 10])[0]).toMatch(/^\d\d:\d\d:\d\d$/);
   });
 
   it("turns feature names into words", () => {

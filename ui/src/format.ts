@@ -41,9 +41,21 @@ export function formatTime(ms: number | string): string {
   return date.toLocaleTimeString([], { hour12: false });
 }
 
-/** "14:05", 24-hour: the time axis' tick labels. */
-export function formatClock(ms: number): string {
-  return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+/**
+ * Tick labels of a time axis (ticks in epoch seconds), 24-hour: "14:05", or "14:05:30" when
+ * the ticks are less than a minute apart (a young chart spans only a few windows).
+ */
+export function clockLabels(ticks: number[]): string[] {
+  const step = ticks.length > 1 ? Math.abs((ticks[1] ?? 0) - (ticks[0] ?? 0)) : 60;
+  const withSeconds = step < 60;
+  return ticks.map((t) =>
+    new Date(t * 1000).toLocaleTimeString([], {
+      hour: "2-digit",
+      minute: "2-digit",
+      second: withSeconds ? "2-digit" : undefined,
+      hour12: false,
+    }),
+  );
 }
 
 /** "3 min ago" relative to `now` (both epoch ms). */

@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 
-import { formatClock, formatNumber, formatTime } from "../format";
+import { clockLabels, formatNumber, formatTime } from "../format";
 import { markerAt, SEVERITY_COLORS, type ChartSpec, type Columns, type Marker } from "../series";
 
 interface Props {
@@ -49,7 +49,7 @@ function options(spec: ChartSpec, width: number, height: number, hooks: uPlot.Pl
     cursor: { y: false, drag: { x: false, y: false }, sync: { key: "seismo" } },
     scales: { x: { time: true }, y: { range: (_u: uPlot, _min: number, max: number) => [0, max > 0 ? max * 1.15 : 1] as [number, number] } },
     axes: [
-      { ...AXIS, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => formatClock(t * 1000)) },
+      { ...AXIS, values: (_u: uPlot, ticks: number[]) => clockLabels(ticks) },
       { ...AXIS, size: 56, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => formatNumber(t)) },
     ],
     series: [

@@ -19,7 +19,8 @@ export function ServiceGraph({ graph, selected, onSelect }: Props) {
   return (
     <svg className="graph" viewBox={`0 0 ${SIZE} ${SIZE}`} role="img" aria-label="Service call graph" data-testid="service-graph">
       <defs>
-        <marker id="arrow" viewBox="0 0 10 10" refX="24" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+        {/* Fixed-size arrowheads (not scaled by edge width), their tips at a node's rim. */}
+        <marker id="arrow" viewBox="0 0 10 10" refX="26" refY="5" markerWidth="10" markerHeight="10" markerUnits="userSpaceOnUse" orient="auto">
           <path d="M 0 0 L 10 5 L 0 10 z" fill="#64748b" />
         </marker>
       </defs>
