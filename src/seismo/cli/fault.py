@@ -9,6 +9,7 @@ Redis's address), where the simulator, service-b and the dashboard read them.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from typing import Any
 
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _act(client, keys, args)
     except FaultError as exc:
-        print(f"seismo fault: {exc}")
+        print(f"seismo fault: {exc}", file=sys.stderr)
         return 2
     except redis.ConnectionError as exc:
         raise EngineUnavailable(

@@ -214,12 +214,10 @@ def alert_line(fields: Mapping[Any, Any]) -> str:
 
 @contextmanager
 def stop_signals() -> Iterator[None]:
-    """SIGTERM stops the demo like Ctrl-C; during the clean-up both are ignored."""
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
+    """SIGINT and SIGTERM stop the demo (SIGINT even when the shell that started it in the
+    background ignored it); during the clean-up both are ignored."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         yield
     finally:
