@@ -179,17 +179,13 @@ class FingerprintModel:
         if not names:
             raise ValueError("the training windows share no feature")
         self.scale = RobustScale.fit(names, np.array([[r[n] for n in names] for r in rows]))
-        z = self._clipped_z(np.array([self.scale.vector(r) for r in rows]))
-        self.forest = ForestPaths(
-            IsolationForest(n_estimators=config.n_estimators, random_state=config.random_state).fit(
-                z
-            )
+        z = self.scale.z(np.array([self.scale.vector(r) for r in rows]))
+        forest = IsolationForest(n_estimators=config.n_estimators, random_state=config.random_state)
+        self.forest = ForestPaths(forest.fit(_clipped(z)))
+        self.forest_calibration = TailCalibrator.fit(
+            self.forest.raw(_clipped(z)), config.forest_spread_min
         )
-        self.forest_calibration = TailCalibrator.fit(self.forest.raw(z), config.forest_spread_min)
         self.z_calibration = TailCalibrator.fit(np.abs(z).max(axis=1), config.z_spread_min)
-
-    def _clipped_z(self, matrix: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.clip(self.scale.z(matrix), -Z_CLIP, Z_CLIP)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -198,16 +194,20 @@ class FingerprintModel:
     def score(self, x: Mapping[str, float]) -> WindowScore:
         """Calibrated score (the larger of the two views) and per-feature deviations."""
         current = self.scale.vector(x)
-        z = self._clipped_z(current[np.newaxis, :])
-        forest = self.forest_calibration(float(self.forest.raw(z)[0]))
+        z = self.scale.z(current)
+        forest = self.forest_calibration(float(self.forest.raw(_clipped(z[np.newaxis, :]))[0]))
         jump = self.z_calibration(float(np.abs(z).max()))
         deviations = tuple(
             Deviation(n, float(m), float(s), float(c), float(d))
             for n, m, s, c, d in zip(
-                self.names, self.scale.median, self.scale.spread, current, z[0], strict=True
+                self.names, self.scale.median, self.scale.spread, current, z, strict=True
             )
         )
         return WindowScore(max(forest, jump), deviations)
+
+
+def _clipped(z: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.clip(z, -Z_CLIP, Z_CLIP)
 
 
 def model_config_from_dict(data: Mapping[str, Any]) -> ModelConfig:
@@ -256,8 +256,7 @@ class IsolationForestDetector(Detector):
     def _score(self, x: Features) -> float:
         if self.model is None:
             return 0.0
-        score = self.model.score(x).score
-        return score if math.isfinite(score) else 0.0
+        return self.model.score(x).score
 
     def to_dict(self) -> dict[str, Any]:
         return {
