@@ -12,7 +12,9 @@ import httpx
 import redis
 from websockets.sync.client import ClientConnection, connect
 
+from seismo.engine.connection import connect as connect_redis
 from seismo.engine.keys import Keys
+from seismo.engine.server import EmbeddedRedis
 from tests.dashboard.conftest import add_alert, add_fingerprint, make_alert
 
 
@@ -80,3 +82,29 @@ def test_a_malformed_since_gets_an_error_naming_it(server: str) -> None:
         socket.send(json.dumps({"since": "yesterday"}))
         message = json.loads(socket.recv(timeout=5))
         assert (message["type"], message["field"]) == ("error", "since")
+
+
+def test_the_feed_resumes_by_itself_after_redis_is_killed(
+    server: str, redis_server: EmbeddedRedis, keys: Keys
+) -> None:
+    with _ws(server, since=None) as socket:
+        time.sleep(0.7)
+        redis_server.kill()
+        client = _reconnected(redis_server.url)
+        add_fingerprint(client, keys, 5000, [3, 1, 0, 100])
+        assert _next(socket, "fingerprint")["data"]["window_end"] == 5000
+        add_alert(client, keys, make_alert("after", int(time.time() * 1000)))
+        assert _next(socket, "alert")["data"]["id"] == "after"
+
+
+def _reconnected(url: str) -> redis.Redis:
+    """A client of the restarted server, once it answers again."""
+    deadline = time.monotonic() + 10
+    while True:
+        client = connect_redis(url)
+        try:
+            client.ping()
+            return client
+        except redis.ConnectionError:
+            assert time.monotonic() < deadline, "Redis did not come back"
+            time.sleep(0.1)

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,6 +35,8 @@ HELLO_WAIT_S = 0.5
 BLOCK_MS = 1000
 REPLAY_MAX = 1000
 RETRY_S = 1.0
+OUTAGE_MARGIN_MS = 5000
+"""How far before the first failed read the replay after an outage starts."""
 
 
 def _since(text: str) -> int | None:
@@ -129,13 +132,30 @@ class Feed:
                     if message is not None:
                         await self._put(message)
 
+    async def replay_alerts(self, since: int) -> None:
+        """Queue the alerts appended to ``anomalies`` since ``since`` (epoch ms)."""
+        missed = await self.client.xrange(self.ctx.keys.anomalies, min=str(since))
+        for entry_id, fields in entries(missed)[-REPLAY_MAX:]:
+            message = to_message("alert", fields, entry_id)
+            if message is not None:
+                await self._put(message)
+
     async def read_alerts(self, pubsub: aioredis.client.PubSub) -> None:
-        """Forever: queue every alert published on the ``alerts`` channel."""
+        """Forever: queue every alert published on the ``alerts`` channel.
+
+        Pub/Sub drops what is published while the subscription is down, so after an outage
+        the alerts appended to ``anomalies`` meanwhile are replayed (never sent twice).
+        """
+        lost_at: int | None = None
         while True:
             try:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                if lost_at is not None:
+                    await self.replay_alerts(lost_at - OUTAGE_MARGIN_MS)
+                    lost_at = None
             except redis.RedisError as exc:
                 log.warning("dashboard alert feed paused: %s", exc)
+                lost_at = lost_at or int(time.time() * 1000)
                 await asyncio.sleep(RETRY_S)
                 continue
             if message is None or message.get("type") != "message":
