@@ -30,13 +30,19 @@ from seismo.dashboard.streams import (
 Item = dict[str, Any]
 
 
-def refresh(ctx: Context) -> list[Item]:
-    """Bring the search copies and the incident memory up to date; return new alerts."""
-    alerts = ctx.indexer().catch_up()
+def refresh_alerts(ctx: Context) -> list[Item]:
+    """Bring the alert copies and the incident memory up to date; return new alerts."""
+    alerts = ctx.indexer().catch_up_alerts()
     if ctx.capabilities().vector_sets:
         for alert in alerts:
             ctx.memory.remember(alert)
     return alerts
+
+
+def refresh(ctx: Context) -> None:
+    """Bring every search copy and the incident memory up to date (the background task)."""
+    refresh_alerts(ctx)
+    ctx.indexer().catch_up_logs()
 
 
 def _only_service(item: Item, service: str | None) -> Item:
@@ -74,7 +80,7 @@ def enrich(ctx: Context, alerts: list[Item]) -> list[Item]:
 
 def anomalies(ctx: Context, filters: Filters) -> list[Item]:
     """Alerts newest first; ``q`` searches summaries and explanations."""
-    refresh(ctx)
+    refresh_alerts(ctx)
     if filters.q and ctx.capabilities().search:
         tags = {"services": filters.service, "severity": filters.severity}
         query = search_query(filters, tags)
@@ -93,7 +99,7 @@ def anomalies(ctx: Context, filters: Filters) -> list[Item]:
 def logs(ctx: Context, filters: Filters) -> list[Item]:
     """Log events newest first; ``q`` searches messages (the last hour with RediSearch)."""
     if filters.q and ctx.capabilities().search:
-        refresh(ctx)
+        ctx.indexer().catch_up_logs()
         tags = {"service": filters.service, "level": filters.level}
         query = search_query(filters, tags)
         return search_documents(ctx.client, ctx.keys.log_index, query, filters.limit)
@@ -108,7 +114,7 @@ def logs(ctx: Context, filters: Filters) -> list[Item]:
 
 def find_alert(ctx: Context, alert_id: str) -> Item:
     """The alert with this id; a 404 ``BadRequest`` when there is none."""
-    refresh(ctx)
+    refresh_alerts(ctx)
     raw = ctx.client.hget(ctx.keys.alert_doc_prefix + alert_id, "json")
     if raw is None:
         raise BadRequest("id", f"no alert with id {alert_id[:100]!r}", status=404)

@@ -229,14 +229,18 @@ class SearchIndexer:
             )
             ensure_index(self.client, self.keys.log_index, self.keys.log_doc_prefix, LOG_SCHEMA)
 
-    def catch_up(self) -> list[dict[str, Any]]:
-        """Copy what arrived since the last call; return the newly copied alerts."""
+    def catch_up_alerts(self) -> list[dict[str, Any]]:
+        """Copy the alerts appended since the last call and return them."""
         with self._lock:
-            alerts = self._copy(self.keys.anomalies, self._alert_start(), self._write_alerts)
-            if self.search:
-                self._copy(self.keys.log_stream, self._log_start(), self._write_logs)
-                self._trim_logs()
-            return alerts
+            return self._copy(self.keys.anomalies, self._alert_start(), self._write_alerts)
+
+    def catch_up_logs(self) -> None:
+        """Copy the log events appended since the last call (with RediSearch only)."""
+        if not self.search:
+            return
+        with self._lock:
+            self._copy(self.keys.log_stream, self._log_start(), self._write_logs)
+            self._trim_logs()
 
     def _trim_logs(self) -> None:
         """Delete the copies of log events the capped stream has already dropped, so the
