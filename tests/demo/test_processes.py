@@ -49,10 +49,24 @@ def test_stop_all_kills_a_stubborn_role_and_its_children(tmp_path: Path) -> None
     assert child.process.returncode is not None
 
 
-def test_a_dead_role_is_reported_once(tmp_path: Path) -> None:
+def test_a_dead_role_is_restarted_a_few_times_then_given_up(tmp_path: Path) -> None:
     supervisor = Supervisor(dict(os.environ), tmp_path)
     supervisor.start(ScriptRole("quick", ("raise SystemExit(3)",)))
-    supervisor.children[0].process.wait()
-    dead = supervisor.exited()
-    assert [(c.role.name, c.process.returncode) for c in dead] == [("quick", 3)]
-    assert supervisor.exited() == []
+    lines: list[str] = []
+    for _ in range(3):
+        supervisor.children[0].process.wait()
+        lines += supervisor.revive(max_restarts=2)
+    assert lines[0].startswith("quick exited with code 3; restarted (pid ")
+    assert lines[1].startswith("quick exited with code 3; restarted")
+    assert lines[2].startswith("quick exited with code 3 again; given up")
+    assert supervisor.children == []
+    assert supervisor.revive(max_restarts=2) == []
+
+
+def test_a_running_role_is_left_alone(tmp_path: Path) -> None:
+    supervisor = Supervisor(dict(os.environ), tmp_path)
+    child = supervisor.start(ScriptRole("sleeper", ("import time; time.sleep(30)",)))
+    assert supervisor.revive(max_restarts=2) == []
+    assert supervisor.children == [child]
+    supervisor.stop_all(timeout_s=5)
+    assert child.process.returncode is not None

@@ -34,6 +34,7 @@ from seismo.engine.keys import Keys
 PIPELINE_ROLES = ("collector", "aggregator", "detector", "dashboard")
 READY_TIMEOUT_S = 60.0
 WATCH_EVERY_S = 1.0
+MAX_RESTARTS = 5
 Log = Callable[[str], None]
 
 
@@ -133,9 +134,8 @@ class Monitor:
     redis_down: bool = False
 
     def check(self, supervisor: Supervisor) -> None:
-        for child in supervisor.exited():
-            code = child.process.returncode
-            self.log(f"{child.role.name} exited with code {code}; see {child.log_path}")
+        for line in supervisor.revive(MAX_RESTARTS):
+            self.log(line)
         try:
             self._progress()
             self._alerts()

@@ -38,7 +38,7 @@ class Child:
     role: Role
     process: subprocess.Popen[bytes]
     log_path: Path
-    reported_exit: bool = False
+    restarts: int = 0
 
 
 @dataclass
@@ -66,12 +66,26 @@ class Supervisor:
         self.children.append(child)
         return child
 
-    def exited(self) -> list[Child]:
-        """Children that died since the last call (each reported once)."""
-        dead = [c for c in self.children if c.process.poll() is not None and not c.reported_exit]
-        for child in dead:
-            child.reported_exit = True
-        return dead
+    def revive(self, max_restarts: int) -> list[str]:
+        """Restart each role that died, up to ``max_restarts`` times; answers what was done."""
+        done = []
+        for child in [c for c in self.children if c.process.poll() is not None]:
+            code, name = child.process.returncode, child.role.name
+            self._forget(child)
+            if child.restarts >= max_restarts:
+                done.append(f"{name} exited with code {code} again; given up, see {child.log_path}")
+                continue
+            fresh = self.start(child.role)
+            fresh.restarts = child.restarts + 1
+            done.append(f"{name} exited with code {code}; restarted (pid {fresh.process.pid})")
+        return done
+
+    def _forget(self, child: Child) -> None:
+        """Drop an exited role, killing whatever its group left behind (a dead collector's
+        workers would hold its port)."""
+        if _group_alive(child.process.pid):
+            _signal_group(child.process.pid, signal.SIGKILL)
+        self.children.remove(child)
 
     def stop_all(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
         """SIGTERM every group (last started first), wait up to ``timeout_s``, then SIGKILL
