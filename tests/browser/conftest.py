@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 import redis
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from seismo.dashboard.app import create_app
 from seismo.dashboard.static import STATIC_DIR
@@ -56,6 +56,8 @@ FEATURES = [
     "business_out_of_range",
 ]
 SERVICES = {"web": 1.0, "checkout": 0.45, "payments": 0.3, "catalog": 0.6}
+WAIT_MS = 15_000
+"""How long a page action or expectation may take: generous, for a busy 2-core CI machine."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -216,7 +218,8 @@ def page(browser: Browser, console: Console, tmp_path: Path) -> Iterator[Page]:
     """A fresh page with its console watched; a screenshot of its last state is kept."""
     context = browser.new_context(viewport={"width": 1440, "height": 900}, color_scheme="dark")
     opened = context.new_page()
-    opened.set_default_timeout(15_000)
+    opened.set_default_timeout(WAIT_MS)
+    expect.set_options(timeout=WAIT_MS)
     opened.on("console", console.on_message)
     opened.on("pageerror", console.on_page_error)
     yield opened

@@ -75,7 +75,7 @@ def test_a_published_alert_appears_in_the_feed(
     summary = "p99 latency of payments rose from 180 ms to 2.4 s"
     add_alert(redis_client, keys, make_alert("live1", now_ms(), summary=summary))
     card = page.get_by_test_id("alert").filter(has_text=summary)
-    expect(card).to_be_visible(timeout=10_000)
+    expect(card).to_be_visible()
     expect(card.locator("table.explanation")).to_contain_text("error rate 5xx")
     expect(page.get_by_role("link", name="Anomalies")).to_contain_text("1")
 
@@ -144,6 +144,4 @@ def test_the_fault_panel_injects_a_fault_the_backend_then_lists(
     panel.get_by_label("Fault service").select_option("catalog")
     panel.get_by_role("button", name="Inject").click()
     expect(panel).to_contain_text("Injected latency-regression on catalog for 60 s")
-    expect(panel.get_by_test_id("active-faults")).to_contain_text(
-        "latency-regression on catalog", timeout=10_000
-    )
+    expect(panel.get_by_test_id("active-faults")).to_contain_text("latency-regression on catalog")
