@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
 
 from seismo.config import Settings
 from seismo.demo.faults import KINDS
 from seismo.demo.orchestrator import (
     AutoFaults,
     alert_line,
+    busy_ports,
     plan_roles,
     role_environment,
     training_progress,
@@ -65,3 +67,17 @@ def test_an_alert_entry_becomes_one_readable_line() -> None:
     line = alert_line({b"alert": json.dumps(alert).encode()})
     assert line == "ALERT critical service:payments: 5xx up"
     assert "unreadable" in alert_line({b"alert": b"{not json"})
+
+
+def test_a_busy_port_is_named_by_its_setting_before_anything_starts() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        settings = Settings(collector_host="127.0.0.1", collector_port=port, demo_service_port=port)
+        roles, _ = plan_roles(settings, ["collector"])
+        problems = busy_ports(settings, roles)
+    assert len(problems) == 2
+    assert problems[0].startswith(f"SEISMO_COLLECTOR_PORT: port {port} is already in use")
+    assert problems[1].startswith("SEISMO_DEMO_SERVICE_PORT")
+    assert busy_ports(settings, []) == []

@@ -23,13 +23,14 @@ from urllib.parse import urlsplit
 
 import redis
 
-from seismo.config import Settings
+from seismo.config import ConfigError, Settings
 from seismo.demo import fault_store
 from seismo.demo.faults import DEFAULT_TARGETS, KINDS, Fault, new_fault
 from seismo.demo.processes import Child, Role, Supervisor
 from seismo.demo.simulator import local_url
 from seismo.engine import running_engine
 from seismo.engine.keys import Keys
+from seismo.engine.server import port_is_free
 
 PIPELINE_ROLES = ("collector", "aggregator", "detector", "dashboard")
 READY_TIMEOUT_S = 60.0
@@ -54,6 +55,21 @@ def plan_roles(settings: Settings, available: Iterable[str]) -> tuple[list[Role]
     missing = [name for name in PIPELINE_ROLES if name not in known]
     service_b = Role("service-b", ("demo", "service-b"), service_b_url(settings))
     return [*roles, service_b, Role("traffic", ("demo", "traffic"))], missing
+
+
+def busy_ports(settings: Settings, roles: Iterable[Role]) -> list[str]:
+    """A line per port a role needs that something else already holds, naming its setting."""
+    ports = {
+        "collector": ("SEISMO_COLLECTOR_PORT", settings.collector_host, settings.collector_port),
+        "dashboard": ("SEISMO_DASHBOARD_PORT", settings.dashboard_host, settings.dashboard_port),
+        "service-b": ("SEISMO_DEMO_SERVICE_PORT", "127.0.0.1", settings.demo_service_port),
+    }
+    wanted = [ports[role.name] for role in roles if role.name in ports]
+    return [
+        f"{variable}: port {port} is already in use; stop what holds it or choose another port"
+        for variable, host, port in wanted
+        if not port_is_free(host, port)
+    ]
 
 
 def service_b_url(settings: Settings) -> str:
@@ -230,6 +246,9 @@ def run_demo(
 ) -> int:
     """Run the whole demo until interrupted; every child is gone when this returns."""
     roles, missing = plan_roles(settings, available)
+    busy = busy_ports(settings, roles)
+    if busy:
+        raise ConfigError("; ".join(busy))
     with running_engine(settings) as engine:
         env = role_environment(settings, engine.url, os.environ)
         supervisor = Supervisor(env, settings.data_dir / "logs")
