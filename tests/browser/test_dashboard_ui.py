@@ -10,14 +10,18 @@ from pathlib import Path
 import redis
 from playwright.sync_api import Page, expect
 
+from seismo.dashboard.app import create_app
 from seismo.engine.keys import Keys
-from tests.browser.conftest import (
+from seismo.engine.server import EmbeddedRedis
+
+from .conftest import (
     WINDOW_MS,
     Console,
     add_alert,
     add_fingerprint,
     add_history,
     make_alert,
+    serving,
     set_training,
     system_features,
 )
@@ -65,6 +69,23 @@ def test_charts_take_new_fingerprints_live(
     expect(chart).to_have_attribute("data-points", "4")
     expect(chart).to_have_attribute("data-last", str((last + WINDOW_MS) // 1000))
     expect(chart.locator(".legend-item")).to_contain_text("97")
+
+
+def test_a_page_that_lost_its_backend_reconnects_and_gets_what_it_missed(
+    page: Page, redis_server: EmbeddedRedis, redis_client: redis.Redis, keys: Keys
+) -> None:
+    last = add_history(redis_client, keys, 3, now_ms())
+    chart = page.locator(RATE_CHART)
+    with serving(create_app(redis_server.url, keys)) as url:
+        open_live(page, url)
+        expect(chart).to_have_attribute("data-points", "3")
+    expect(page.get_by_test_id("connection")).not_to_have_text("live")
+    add_fingerprint(redis_client, keys, last + WINDOW_MS, system_features(rate=97.0))
+    add_alert(redis_client, keys, make_alert("missed", last + WINDOW_MS))
+    with serving(create_app(redis_server.url, keys), port=int(url.rsplit(":", 1)[1])):
+        expect(page.get_by_test_id("connection")).to_have_text("live")
+        expect(chart).to_have_attribute("data-points", "4")
+        expect(page.get_by_role("link", name="Anomalies")).to_contain_text("1")
 
 
 def test_a_published_alert_appears_in_the_feed(
