@@ -2,10 +2,11 @@
 
 Every business and custom metric of a fingerprint (its mean in the window) goes through the
 per-metric detector of ``seismo.detect.metric`` (the same code as ``seismo replay``), with
-its state kept between windows as ``to_dict`` data. An ``expected_range`` violation (the
-window's ``out_of_range`` count) alerts at once. A smoothed normal value (exponentially
-weighted mean and absolute deviation of the learned means) gives the explanation its
-"normal" figure. A window the detector flags is not learned.
+its state kept between windows as ``to_dict`` data. An ``expected_range`` violation by at
+least ``RANGE_SHARE`` of the window's observations (its ``out_of_range`` count) alerts at
+once. A smoothed normal value (exponentially weighted mean and absolute deviation of the
+learned means) gives the explanation its "normal" figure. A window the detector flags is
+not learned.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from seismo.detect.fingerprint_model import Deviation
 
 SMOOTHING = 0.1
 """Weight of the newest learned mean in the metric's normal value."""
+RANGE_SHARE = 0.1
+"""Share of a window's observations outside ``expected_range`` that alerts at once: a lone
+outlier among many orders is left to the learned baseline."""
 
 
 @dataclass
@@ -75,7 +79,7 @@ def watch_metric(
     spread = max(state.spread * 1.25, scale_floor(mean_name, normal))
     moved = [Deviation(mean_name, normal, spread, value, (value - normal) / spread)]
     outside = summary.get("out_of_range", 0.0)
-    if outside > 0:
+    if outside >= RANGE_SHARE * summary["count"]:
         score = 1.0
         moved.insert(0, Deviation(range_name, 0.0, 1.0, outside, outside))
     if score < threshold:

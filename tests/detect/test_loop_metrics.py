@@ -1,0 +1,84 @@
+"""Per-metric detection in the detector loop: range violations, learned baselines, state."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from seismo.detect.fingerprint_entry import Fingerprint
+from seismo.detect.fingerprint_model import IsolationForestDetector, ModelConfig
+from seismo.detect.metric_watch import MetricState, feature_names, metric_findings
+
+
+def new_detector() -> IsolationForestDetector:
+    return IsolationForestDetector(min_train=20, config=ModelConfig(n_estimators=30))
+
+
+def window(i: int, metrics: dict[str, dict[str, float]]) -> Fingerprint:
+    return Fingerprint(
+        i * 5_000, (i + 1) * 5_000, {"request_count": 1.0}, {"checkout": {}}, metrics
+    )
+
+
+def test_out_of_range_alerts_at_once_and_is_not_learned() -> None:
+    states: dict[str, MetricState] = {}
+    summary = {"count": 4.0, "mean": 100.0, "out_of_range": 2.0}
+
+    (found,) = metric_findings(window(0, {"revenue": summary}), states, new_detector, 0.9)
+
+    assert (found.scope, found.target, found.score) == ("metric", "revenue", 1.0)
+    assert found.moved[0].feature == "business_out_of_range"
+    assert found.moved[0].current == 2.0
+    assert states["revenue"].normal is None
+
+
+def test_learned_baseline_flags_a_jump_and_explains_it_against_the_normal_value() -> None:
+    rng = np.random.default_rng(0)
+    states: dict[str, MetricState] = {}
+    for i in range(40):
+        mean = float(rng.normal(100, 2))
+        metric_findings(
+            window(i, {"revenue": {"count": 9.0, "mean": mean}}), states, new_detector, 0.9
+        )
+
+    (found,) = metric_findings(
+        window(40, {"revenue": {"count": 9.0, "mean": 20.0}}), states, new_detector, 0.9
+    )
+
+    assert found.score >= 0.9
+    assert found.moved[0].feature == "business_value"
+    assert found.moved[0].normal == pytest.approx(100, abs=3)
+    assert found.moved[0].deviation < -5
+
+
+def test_custom_metric_of_a_service_is_not_a_business_metric() -> None:
+    here = window(0, {})
+
+    assert feature_names("checkout.queue_depth", here) == ("value", "out_of_range")
+    assert feature_names("revenue", here) == ("business_value", "business_out_of_range")
+
+
+def test_metric_without_observations_gives_no_finding() -> None:
+    assert metric_findings(window(0, {"revenue": {"count": 0.0}}), {}, new_detector, 0.9) == []
+
+
+def test_metric_state_round_trips_with_identical_scores() -> None:
+    state = MetricState(new_detector())
+    for value in np.linspace(90, 110, 30):
+        state.learn(float(value))
+
+    restored = MetricState.from_dict(state.to_dict())
+
+    assert (restored.normal, restored.spread) == (state.normal, state.spread)
+    assert restored.detector.score_one({"value": 150.0}) == state.detector.score_one(
+        {"value": 150.0}
+    )
+
+
+def test_a_lone_outlier_among_many_observations_is_left_to_the_baseline() -> None:
+    summary = {"count": 25.0, "mean": 100.0, "out_of_range": 1.0}
+
+    (found,) = metric_findings(window(0, {"revenue": summary}), {}, new_detector, 0.9)
+
+    assert found.score < 0.9
+    assert [d.feature for d in found.moved] == ["business_value"]
