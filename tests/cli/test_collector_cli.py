@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -53,3 +54,32 @@ def test_an_external_redis_without_redisbloom_is_refused_naming_what_is_missing(
         plain.stop()
     assert done.returncode == 2
     assert "CF.INSERTNX" in done.stderr and "RedisBloom" in done.stderr
+
+
+def test_collector_serves_then_stops_cleanly_with_its_embedded_redis(tmp_path: Path) -> None:
+    import httpx
+
+    from seismo.bench.ingest import wait_healthy
+    from seismo.engine.server import port_is_free
+
+    redis_port, port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "SEISMO_REDIS_PORT": str(redis_port),
+        "SEISMO_COLLECTOR_PORT": str(port),
+        "SEISMO_COLLECTOR_HOST": "127.0.0.1",
+        "SEISMO_DATA_DIR": str(tmp_path),
+    }
+    process = subprocess.Popen([sys.executable, "-m", "seismo", "collector"], env=env)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/health", process)
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/api/logs", json={"level": "info", "message": "hello"}
+        )
+        assert answer.status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    assert port_is_free("127.0.0.1", redis_port)
+    assert port_is_free("127.0.0.1", port)
+    assert (tmp_path / "appendonlydir").is_dir()

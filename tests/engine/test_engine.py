@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import redis
 
-from seismo.engine.connection import check_capabilities
+from seismo.engine.connection import check_capabilities, connect
 from seismo.engine.functions import LIBRARY_VERSION, loaded_version
 from seismo.engine.keys import Keys
+from seismo.engine.server import EmbeddedRedis
 
 
 def test_embedded_server_offers_redisbloom_search_and_vector_sets(
@@ -33,3 +34,9 @@ def test_namespace_prefixes_every_name_with_a_hash_tag() -> None:
     assert keys.service_calls == "{prod}:service-calls"
     assert keys.window(42, "counts") == "{prod}:w:42:counts"
     assert Keys().anomalies == "anomalies"
+
+
+def test_capabilities_are_read_by_a_decoding_client_too(redis_server: EmbeddedRedis) -> None:
+    client = connect(redis_server.url, decode_responses=True)
+    assert "bf" in check_capabilities(client).modules
+    client.close()

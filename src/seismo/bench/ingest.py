@@ -106,14 +106,14 @@ def collector_process(redis_url: str, workers: int) -> Iterator[int]:
     }
     process = subprocess.Popen([sys.executable, "-m", "seismo", "collector"], env=env)
     try:
-        _wait_healthy(f"http://127.0.0.1:{port}/health", process)
+        wait_healthy(f"http://127.0.0.1:{port}/health", process)
         yield port
     finally:
         process.terminate()
         process.wait(timeout=30)
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:

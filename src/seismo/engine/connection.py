@@ -7,6 +7,7 @@ sets are optional and reported by ``capabilities`` so callers can say what they 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 
@@ -57,13 +58,20 @@ def check_capabilities(client: redis.Redis) -> Capabilities:
             "this Redis lacks " + ", ".join(missing) + ": load the RedisBloom module "
             "(--loadmodule redisbloom.so) or unset SEISMO_REDIS_URL to use the embedded engine"
         )
-    modules = {_text(mod[b"name"]): str(mod[b"ver"]) for mod in client.module_list()}
+    modules = {
+        _text(_field(mod, "name")): _text(_field(mod, "ver")) for mod in client.module_list()
+    }
     return Capabilities(
         redis_version=version,
         modules=modules,
         search=OPTIONAL_COMMANDS["search"] in known,
         vector_sets=OPTIONAL_COMMANDS["vector_sets"] in known,
     )
+
+
+def _field(entry: dict[Any, Any], name: str) -> Any:
+    """A MODULE LIST entry's field, whether the client decodes replies or not."""
+    return entry[name] if name in entry else entry[name.encode()]
 
 
 def _text(value: object) -> str:
