@@ -51,3 +51,14 @@ def test_no_redis_is_a_clear_message_not_a_traceback(
     monkeypatch.setenv("SEISMO_REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
     assert main(["fault", "list"]) == 2
     assert "is `seismo demo` running?" in capsys.readouterr().err
+
+
+def test_a_fault_on_a_service_the_demo_lacks_is_stored_with_a_warning(
+    demo_redis: redis.Redis, keys: Keys, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["fault", "error-spike", "--service", "paymnets"]) == 0
+    assert "paymnets is not a demo service" in capsys.readouterr().err
+    assert main(["fault", "kpi-drop", "--service", "users"]) == 0
+    assert "only checkout reports a KPI" in capsys.readouterr().err
+    assert main(["fault", "error-spike", "--service", "service-b"]) == 0
+    assert capsys.readouterr().err == ""

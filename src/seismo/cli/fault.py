@@ -18,7 +18,9 @@ import redis
 from seismo.config import load_settings
 from seismo.demo import fault_store
 from seismo.demo.faults import DEFAULT_DURATION_S, DEFAULT_TARGETS, KINDS, Fault, FaultError
+from seismo.demo.service_b import SERVICE as SERVICE_B
 from seismo.demo.simulator import demo_redis_url
+from seismo.demo.traffic import REVENUE_SERVICE, SERVICES
 from seismo.engine.connection import EngineUnavailable, connect
 from seismo.engine.keys import Keys
 
@@ -44,6 +46,16 @@ def register(commands: Any) -> None:
 def describe(fault: Fault) -> str:
     until = time.strftime("%H:%M:%S", time.localtime(fault.end_ms / 1000))
     return f"{fault.kind} on {fault.service} until {until}"
+
+
+def note(fault: Fault) -> str | None:
+    """A warning when the demo's traffic will not feel ``fault`` (a typo in --service)."""
+    known = (*SERVICES, SERVICE_B)
+    if fault.service not in known:
+        return f"note: {fault.service} is not a demo service ({', '.join(known)}): no effect"
+    if fault.kind == "kpi-drop" and fault.service != REVENUE_SERVICE:
+        return f"note: only {REVENUE_SERVICE} reports a KPI in the demo: no effect"
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,4 +84,7 @@ def _act(client: redis.Redis, keys: Keys, args: argparse.Namespace) -> int:
         return 0
     fault = fault_store.inject(client, keys, args.kind, args.service, args.duration)
     print(f"injected {describe(fault)}")
+    warning = note(fault)
+    if warning is not None:
+        print(warning, file=sys.stderr)
     return 0
