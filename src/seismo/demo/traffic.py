@@ -54,7 +54,7 @@ USERS = Call("users", "GET:/api/v1/users", 18.0)
 NEW_DEPENDENCY = Call("fraud-check", "POST:/api/score", 45.0)
 ENTRY_POINTS: tuple[tuple[float, Call], ...] = (
     (
-        0.35,
+        0.3,
         Call("web", "GET:/", 12.0, (
             Call("api-gateway", "GET:/api/home", 4.0, (
                 Call("catalog", "GET:/api/featured", 25.0),
@@ -62,7 +62,7 @@ ENTRY_POINTS: tuple[tuple[float, Call], ...] = (
         )),
     ),
     (
-        0.35,
+        0.3,
         Call("web", "GET:/products", 14.0, (
             Call("api-gateway", "GET:/api/products", 5.0, (
                 Call("catalog", "GET:/api/products", 35.0),
@@ -71,7 +71,7 @@ ENTRY_POINTS: tuple[tuple[float, Call], ...] = (
         )),
     ),
     (
-        0.12,
+        0.2,
         Call("web", "POST:/checkout", 20.0, (
             Call("api-gateway", "POST:/api/checkout", 6.0, (
                 Call("checkout", "POST:/api/checkout", 40.0, (
@@ -83,7 +83,7 @@ ENTRY_POINTS: tuple[tuple[float, Call], ...] = (
         )),
     ),
     (
-        0.18,
+        0.2,
         Call("web", "GET:/account", 10.0, (
             Call("api-gateway", "GET:/api/account", 4.0, (USERS,)),
         )),
