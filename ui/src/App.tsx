@@ -4,6 +4,7 @@
 import { useEffect, useMemo, useState } from "react";
 
 import { Anomalies } from "./components/Anomalies";
+import { ErrorBoundary } from "./components/ErrorBoundary";
 import { Overview } from "./components/Overview";
 import { RedisView } from "./components/RedisView";
 import { Services } from "./components/Services";
@@ -56,10 +57,12 @@ export function App() {
       </header>
       {error && <div className="banner">Could not load history: {error}</div>}
       <main>
-        {view === "overview" && <Overview fingerprints={state.fingerprints} alerts={state.alerts} services={services} onOpenAlerts={() => go("anomalies")} />}
-        {view === "anomalies" && <Anomalies alerts={state.alerts} services={services} onFeedback={sendFeedback} />}
-        {view === "services" && <Services fingerprints={state.fingerprints} alerts={state.alerts} services={services} />}
-        {view === "redis" && <RedisView />}
+        <ErrorBoundary resetKey={view}>
+          {view === "overview" && <Overview fingerprints={state.fingerprints} alerts={state.alerts} services={services} onOpenAlerts={() => go("anomalies")} />}
+          {view === "anomalies" && <Anomalies alerts={state.alerts} services={services} onFeedback={sendFeedback} />}
+          {view === "services" && <Services fingerprints={state.fingerprints} alerts={state.alerts} services={services} />}
+          {view === "redis" && <RedisView />}
+        </ErrorBoundary>
       </main>
     </div>
   );

@@ -11,6 +11,7 @@ import {
   mergeFingerprints,
   reduceMessage,
   resumeSince,
+  toAlert,
   toFingerprint,
   type LiveMessage,
   type LiveState,
@@ -57,7 +58,8 @@ export function useLive(): Live {
     Promise.all([api.fingerprints({ limit: 360 }), api.anomalies({ limit: 200 })])
       .then(([fps, alerts]) => {
         const fingerprints = fps.items.flatMap((raw) => toFingerprint(raw) ?? []);
-        dispatch({ kind: "snapshot", state: { fingerprints, alerts: alerts.items } });
+        const known = alerts.items.flatMap((raw) => toAlert(raw) ?? []);
+        dispatch({ kind: "snapshot", state: { fingerprints, alerts: known } });
         setError(null);
       })
       .catch((reason: unknown) => setError(String(reason)))

@@ -8,6 +8,7 @@ import {
   reduceMessage,
   resumeSince,
   servicesSeen,
+  toAlert,
   toFingerprint,
 } from "./model";
 import { alert, fingerprint } from "./testdata";
@@ -118,4 +119,16 @@ it("servicesSeen lists every service in the history once, sorted", () => {
   const a = fingerprint(0);
   const b = { ...fingerprint(5000), services: { api: {}, checkout: {} } };
   expect(servicesSeen([a, b])).toEqual(["api", "checkout"]);
+});
+
+describe("toAlert", () => {
+  it("fills the lists a producer left out", () => {
+    const bare = { id: "a", severity: "warning", time: 1, summary: "x" };
+    expect(toAlert(bare)).toMatchObject({ explanation: [], remediation: [], similar: [] });
+  });
+
+  it("refuses an alert without an id or with an unknown severity", () => {
+    expect(toAlert({ severity: "warning" })).toBeNull();
+    expect(toAlert({ id: "a", severity: "loud" })).toBeNull();
+  });
 });

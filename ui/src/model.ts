@@ -90,10 +90,27 @@ export function applyFeedback(alerts: Alert[], mark: Mark): Alert[] {
   return alerts.map((alert) => (marked(alert) ? { ...alert, feedback: mark.feedback } : alert));
 }
 
-function isAlert(raw: unknown): raw is Alert {
-  if (typeof raw !== "object" || raw === null) return false;
+const SEVERITIES = new Set(["info", "warning", "critical"]);
+
+function list<T>(value: unknown): T[] {
+  return Array.isArray(value) ? (value as T[]) : [];
+}
+
+/**
+ * An alert with every list present, or null when it has no id or severity: a producer that
+ * leaves out an optional part must not break the page that shows it.
+ */
+export function toAlert(raw: unknown): Alert | null {
+  if (typeof raw !== "object" || raw === null) return null;
   const alert = raw as Record<string, unknown>;
-  return typeof alert.id === "string" && typeof alert.severity === "string";
+  if (typeof alert.id !== "string" || !SEVERITIES.has(String(alert.severity))) return null;
+  return {
+    ...(alert as unknown as Alert),
+    summary: String(alert.summary ?? ""),
+    explanation: list(alert.explanation),
+    remediation: list(alert.remediation),
+    similar: list(alert.similar),
+  };
 }
 
 /** The mark in a feedback event (`{alert_id, incident_id, feedback}`), or null. */
@@ -115,14 +132,12 @@ export function reduceMessage(state: LiveState, message: LiveMessage): LiveState
     return fp ? { ...state, fingerprints: mergeFingerprints(state.fingerprints, [fp]) } : state;
   }
   if (message.type === "alert") {
-    return isAlert(message.data)
-      ? { ...state, alerts: mergeAlerts(state.alerts, [message.data]) }
-      : state;
+    const alert = toAlert(message.data);
+    return alert ? { ...state, alerts: mergeAlerts(state.alerts, [alert]) } : state;
   }
   if (message.type === "feedback") {
-    if (isAlert(message.data) && message.data.feedback) {
-      return { ...state, alerts: mergeAlerts(state.alerts, [message.data]) };
-    }
+    const alert = toAlert(message.data);
+    if (alert?.feedback) return { ...state, alerts: mergeAlerts(state.alerts, [alert]) };
     const mark = toMark(message.data);
     return mark ? { ...state, alerts: applyFeedback(state.alerts, mark) } : state;
   }

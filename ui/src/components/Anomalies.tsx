@@ -6,6 +6,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import { api, type Alert, type Feedback, type LogEvent, type Severity } from "../api";
 import { formatTime } from "../format";
 import { useNow } from "../hooks";
+import { toAlert } from "../model";
 import { AlertCard } from "./AlertCard";
 
 interface Props {
@@ -37,7 +38,7 @@ async function runSearch(search: Search): Promise<Results> {
     api.anomalies(query),
     search.q.trim() ? api.logs({ q: search.q.trim(), service: search.service, limit: 50 }).catch(() => null) : null,
   ]);
-  return { alerts: alerts.items, logs: logs?.items ?? null };
+  return { alerts: alerts.items.flatMap((raw) => toAlert(raw) ?? []), logs: logs?.items ?? null };
 }
 
 export function Anomalies({ alerts, services, onFeedback }: Props) {
