@@ -53,26 +53,36 @@ export function useLive(): Live {
   latest.current = state;
 
   useEffect(() => {
-    let stop = () => {};
-    let cancelled = false;
-    Promise.all([api.fingerprints({ limit: 360 }), api.anomalies({ limit: 200 })])
-      .then(([fps, alerts]) => {
-        const fingerprints = fps.items.flatMap((raw) => toFingerprint(raw) ?? []);
-        const known = alerts.items.flatMap((raw) => toAlert(raw) ?? []);
-        dispatch({ kind: "snapshot", state: { fingerprints, alerts: known } });
-        setError(null);
-      })
-      .catch((reason: unknown) => setError(String(reason)))
-      .finally(() => {
-        if (cancelled) return;
-        stop = connectLive({
-          onMessage: (message) => dispatch({ kind: "message", message }),
-          onStatus: setStatus,
-          since: () => resumeSince(latest.current, Date.now()),
+    let active = true;
+    // Set while the history is loaded or loading; a failed load is retried on the next connect.
+    let history = false;
+    const load = () => {
+      history = true;
+      Promise.all([api.fingerprints({ limit: 360 }), api.anomalies({ limit: 200 })])
+        .then(([fps, alerts]) => {
+          if (!active) return;
+          const fingerprints = fps.items.flatMap((raw) => toFingerprint(raw) ?? []);
+          const known = alerts.items.flatMap((raw) => toAlert(raw) ?? []);
+          dispatch({ kind: "snapshot", state: { fingerprints, alerts: known } });
+          setError(null);
+        })
+        .catch((reason: unknown) => {
+          history = false;
+          if (active) setError(String(reason));
         });
-      });
+    };
+    load();
+    // Connected at once: what the history misses, the socket's `since` replay brings.
+    const stop = connectLive({
+      onMessage: (message) => dispatch({ kind: "message", message }),
+      onStatus: (next) => {
+        setStatus(next);
+        if (next === "live" && !history) load();
+      },
+      since: () => resumeSince(latest.current, Date.now()),
+    });
     return () => {
-      cancelled = true;
+      active = false;
       stop();
     };
   }, []);

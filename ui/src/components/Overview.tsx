@@ -49,7 +49,9 @@ export function Overview({ fingerprints, alerts, services, onOpenAlerts }: Props
             {alerts.slice(0, 6).map((alert) => (
               <li key={alert.id}>
                 <span className={`dot sev-${alert.severity}`} />
-                <span className="grow">{alert.summary}</span>
+                <button type="button" className="link grow" onClick={onOpenAlerts}>
+                  {alert.summary}
+                </button>
                 <span className="muted nowrap">{formatAgo(alert.time, now)}</span>
               </li>
             ))}
