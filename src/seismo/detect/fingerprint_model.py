@@ -6,7 +6,8 @@ Two views of one window are combined, each calibrated against the training windo
 * an Isolation Forest (scikit-learn, fixed ``random_state`` so a refit from the same data
   is identical) on robustly scaled features, for unusual *combinations*;
 * per-feature robust z-scores (median and MAD/IQR of training, with a floor per feature
-  kind), for single-feature jumps that a forest under-weights, and for the explanation.
+  kind), each calibrated against its own training tail, for single-feature jumps that a
+  forest under-weights, and for the explanation.
 
 ``IsolationForestDetector`` wraps the model in the streaming ``Detector`` contract
 (buffer while learning, fit when enough points are seen, refit periodically).
@@ -36,8 +37,9 @@ class ModelConfig:
 
     n_estimators: int = 100
     random_state: int = 0
-    z_spread_min: float = 1.0
-    """Smallest tail spread of the z-score view, in z units (few training windows)."""
+    z_spread_min: float = 1.5
+    """Smallest tail spread of each feature's z-score, in z units: a feature that hardly
+    moved in training alerts (0.9) from about five spreads."""
     forest_spread_min: float = 0.02
     """Smallest tail spread of the forest view, in ``-score_samples`` units."""
 
@@ -56,23 +58,27 @@ class Deviation:
 
 @dataclass(frozen=True)
 class TailCalibrator:
-    """Maps a raw score to [0, 1]: 0 up to the training median, 0.5 at its upper tail.
+    """Maps raw scores to [0, 1]: 0 up to the training median, 0.5 at its upper tail.
 
     ``1 - 2 ** -((raw - median) / spread)``: each further ``spread`` beyond the training
-    median halves the distance to 1, so calibrated scores compare across models.
+    median halves the distance to 1, so calibrated scores compare across models. Fitted per
+    column, so that each feature's z-score is judged against its own training tail (a noisy
+    p99 latency needs a larger jump than an error rate that never moved).
     """
 
-    median: float
-    spread: float
+    median: NDArray[np.float64]
+    spread: NDArray[np.float64]
 
     @classmethod
     def fit(cls, raw: NDArray[np.float64], spread_min: float) -> TailCalibrator:
-        """Median and upper tail (99th percentile) of the training windows' raw scores."""
-        median = float(np.median(raw))
-        return cls(median, max(spread_min, float(np.quantile(raw, 0.99)) - median))
+        """Median and upper tail (99th percentile) of each column of the training scores."""
+        median = np.asarray(np.median(raw, axis=0), dtype=np.float64)
+        tail = np.asarray(np.quantile(raw, 0.99, axis=0), dtype=np.float64)
+        return cls(median, np.maximum(spread_min, tail - median))
 
-    def __call__(self, raw: float) -> float:
-        excess = max(0.0, raw - self.median) / self.spread
+    def __call__(self, raw: NDArray[np.float64] | float) -> float:
+        """The calibrated score of the most extreme column of ``raw``."""
+        excess = float(np.max(np.maximum(0.0, (raw - self.median) / self.spread)))
         return 1.0 - math.pow(2.0, -excess)
 
 
@@ -185,7 +191,7 @@ class FingerprintModel:
         self.forest_calibration = TailCalibrator.fit(
             self.forest.raw(_clipped(z)), config.forest_spread_min
         )
-        self.z_calibration = TailCalibrator.fit(np.abs(z).max(axis=1), config.z_spread_min)
+        self.z_calibration = TailCalibrator.fit(np.abs(z), config.z_spread_min)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -196,7 +202,7 @@ class FingerprintModel:
         current = self.scale.vector(x)
         z = self.scale.z(current)
         forest = self.forest_calibration(float(self.forest.raw(_clipped(z[np.newaxis, :]))[0]))
-        jump = self.z_calibration(float(np.abs(z).max()))
+        jump = self.z_calibration(np.abs(z))
         deviations = tuple(
             Deviation(n, float(m), float(s), float(c), float(d))
             for n, m, s, c, d in zip(
