@@ -111,8 +111,13 @@ class EmbeddedRedis:
         self._supervisor.start()
 
     def _spawn(self) -> None:
+        # A session of its own: a Ctrl-C meant for Seismo must not kill Redis before the
+        # roles using it have stopped; ``stop`` shuts it down last, cleanly.
         self._process = subprocess.Popen(
-            self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            self.command(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         wait_for_port(self.host, self.port, START_TIMEOUT_S, self._process)
 
