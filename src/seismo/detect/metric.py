@@ -1,0 +1,277 @@
+"""Per-metric streaming detection: one numeric series, one point at a time.
+
+The production detector for business and custom metrics, and the one ``seismo replay`` and
+``seismo bench nab`` run. It follows score -> calibrate -> decide:
+
+- *score*: several causal raw signals, each blind to a different kind of anomaly: a spike
+  (distance from the rolling median), a jump (step size against typical steps), a level shift
+  (short mean against the rolling median) and shape novelty at several time scales (distance
+  from the current shape, block means of the recent values, to its nearest past shapes, as in
+  KNN-CAD).
+- *calibrate*: each raw signal against its own recent history: r = value / the signal's
+  99.9th percentile over the last ``history`` points, mapped to [0, 1] by r / (1 + r), so 0.5
+  means "as unusual as the rare unusual points lately", whatever the metric's units. Signals
+  are fused by max.
+- *decide*: a fused score >= ``decide`` is a detection; the following ``quiet`` points are
+  damped (halved), since one incident should give one alarm, and a detected point does not
+  enter the calibration history, so one anomaly does not hide the next.
+
+Work per point is constant (bounded windows) and nothing looks ahead. The state is plain
+data: the last values (from which the windows and shapes are rebuilt) and the calibration
+histories, so it is stored in Redis as JSON.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, insort
+from collections import deque
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from seismo.detect.base import Detector, Features, register
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class RollingOrder:
+    """The last ``size`` values, also kept sorted for medians and quantiles."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: deque[float] = deque()
+        self.sorted: list[float] = []
+
+    def add(self, value: float) -> None:
+        """Append ``value``, forgetting the oldest one when full."""
+        if len(self.items) == self.size:
+            del self.sorted[bisect_left(self.sorted, self.items.popleft())]
+        self.items.append(value)
+        insort(self.sorted, value)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def quantile(self, q: float) -> float:
+        """The ``q`` quantile (nearest rank) of the stored values."""
+        return self.sorted[min(len(self.sorted) - 1, int(q * len(self.sorted)))]
+
+
+class ShapeNovelty:
+    """Distance from the current shape to its nearest past shapes at one time scale.
+
+    A shape is ``dim`` block means of ``block`` values each, the newest block ending at the
+    current point. Past shapes are remembered once they no longer overlap the current one, so
+    a point is never compared with itself; the ``capacity`` most recent are kept.
+    """
+
+    def __init__(self, block: int, dim: int, capacity: int, neighbours: int) -> None:
+        self.block, self.dim, self.neighbours = block, dim, neighbours
+        self.span = block * dim
+        self.values: deque[float] = deque(maxlen=block)
+        self.block_sum = 0.0
+        self.means = np.zeros(self.span)
+        self.seen = 0
+        self.since = 10**9
+        self.lags = np.arange(0, self.span, block)[::-1]
+        self.waiting: deque[FloatArray] = deque()
+        self.shapes = np.zeros((capacity, dim))
+        self.norms = np.zeros(capacity)
+        self.stored = 0
+
+    def _shape(self, mean: float) -> FloatArray | None:
+        if self.seen + 1 < self.span:
+            return None
+        means = self.means.copy()
+        means[self.seen % self.span] = mean
+        shape: FloatArray = means[(self.seen - self.lags) % self.span]
+        return shape
+
+    def _mean(self, x: float) -> float:
+        dropped = self.values[0] if len(self.values) == self.block else 0.0
+        return (self.block_sum - dropped + x) / min(self.block, len(self.values) + 1)
+
+    def score(self, x: float) -> float:
+        """Mean L1 distance from the shape ending at ``x`` to its nearest past shapes."""
+        shape = self._shape(self._mean(x))
+        count = min(self.stored, len(self.shapes))
+        if shape is None or count <= self.neighbours:
+            return 0.0
+        squared = self.norms[:count] - 2.0 * (self.shapes[:count] @ shape) + shape @ shape
+        nearest = np.partition(squared, self.neighbours - 1)[: self.neighbours]
+        return math.sqrt(max(0.0, float(nearest.sum())))
+
+    def add(self, x: float) -> None:
+        """Learn ``x``: update the block means and remember the shape it ends."""
+        mean = self._mean(x)
+        shape = self._shape(mean)
+        if len(self.values) == self.block:
+            self.block_sum -= self.values[0]
+        self.values.append(x)
+        self.block_sum += x
+        self.means[self.seen % self.span] = mean
+        self.seen += 1
+        if shape is None:
+            return
+        self.waiting.append(shape)
+        if len(self.waiting) > self.span:
+            row = self.waiting.popleft()
+            self.shapes[self.stored % len(self.shapes)] = row
+            self.norms[self.stored % len(self.shapes)] = row @ row
+            self.stored += 1
+
+
+SIGNALS = ("spike", "jump", "level")
+
+
+@register
+class MetricDetector(Detector):
+    """Fused spike, jump, level-shift and multi-scale shape-novelty detector for one series.
+
+    Feature dict: ``{"value": x}``. Defaults are the one configuration measured on NAB.
+    """
+
+    name = "metric"
+
+    def __init__(
+        self,
+        long: int = 1000,
+        level: int = 12,
+        scales: Sequence[Sequence[int]] = ((1, 10), (6, 12), (24, 12)),
+        capacity: int = 1000,
+        neighbours: int = 3,
+        history: int = 6000,
+        quantile: float = 0.999,
+        decide: float = 0.52,
+        quiet: int = 100,
+        warmup: int = 150,
+    ) -> None:
+        self.config: dict[str, Any] = {
+            "long": long,
+            "level": level,
+            "scales": [[int(b), int(d)] for b, d in scales],
+            "capacity": capacity,
+            "neighbours": neighbours,
+            "history": history,
+            "quantile": quantile,
+            "decide": decide,
+            "quiet": quiet,
+            "warmup": warmup,
+        }
+        self.values = RollingOrder(long)
+        self.steps = RollingOrder(long)
+        self.recent: deque[float] = deque(maxlen=level)
+        self.shapes = [ShapeNovelty(b, d, capacity, neighbours) for b, d in scales]
+        self.calibration = [RollingOrder(history) for _ in range(len(SIGNALS) + len(scales))]
+        spans = [2 * shape.span + capacity for shape in self.shapes]
+        self.kept: deque[float] = deque(maxlen=max(long + 1, *spans))
+        self.seen = 0
+        self.since = quiet
+        self._cache: tuple[float, list[float], float] | None = None
+
+    def _raw(self, x: float) -> list[float]:
+        """The raw signals of ``x`` against the state so far (all 0 until there is one)."""
+        if len(self.values) < 10:
+            return [0.0] * len(self.calibration)
+        median = self.values.quantile(0.5)
+        floor = 1e-3 * abs(median) + 1e-9
+        spread = self.values.quantile(0.75) - self.values.quantile(0.25) + floor
+        step = self.steps.quantile(0.5) + floor
+        level = (sum(self.recent) + x) / (len(self.recent) + 1)
+        return [
+            abs(x - median) / spread,
+            abs(x - self.recent[-1]) / step,
+            abs(level - median) / spread,
+            *(shape.score(x) for shape in self.shapes),
+        ]
+
+    def _calibrated(self, raw: list[float]) -> float:
+        """Max over signals of r / (1 + r), r = raw / the signal's recent high quantile."""
+        if self.seen < 50:
+            return 0.0
+        quantile = self.config["quantile"]
+        ratio = max(
+            value / (history.quantile(quantile) + 1e-12)
+            for value, history in zip(raw, self.calibration, strict=True)
+        )
+        return ratio / (1.0 + ratio)
+
+    def _evaluate(self, x: float) -> tuple[float, list[float], float]:
+        """Raw signals and fused score of ``x``, computed once for score_one + learn_one."""
+        if self._cache is None or self._cache[0] != x:
+            raw = self._raw(x)
+            self._cache = (x, raw, self._calibrated(raw))
+        return self._cache
+
+    def _score(self, x: Features) -> float:
+        if "value" not in x or self.seen < self.config["warmup"]:
+            return 0.0
+        fused = self._evaluate(x["value"])[2]
+        return 0.5 * fused if self.since < self.config["quiet"] else fused
+
+    def _learn(self, x: Features) -> None:
+        if "value" not in x:
+            return
+        _, raw, fused = self._evaluate(x["value"])
+        self._cache = None
+        flagged = (
+            self.seen >= self.config["warmup"]
+            and self.since >= self.config["quiet"]
+            and fused >= self.config["decide"]
+        )
+        self.since = 0 if flagged else self.since + 1
+        if not flagged:
+            for value, history in zip(raw, self.calibration, strict=True):
+                history.add(value)
+        self._absorb(x["value"])
+
+    def _absorb(self, value: float) -> None:
+        """Learn ``value`` into the windows and shapes (not the calibration)."""
+        if self.recent:
+            self.steps.add(abs(value - self.recent[-1]))
+        self.values.add(value)
+        self.recent.append(value)
+        self.kept.append(value)
+        for shape in self.shapes:
+            shape.add(value)
+        self.seen += 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "config": self.config,
+            "values": list(self.kept),
+            "calibration": [list(history.items) for history in self.calibration],
+            "seen": self.seen,
+            "since": self.since,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MetricDetector:
+        detector = cls(**data["config"])
+        for value in data["values"]:
+            detector._absorb(float(value))
+        for history, items in zip(detector.calibration, data["calibration"], strict=True):
+            for value in items:
+                history.add(float(value))
+        detector.seen, detector.since = int(data["seen"]), int(data["since"])
+        return detector
+
+
+def default_metric_detector() -> Detector:
+    """The best per-metric detector measured on NAB (see the README), for ``{"value": x}``."""
+    return MetricDetector()
+
+
+def expected_range_violation(value: float, expected_range: Sequence[float | None] | None) -> bool:
+    """True when ``value`` lies outside a declared ``[low, high]`` range (alerts at once).
+
+    No range, or a ``None`` bound, never fires on that side; NaN is not a violation.
+    """
+    if not expected_range or math.isnan(value):
+        return False
+    low, high = [*expected_range, None, None][:2]
+    return (low is not None and value < low) or (high is not None and value > high)
