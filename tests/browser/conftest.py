@@ -243,7 +243,8 @@ def console() -> Console:
 
 @pytest.fixture
 def page(browser: Browser, console: Console, tmp_path: Path) -> Iterator[Page]:
-    """A fresh page with its console watched; a screenshot of its last state is kept."""
+    """A fresh page with its console watched; a screenshot of its last state is kept (tests
+    ask for ``dashboard`` before ``page``, so the page is shot while its backend still runs)."""
     context = browser.new_context(viewport={"width": 1440, "height": 900}, color_scheme="dark")
     opened = context.new_page()
     opened.set_default_timeout(WAIT_MS)

@@ -40,7 +40,7 @@ def open_live(page: Page, url: str) -> None:
 
 
 def test_every_view_loads_without_console_errors(
-    page: Page, console: Console, dashboard: str, redis_client: redis.Redis, keys: Keys
+    dashboard: str, page: Page, console: Console, redis_client: redis.Redis, keys: Keys
 ) -> None:
     last = add_history(redis_client, keys, 20, now_ms())
     add_alert(redis_client, keys, make_alert("a1", last))
@@ -59,7 +59,7 @@ def test_every_view_loads_without_console_errors(
 
 
 def test_charts_take_new_fingerprints_live(
-    page: Page, dashboard: str, redis_client: redis.Redis, keys: Keys
+    dashboard: str, page: Page, redis_client: redis.Redis, keys: Keys
 ) -> None:
     last = add_history(redis_client, keys, 3, now_ms())
     open_live(page, dashboard)
@@ -89,7 +89,7 @@ def test_a_page_that_lost_its_backend_reconnects_and_gets_what_it_missed(
 
 
 def test_a_published_alert_appears_in_the_feed(
-    page: Page, dashboard: str, redis_client: redis.Redis, keys: Keys
+    dashboard: str, page: Page, redis_client: redis.Redis, keys: Keys
 ) -> None:
     open_live(page, f"{dashboard}/#/anomalies")
     expect(page.get_by_text("No anomalies yet")).to_be_visible()
@@ -102,7 +102,7 @@ def test_a_published_alert_appears_in_the_feed(
 
 
 def test_a_false_alarm_mark_survives_a_reload(
-    page: Page, dashboard: str, redis_client: redis.Redis, keys: Keys
+    dashboard: str, page: Page, redis_client: redis.Redis, keys: Keys
 ) -> None:
     add_alert(redis_client, keys, make_alert("fa1", now_ms()))
     open_live(page, f"{dashboard}/#/anomalies")
@@ -116,7 +116,7 @@ def test_a_false_alarm_mark_survives_a_reload(
 
 
 def test_search_finds_a_past_alert_by_a_word_of_its_summary(
-    page: Page, dashboard: str, redis_client: redis.Redis, keys: Keys
+    dashboard: str, page: Page, redis_client: redis.Redis, keys: Keys
 ) -> None:
     moment = now_ms()
     add_alert(redis_client, keys, make_alert("s1", moment - 60_000))
@@ -132,7 +132,7 @@ def test_search_finds_a_past_alert_by_a_word_of_its_summary(
 
 
 def test_overview_screenshot_shows_charts_alerts_and_training(
-    page: Page, dashboard: str, redis_client: redis.Redis, keys: Keys, tmp_path: Path
+    dashboard: str, page: Page, redis_client: redis.Redis, keys: Keys, tmp_path: Path
 ) -> None:
     last = add_history(redis_client, keys, 75, now_ms(), incident=range(62, 66))
     add_alert(redis_client, keys, make_alert("shot1", last - 11 * WINDOW_MS))
@@ -156,7 +156,7 @@ def test_overview_screenshot_shows_charts_alerts_and_training(
 
 
 def test_the_fault_panel_injects_a_fault_the_backend_then_lists(
-    page: Page, dashboard: str, redis_client: redis.Redis, keys: Keys
+    dashboard: str, page: Page, redis_client: redis.Redis, keys: Keys
 ) -> None:
     add_history(redis_client, keys, 3, now_ms())
     open_live(page, dashboard)
