@@ -21,10 +21,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.conftest import free_port
 
 from seismo.engine.connection import connect
 from seismo.engine.keys import Keys
+from tests.conftest import free_port
 
 START_TIMEOUT_S = 120.0
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 import redis
-from tests.conftest import free_port
 
 from seismo.cli import main
 from seismo.demo import fault_store
 from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis
+from tests.conftest import free_port
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from tests.conftest import free_port
 
 from seismo.demo.faults import NO_EFFECT, Effect
 from seismo.demo.service_b import make_server, serve_in_thread
+from tests.conftest import free_port
 
 
 class Switch:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from tests.detect.fingerprint_synth import Plant, entry_fields, fingerprints
 
 from seismo.detect.explain import Finding, likely_origin, summary
 from seismo.detect.fingerprint_entry import BadFingerprint, Fingerprint
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
 from seismo.detect.fingerprint_model import Deviation, ModelConfig
+from tests.detect.fingerprint_synth import Plant, entry_fields, fingerprints
 
 CONFIG = FleetConfig(ModelConfig(n_estimators=50), min_service_windows=10)
 

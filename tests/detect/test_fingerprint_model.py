@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn.ensemble import IsolationForest
-from tests.detect.fingerprint_synth import Plant, fingerprints
 
 from seismo.detect.base import REGISTRY, detector_from_dict
 from seismo.detect.fingerprint_model import (
@@ -16,6 +15,7 @@ from seismo.detect.fingerprint_model import (
     RobustScale,
     TailCalibrator,
 )
+from tests.detect.fingerprint_synth import Plant, fingerprints
 
 CONFIG = ModelConfig(n_estimators=50)
 

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import redis
-from tests.servers import serving
 
 from seismo.config import Settings
 from seismo.engine.server import EmbeddedRedis
 from seismo.ingest.app import create_app
+from tests.servers import serving
 
 MAX_BODY = 64 * 1024
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 import redis
-from tests.ingest.conftest import MAX_BODY
 
 from seismo.engine.keys import Keys
+from tests.ingest.conftest import MAX_BODY
 
 GOOD = {"service": "a", "endpoint": "GET:/x", "response_time": 1.5, "status_code": 200}
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import redis
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from tests.ingest.conftest import collector_settings
-from tests.servers import serving
 
 from seismo.engine.server import EmbeddedRedis
 from seismo.ingest.app import create_app
+from tests.ingest.conftest import collector_settings
+from tests.servers import serving
 
 
 def test_no_generated_input_makes_the_collector_answer_5xx(

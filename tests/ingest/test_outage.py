@@ -9,15 +9,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.conftest import free_port
-from tests.ingest.conftest import collector_settings
-from tests.servers import serving
 
 from seismo.engine import prepare
 from seismo.engine.connection import connect
 from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis
 from seismo.ingest.app import create_app
+from tests.conftest import free_port
+from tests.ingest.conftest import collector_settings
+from tests.servers import serving
 
 EVENT = {"service": "a", "endpoint": "GET:/x", "response_time": 2, "status_code": 200}
 
