@@ -72,10 +72,8 @@ class ShapeNovelty:
         self.block, self.dim, self.neighbours = block, dim, neighbours
         self.span = block * dim
         self.values: deque[float] = deque(maxlen=block)
-        self.block_sum = 0.0
         self.means = np.zeros(self.span)
         self.seen = 0
-        self.since = 10**9
         self.lags = np.arange(0, self.span, block)[::-1]
         self.waiting: deque[FloatArray] = deque()
         self.shapes = np.zeros((capacity, dim))
@@ -91,27 +89,27 @@ class ShapeNovelty:
         return shape
 
     def _mean(self, x: float) -> float:
-        dropped = self.values[0] if len(self.values) == self.block else 0.0
-        return (self.block_sum - dropped + x) / min(self.block, len(self.values) + 1)
+        kept = list(self.values)[1:] if len(self.values) == self.block else list(self.values)
+        return (sum(kept) + x) / (len(kept) + 1)
 
-    def score(self, x: float) -> float:
-        """Mean L1 distance from the shape ending at ``x`` to its nearest past shapes."""
+    def score(self, x: float) -> float | None:
+        """How far the shape ending at ``x`` is from its nearest past shapes (None at first).
+
+        The root of the summed squared Euclidean distances to the ``neighbours`` nearest.
+        """
         shape = self._shape(self._mean(x))
         count = min(self.stored, len(self.shapes))
         if shape is None or count <= self.neighbours:
-            return 0.0
+            return None
         squared = self.norms[:count] - 2.0 * (self.shapes[:count] @ shape) + shape @ shape
         nearest = np.partition(squared, self.neighbours - 1)[: self.neighbours]
-        return math.sqrt(max(0.0, float(nearest.sum())))
+        return math.sqrt(max(0.0, float(np.sort(nearest).sum())))
 
     def add(self, x: float) -> None:
         """Learn ``x``: update the block means and remember the shape it ends."""
         mean = self._mean(x)
         shape = self._shape(mean)
-        if len(self.values) == self.block:
-            self.block_sum -= self.values[0]
         self.values.append(x)
-        self.block_sum += x
         self.means[self.seen % self.span] = mean
         self.seen += 1
         if shape is None:
@@ -125,6 +123,8 @@ class ShapeNovelty:
 
 
 SIGNALS = ("spike", "jump", "level")
+MIN_POINTS = 50
+"""Points a window or a calibration history needs before its signal counts."""
 
 
 @register
@@ -170,12 +170,12 @@ class MetricDetector(Detector):
         self.kept: deque[float] = deque(maxlen=max(long + 1, *spans))
         self.seen = 0
         self.since = quiet
-        self._cache: tuple[float, list[float], float] | None = None
+        self._cache: tuple[float, list[float | None], float] | None = None
 
-    def _raw(self, x: float) -> list[float]:
-        """The raw signals of ``x`` against the state so far (all 0 until there is one)."""
-        if len(self.values) < 10:
-            return [0.0] * len(self.calibration)
+    def _raw(self, x: float) -> list[float | None]:
+        """The raw signals of ``x`` against the state so far (None while one is not ready)."""
+        if len(self.values) < MIN_POINTS:
+            return [None] * len(self.calibration)
         median = self.values.quantile(0.5)
         floor = 1e-3 * abs(median) + 1e-9
         spread = self.values.quantile(0.75) - self.values.quantile(0.25) + floor
@@ -188,18 +188,23 @@ class MetricDetector(Detector):
             *(shape.score(x) for shape in self.shapes),
         ]
 
-    def _calibrated(self, raw: list[float]) -> float:
-        """Max over signals of r / (1 + r), r = raw / the signal's recent high quantile."""
-        if self.seen < 50:
-            return 0.0
+    def _calibrated(self, raw: list[float | None]) -> float:
+        """Max over signals of r / (1 + r), r = raw / the signal's recent high quantile.
+
+        A signal counts once it has a calibration history of ``MIN_POINTS`` values.
+        """
         quantile = self.config["quantile"]
         ratio = max(
-            value / (history.quantile(quantile) + 1e-12)
-            for value, history in zip(raw, self.calibration, strict=True)
+            (
+                value / (history.quantile(quantile) + 1e-12)
+                for value, history in zip(raw, self.calibration, strict=True)
+                if value is not None and len(history) >= MIN_POINTS
+            ),
+            default=0.0,
         )
         return ratio / (1.0 + ratio)
 
-    def _evaluate(self, x: float) -> tuple[float, list[float], float]:
+    def _evaluate(self, x: float) -> tuple[float, list[float | None], float]:
         """Raw signals and fused score of ``x``, computed once for score_one + learn_one."""
         if self._cache is None or self._cache[0] != x:
             raw = self._raw(x)
@@ -225,7 +230,8 @@ class MetricDetector(Detector):
         self.since = 0 if flagged else self.since + 1
         if not flagged:
             for value, history in zip(raw, self.calibration, strict=True):
-                history.add(value)
+                if value is not None:
+                    history.add(value)
         self._absorb(x["value"])
 
     def _absorb(self, value: float) -> None:

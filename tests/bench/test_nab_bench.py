@@ -1,0 +1,78 @@
+"""``seismo bench nab`` on a tiny labelled corpus: replays, scores, prints and writes JSON."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import random
+from pathlib import Path
+
+import pytest
+
+from seismo.bench.nab import window_rows
+from seismo.cli import main
+
+
+def stamp(i: int) -> str:
+    return f"2024-01-{1 + i // 288:02d} {i % 288 // 12:02d}:{i % 12 * 5:02d}:00"
+
+
+def write_series(path: Path, values: list[float]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["timestamp", "value"])
+        writer.writerows([stamp(i), v] for i, v in enumerate(values))
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> tuple[Path, Path]:
+    rng = random.Random(4)
+    values = [10 + math.sin(i / 20) + rng.gauss(0, 0.1) for i in range(600)]
+    values[450] += 8
+    data = tmp_path / "data"
+    write_series(data / "cat" / "spike.csv", values)
+    write_series(data / "cat" / "calm.csv", [10 + rng.gauss(0, 0.1) for _ in range(600)])
+    windows = tmp_path / "windows.json"
+    windows.write_text(
+        json.dumps(
+            {
+                "cat/spike.csv": [[stamp(420) + ".000000", stamp(479) + ".000000"]],
+                "cat/calm.csv": [],
+            }
+        )
+    )
+    return data, windows
+
+
+def test_bench_prints_and_writes_every_profile(
+    corpus: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, windows = corpus
+    out = tmp_path / "nab.json"
+    argv = ["bench", "nab", "--data", str(data), "--windows", str(windows), "--json", str(out)]
+    assert main([*argv, "--workers", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert all(name in printed for name in ("standard", "reward_low_fp", "reward_low_fn"))
+    result = json.loads(out.read_text())
+    assert set(result["profiles"]) == {"standard", "reward_low_fp", "reward_low_fn"}
+    assert result["rows"] == 1200
+    # the spike sits mid-window: a true positive worth sigma(-0.5), no false positive
+    assert result["profiles"]["standard"]["score"] > 80
+
+
+def test_file_without_labels_is_refused(
+    corpus: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, _ = corpus
+    windows = tmp_path / "partial.json"
+    windows.write_text(json.dumps({"cat/spike.csv": []}))
+    argv = ["bench", "nab", "--data", str(data), "--windows", str(windows), "--workers", "1"]
+    assert main(argv) == 2
+    assert "cat/calm.csv" in capsys.readouterr().err
+
+
+def test_window_rows_are_inclusive_row_ranges() -> None:
+    stamps = [stamp(i) for i in range(10)]
+    assert window_rows(stamps, [[stamp(2) + ".000000", stamp(5) + ".000000"]]) == [(2, 5)]

@@ -1,0 +1,128 @@
+"""The per-metric streaming detector: finds spikes and shifts, stays quiet on noise, stores."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+
+import pytest
+
+from seismo.detect.base import detector_from_dict
+from seismo.detect.metric import MetricDetector, default_metric_detector, expected_range_violation
+
+DECIDE = 0.52
+
+
+def noisy_daily(length: int, seed: int = 7) -> list[float]:
+    """A daily-looking cycle (period 96) with Gaussian noise."""
+    rng = random.Random(seed)
+    return [50 + 10 * math.sin(2 * math.pi * i / 96) + rng.gauss(0, 1) for i in range(length)]
+
+
+def replay(detector: MetricDetector, values: list[float]) -> list[float]:
+    scores = []
+    for value in values:
+        scores.append(detector.score_one({"value": value}))
+        detector.learn_one({"value": value})
+    return scores
+
+
+def test_planted_spike_is_the_one_detection() -> None:
+    values = noisy_daily(900)
+    values[700] += 40
+    scores = replay(MetricDetector(), values)
+    flagged = [i for i, s in enumerate(scores) if s >= DECIDE]
+    assert flagged == [700]
+
+
+def test_noise_alone_gives_no_detection_after_warm_up() -> None:
+    scores = replay(MetricDetector(), noisy_daily(900, seed=3))
+    assert max(scores[300:]) < DECIDE
+
+
+def test_level_shift_is_detected_within_a_few_points() -> None:
+    values = noisy_daily(900, seed=5)
+    for i in range(650, 900):
+        values[i] += 25
+    scores = replay(MetricDetector(), values)
+    first = next(i for i, s in enumerate(scores) if s >= DECIDE)
+    assert 650 <= first <= 655
+
+
+def test_detection_damps_the_quiet_period_after_it() -> None:
+    values = noisy_daily(900)
+    values[700] += 40
+    values[720] += 40
+    scores = replay(MetricDetector(quiet=100), values)
+    assert scores[700] >= DECIDE
+    assert scores[720] < DECIDE
+
+
+def test_a_detected_point_does_not_hide_the_next_anomaly() -> None:
+    # Learned into the calibration, the first spike would make an equal second one look
+    # ordinary; kept out, the second is detected too once the quiet period is over.
+    values = noisy_daily(1200)
+    values[600] += 40
+    values[900] += 40
+    scores = replay(MetricDetector(quiet=100), values)
+    assert scores[600] >= DECIDE
+    assert scores[900] >= DECIDE
+
+
+def test_warm_up_scores_zero() -> None:
+    scores = replay(MetricDetector(warmup=150), noisy_daily(200))
+    assert scores[:150] == [0.0] * 150
+
+
+def test_missing_or_non_finite_value_scores_zero_and_is_not_learned() -> None:
+    detector = MetricDetector()
+    replay(detector, noisy_daily(300))
+    before = json.dumps(detector.to_dict())
+    assert detector.score_one({}) == 0.0
+    assert detector.score_one({"value": math.nan}) == 0.0
+    detector.learn_one({"value": math.inf})
+    detector.learn_one({})
+    assert json.dumps(detector.to_dict()) == before
+
+
+def test_stored_state_resumes_with_identical_scores() -> None:
+    values = noisy_daily(1500)
+    values[1300] += 30
+    original = MetricDetector()
+    replay(original, values[:1100])
+    stored = json.loads(json.dumps(original.to_dict()))
+    restored = detector_from_dict(stored)
+    assert isinstance(restored, MetricDetector)
+    assert replay(restored, values[1100:]) == replay(original, values[1100:])
+
+
+def test_stored_state_is_bounded() -> None:
+    detector = MetricDetector(history=500)
+    replay(detector, noisy_daily(3000))
+    data = detector.to_dict()
+    assert len(data["values"]) == 2 * 288 + 1000
+    assert all(len(items) == 500 for items in data["calibration"])
+
+
+def test_default_detector_is_the_metric_detector() -> None:
+    assert isinstance(default_metric_detector(), MetricDetector)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected_range", "violated"),
+    [
+        (5.0, [1.0, 10.0], False),
+        (0.5, [1.0, 10.0], True),
+        (10.5, [1.0, 10.0], True),
+        (10.0, [1.0, 10.0], False),
+        (99.0, [1.0, None], False),
+        (-5.0, [None, 10.0], False),
+        (5.0, None, False),
+        (math.nan, [1.0, 10.0], False),
+    ],
+)
+def test_expected_range_violation(
+    value: float, expected_range: list[float | None] | None, violated: bool
+) -> None:
+    assert expected_range_violation(value, expected_range) is violated
