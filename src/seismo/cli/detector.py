@@ -1,0 +1,68 @@
+"""``seismo detector``: score every fingerprint window and raise explained alerts.
+
+With ``SEISMO_REDIS_URL`` set it joins that Redis (any number of detectors may run against
+one Redis: the consumer group splits the windows); without it, it starts the embedded
+engine itself. Stops on SIGINT or SIGTERM after the window in hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from contextlib import closing
+from typing import Any
+
+import redis
+
+from seismo.alert.memory import IncidentMemory
+from seismo.cli.aggregator import stop_on_signals
+from seismo.config import Settings, load_settings
+from seismo.detect.loop import DetectorConfig, DetectorLoop
+from seismo.engine import prepare, running_engine
+from seismo.engine.connection import Capabilities, connect
+from seismo.engine.keys import Keys
+
+log = logging.getLogger("seismo.detector")
+
+
+def register(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "detector", help="learn normal fingerprints, score each window, publish alerts"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(message)s")
+    stop = stop_on_signals()
+    try:
+        detect(settings, stop)
+    except redis.ConnectionError as exc:
+        print(f"seismo detector: cannot reach Redis: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def detect(settings: Settings, stop: threading.Event) -> None:
+    """Run the detector loop on the configured Redis, or an embedded one."""
+    if settings.redis_url is not None:
+        keys = Keys(settings.namespace)
+        with closing(connect(settings.redis_url)) as client:
+            capabilities, _ = prepare(client, keys)
+            detector_loop(settings, client, keys, capabilities).run(stop)
+        return
+    with running_engine(settings) as engine:
+        detector_loop(settings, engine.client, engine.keys, engine.capabilities).run(stop)
+
+
+def detector_loop(
+    settings: Settings, client: redis.Redis, keys: Keys, capabilities: Capabilities
+) -> DetectorLoop:
+    """The loop, with incident memory (similar incidents, suppression) when vector sets exist."""
+    memory = IncidentMemory(client, keys) if capabilities.vector_sets else None
+    if memory is None:
+        log.warning("this Redis has no vector sets: similar incidents and suppression are off")
+    return DetectorLoop(client, keys, DetectorConfig.from_settings(settings), memory=memory)

@@ -1,0 +1,344 @@
+"""The detector role: thin glue between the ``system-fingerprints`` stream and the pure core.
+
+Each process reads the stream through one consumer group (XREADGROUP), so several detectors
+split the windows; entries left pending by a crashed one are taken over with XAUTOCLAIM.
+Per window: score it with the shared fingerprint model (``FleetModel``), then, in one
+optimistic transaction (WATCH / MULTI), update the per-metric detectors and the incident
+state, publish the alert it raises and XACK the entry: a crash before EXEC leaves the entry
+pending and nothing written, and an entry no longer pending is not applied again, so each
+window is applied once, whichever process gets it and in whatever order. Until a model
+exists, windows are collected as training data; one process (holding the lock) trains and
+later retrains.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import redis
+
+from seismo.alert.decide import AlertPolicy, ScoredWindow, alerts_for_window
+from seismo.alert.incident import IncidentState
+from seismo.alert.memory import IncidentMemory
+from seismo.alert.model import Alert
+from seismo.alert.publish import queue_publish
+from seismo.alert.rule import AlarmRule
+from seismo.config import Settings
+from seismo.detect.base import Detector
+from seismo.detect.explain import Finding
+from seismo.detect.fingerprint_entry import BadFingerprint, Fingerprint
+from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
+from seismo.detect.metric import default_metric_detector
+from seismo.detect.metric_watch import MetricState, metric_findings
+from seismo.detect.model_store import ModelStore
+from seismo.engine.keys import Keys
+
+log = logging.getLogger("seismo.detector")
+
+RETRY_S = 1.0
+"""Pause before trying again while Redis does not answer."""
+
+Entry = tuple[Any, Any]
+"""A stream entry: (id, fields)."""
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """The detector role's configuration (from ``Settings`` at the edge)."""
+
+    training_windows: int = 60
+    retrain_windows: int = 720
+    retrain_every: int = 360
+    policy: AlertPolicy = field(default_factory=AlertPolicy)
+    fleet: FleetConfig = field(default_factory=FleetConfig)
+    claim_idle_ms: int = 10_000
+    block_ms: int = 1_000
+    batch: int = 10
+    anomalies_maxlen: int = 100_000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DetectorConfig:
+        return cls(
+            training_windows=settings.training_windows,
+            retrain_windows=max(settings.retrain_windows, settings.training_windows),
+            retrain_every=settings.retrain_every,
+            policy=AlertPolicy(AlarmRule(settings.alert_threshold), settings.resolve_windows),
+            fleet=FleetConfig(min_service_windows=max(2, settings.training_windows // 2)),
+            claim_idle_ms=settings.claim_idle_ms,
+            anomalies_maxlen=settings.stream_maxlen,
+        )
+
+
+@dataclass
+class Outcome:
+    """What applying one window changes: incident and metric state, alerts, training data."""
+
+    state: IncidentState
+    metrics: dict[str, MetricState]
+    alerts: list[Alert]
+    normal: bool
+    """Not flagged and no incident open: the window joins the (re)training data."""
+    score: float
+
+
+def consumer_name() -> str:
+    """A name unique to this process: host, pid and a random suffix."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+class DetectorLoop:
+    """One detector process's consumer of ``system-fingerprints``."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        keys: Keys,
+        config: DetectorConfig,
+        consumer: str | None = None,
+        clock: Callable[[], float] = time.time,
+        new_metric_detector: Callable[[], Detector] = default_metric_detector,
+        memory: IncidentMemory | None = None,
+    ) -> None:
+        self.client = client
+        self.keys = keys
+        self.config = config
+        self.consumer = consumer or consumer_name()
+        self.clock = clock
+        self.new_metric_detector = new_metric_detector
+        self.memory = memory
+        self.store = ModelStore(client, keys)
+        self.model_version = 0
+        self.model: FleetModel | None = None
+
+    def ensure_group(self) -> None:
+        """Create the consumer group (and the stream) unless it exists."""
+        try:
+            self.client.xgroup_create(
+                self.keys.fingerprints, self.keys.detector_group, id="0", mkstream=True
+            )
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def run(self, stop: threading.Event) -> None:
+        """Process windows until ``stop`` is set, riding out a Redis restart (the stream and
+        its group come back from the append-only file, or are created again)."""
+        self.ensure_group()
+        log.info("detector %s reading %s", self.consumer, self.keys.fingerprints)
+        while not stop.is_set():
+            try:
+                self.run_once()
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                log.warning("Redis unavailable (%s); retrying", exc)
+                stop.wait(RETRY_S)
+            except redis.ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                self.ensure_group()
+
+    def run_once(self, block_ms: int | None = None) -> int:
+        """Process one batch (stale pending entries first); how many entries it took."""
+        entries = self._claim() or self._read(
+            self.config.block_ms if block_ms is None else block_ms
+        )
+        for entry_id, fields in entries:
+            try:
+                self.process(entry_id, fields)
+            except redis.RedisError:
+                raise
+            except Exception:
+                # A bug must not stop the role nor come back forever through XAUTOCLAIM.
+                log.exception("failed on fingerprint %s; acknowledged and skipped", entry_id)
+                self.client.xack(self.keys.fingerprints, self.keys.detector_group, entry_id)
+        return len(entries)
+
+    def _claim(self) -> list[Entry]:
+        """Entries another consumer left pending longer than ``claim_idle_ms``."""
+        reply: Any = self.client.xautoclaim(
+            self.keys.fingerprints,
+            self.keys.detector_group,
+            self.consumer,
+            self.config.claim_idle_ms,
+            "0-0",
+            count=self.config.batch,
+        )
+        return [(entry_id, fields) for entry_id, fields in reply[1] if fields]
+
+    def _read(self, block_ms: int) -> list[Entry]:
+        """New entries for this consumer, waiting up to ``block_ms`` (0: not at all)."""
+        reply: Any = self.client.xreadgroup(
+            self.keys.detector_group,
+            self.consumer,
+            {self.keys.fingerprints: ">"},
+            count=self.config.batch,
+            block=block_ms or None,
+        )
+        return list(reply[0][1]) if reply else []
+
+    def process(self, entry_id: Any, fields: Any) -> list[Alert]:
+        """Score, decide, publish and acknowledge one window; then train if due."""
+        try:
+            window = Fingerprint.from_entry(fields)
+        except BadFingerprint as exc:
+            log.warning("skipping fingerprint %s: %s", entry_id, exc)
+            self.client.xack(self.keys.fingerprints, self.keys.detector_group, entry_id)
+            return []
+        model = self._current_model()
+        fleet = model.findings(window) if model else []
+        alerts: list[Alert] = []
+
+        def apply(pipe: Any) -> None:
+            alerts[:] = self._apply(pipe, entry_id, window, fleet)
+
+        self.client.transaction(apply, self.keys.detector_incident, self.keys.metric_detectors)
+        for alert in alerts:
+            log.info("alert %s %s %s: %s", alert.status, alert.severity, alert.id, alert.summary)
+            if self.memory is not None:
+                self.memory.remember(alert.to_dict())
+        self._train_if_due()
+        return alerts
+
+    def _apply(
+        self, pipe: Any, entry_id: Any, window: Fingerprint, fleet: list[Finding]
+    ) -> list[Alert]:
+        """Inside WATCH: read shared state, decide, then queue every write and the XACK.
+
+        Every applying transaction writes the watched incident state, so if another process
+        applied this same entry meanwhile (it was claimed from us), EXEC fails, this runs
+        again, finds the entry no longer pending and only acknowledges it.
+        """
+        raw = pipe.get(self.keys.detector_incident)
+        state = IncidentState.from_dict(json.loads(raw)) if raw else IncidentState()
+        outcome = None
+        if self._still_pending(pipe, entry_id):
+            outcome = self._decide(pipe, window, fleet, state)
+        pipe.multi()
+        if outcome is not None:
+            self._queue_writes(pipe, window, outcome)
+        pipe.xack(self.keys.fingerprints, self.keys.detector_group, entry_id)
+        return outcome.alerts if outcome else []
+
+    def _decide(
+        self, pipe: Any, window: Fingerprint, fleet: list[Finding], state: IncidentState
+    ) -> Outcome:
+        """Per-metric findings, the incident step and the alerts not yet published."""
+        metrics = self._metric_states(pipe, sorted(window.metrics))
+        policy = self.config.policy
+        found = fleet + metric_findings(
+            window, metrics, self.new_metric_detector, policy.rule.threshold
+        )
+        scored = ScoredWindow(window.window_start, window.window_end, tuple(found))
+        state, alerts = alerts_for_window(scored, state, policy, int(self.clock() * 1000))
+        return Outcome(
+            state=state,
+            metrics=metrics,
+            alerts=[
+                self._recall(a) for a in alerts if not pipe.exists(self.keys.alert_marker(a.id))
+            ],
+            normal=not policy.rule.hit(scored.score) and state.incident_id is None,
+            score=scored.score,
+        )
+
+    def _recall(self, alert: Alert) -> Alert:
+        """Add similar past incidents, and suppress the alert if it looks like a marked
+        false alarm (incident memory on a vector set; off when the server has none)."""
+        if self.memory is None or alert.status == "resolved":
+            return alert
+        data = alert.to_dict()
+        match = self.memory.suppressing_match(data)
+        return replace(
+            alert,
+            similar=[p.to_dict() for p in self.memory.similar(data)],
+            suppressed_by=match.reason if match else None,
+        )
+
+    def _still_pending(self, pipe: Any, entry_id: Any) -> bool:
+        """Not yet applied: still in the group's pending list (applying acknowledges it)."""
+        return bool(
+            pipe.xpending_range(
+                self.keys.fingerprints, self.keys.detector_group, entry_id, entry_id, 1
+            )
+        )
+
+    def _metric_states(self, pipe: Any, names: list[str]) -> dict[str, MetricState]:
+        if not names:
+            return {}
+        raw = pipe.hmget(self.keys.metric_detectors, names)
+        return {
+            n: MetricState.from_dict(json.loads(r)) for n, r in zip(names, raw, strict=True) if r
+        }
+
+    def _queue_writes(self, pipe: Any, window: Fingerprint, outcome: Outcome) -> None:
+        pipe.set(self.keys.detector_incident, json.dumps(outcome.state.to_dict()))
+        if outcome.metrics:
+            pipe.hset(
+                self.keys.metric_detectors,
+                mapping={n: json.dumps(s.to_dict()) for n, s in outcome.metrics.items()},
+            )
+        for alert in outcome.alerts:
+            queue_publish(pipe, self.keys, alert, self.config.anomalies_maxlen)
+        if outcome.normal:
+            self.store.add_normal(pipe, window, self.config.retrain_windows)
+        pipe.hset(
+            self.keys.detector_state,
+            mapping={"last_window": window.window_start, "last_score": round(outcome.score, 4)},
+        )
+        pipe.hincrby(self.keys.detector_state, "processed", 1)
+        if self.model is not None:
+            pipe.hincrby(self.keys.detector_state, "since_training", 1)
+
+    def _current_model(self) -> FleetModel | None:
+        """The shared model, reloaded (refitted) when another process stored a new one."""
+        version = self.store.version()
+        if version != self.model_version:
+            self.model_version, self.model = self.store.load()
+            log.info("loaded fingerprint model version %d", self.model_version)
+        return self.model
+
+    def _train_if_due(self) -> None:
+        """Train once enough normal windows exist; retrain every ``retrain_every`` windows."""
+        if self.model is None:
+            count = self.store.normal_count()
+            self.client.hset(
+                self.keys.detector_state,
+                mapping={
+                    "status": "training",
+                    "trained": count,
+                    "needed": self.config.training_windows,
+                },
+            )
+            if count >= self.config.training_windows:
+                self._train()
+            return
+        since = self.client.hget(self.keys.detector_state, "since_training")
+        if since is not None and int(since) >= self.config.retrain_every:
+            self._train()
+
+    def _train(self) -> None:
+        """Fit on the recent normal windows and store the model, if this process may."""
+        token = self.store.acquire()
+        if token is None:
+            return
+        try:
+            if self.store.version() != self.model_version:
+                return
+            windows = self.store.normal_windows(self.config.retrain_windows)
+            try:
+                model = FleetModel(windows, self.config.fleet)
+            except ValueError as exc:
+                log.warning("cannot train on %d windows: %s", len(windows), exc)
+                return
+            self.model_version = self.store.save(model, int(self.clock() * 1000))
+            self.model = model
+            log.info("trained model version %d on %d windows", self.model_version, len(windows))
+        finally:
+            self.store.release(token)
