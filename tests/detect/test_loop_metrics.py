@@ -7,7 +7,14 @@ import pytest
 
 from seismo.detect.fingerprint_entry import Fingerprint
 from seismo.detect.fingerprint_model import IsolationForestDetector, ModelConfig
-from seismo.detect.metric_watch import MetricState, feature_names, metric_findings
+from seismo.detect.metric import default_metric_detector
+from seismo.detect.metric_watch import (
+    MIN_ALERT_POINT,
+    MetricState,
+    feature_names,
+    metric_findings,
+    on_alert_scale,
+)
 
 
 def new_detector() -> IsolationForestDetector:
@@ -82,3 +89,33 @@ def test_a_lone_outlier_among_many_observations_is_left_to_the_baseline() -> Non
 
     assert found.score < 0.9
     assert [d.feature for d in found.moved] == ["business_value"]
+
+
+def test_the_metric_detectors_decision_point_becomes_the_alert_threshold() -> None:
+    detector = default_metric_detector()
+
+    assert on_alert_scale(detector, MIN_ALERT_POINT, 0.9) == pytest.approx(0.9)
+    assert on_alert_scale(detector, MIN_ALERT_POINT / 2, 0.9) == pytest.approx(0.45)
+    assert on_alert_scale(detector, 1.0, 0.9) == pytest.approx(1.0)
+    assert on_alert_scale(new_detector(), 0.6, 0.9) == 0.6
+
+
+def test_production_metric_detector_alerts_on_a_jump_after_its_warm_up() -> None:
+    rng = np.random.default_rng(1)
+    states: dict[str, MetricState] = {}
+    scores = []
+    for i in range(400):
+        mean = float(rng.normal(100, 3))
+        summary = {"count": 9.0, "mean": mean}
+        found = metric_findings(
+            window(i, {"revenue": summary}), states, default_metric_detector, 0.9
+        )
+        scores.append(found[0].score)
+
+    (jump,) = metric_findings(
+        window(400, {"revenue": {"count": 9.0, "mean": 40.0}}), states, default_metric_detector, 0.9
+    )
+
+    assert max(scores[200:]) < 0.9
+    assert jump.score >= 0.9
+    assert jump.moved[0].feature == "business_value"
