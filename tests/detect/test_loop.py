@@ -255,3 +255,20 @@ def test_a_window_that_trips_a_bug_is_logged_skipped_and_the_loop_goes_on(
     assert "failed on fingerprint" in caplog.text
     assert redis_client.xpending(keys.fingerprints, keys.detector_group)["pending"] == 0
     assert int(redis_client.hget(keys.detector_state, "processed") or 0) == 2
+
+
+def test_metric_state_stays_whole_when_detectors_take_turns(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    windows = fingerprints(12, seed=3)
+    for i, window in enumerate(windows):
+        window.metrics["revenue"] = {"count": 9.0, "mean": 100.0 + i % 3, "out_of_range": 0.0}
+    add(redis_client, keys, windows)
+    small = DetectorConfig(**{**CONFIG.__dict__, "batch": 5})
+    first, second = new_loop(redis_client, keys, small), new_loop(redis_client, keys, small)
+
+    taken = [first.run_once(0), second.run_once(0), first.run_once(0)]
+
+    assert taken == [5, 5, 2]
+    stored = json.loads(redis_client.hget(keys.metric_detectors, "revenue") or "{}")
+    assert stored["detector"]["seen"] == 12
