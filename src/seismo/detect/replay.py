@@ -27,26 +27,34 @@ class ReplayError(ValueError):
 
 @dataclass(frozen=True)
 class Series:
-    """One input time series: its path relative to the input folder, rows in file order."""
+    """One input time series: its path relative to the input folder, rows in file order.
+
+    ``texts`` are the values as written, so the result file repeats them unchanged.
+    """
 
     relative: Path
     timestamps: list[str]
-    values: list[float]
+    texts: list[str]
+
+    @property
+    def values(self) -> list[float]:
+        """The values as numbers; an unreadable one is NaN (scored 0, not learned)."""
+        return [_number(text) for text in self.texts]
 
 
 def read_series(path: Path, relative: Path) -> Series:
-    """Read a ``timestamp,value`` CSV; an unreadable value is NaN (scored 0, not learned)."""
+    """Read a ``timestamp,value`` CSV, keeping every row in order."""
     with path.open(newline="") as handle:
         rows = csv.reader(handle)
         header = next(rows, None)
         if header is None or [h.strip() for h in header[:2]] != ["timestamp", "value"]:
             raise ReplayError(f"{path}: the header must start with 'timestamp,value'")
-        timestamps, values = [], []
+        timestamps, texts = [], []
         for row in rows:
             if row:
                 timestamps.append(row[0])
-                values.append(_number(row[1] if len(row) > 1 else ""))
-    return Series(relative, timestamps, values)
+                texts.append(row[1] if len(row) > 1 else "")
+    return Series(relative, timestamps, texts)
 
 
 def _number(text: str) -> float:
@@ -84,12 +92,8 @@ def write_scores(path: Path, series: Series, scores: Sequence[float]) -> None:
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["timestamp", "value", "anomaly_score"])
-        for timestamp, value, score in zip(series.timestamps, series.values, scores, strict=True):
-            writer.writerow([timestamp, _text(value), f"{score:.6f}"])
-
-
-def _text(value: float) -> str:
-    return "" if math.isnan(value) else repr(value)
+        for timestamp, text, score in zip(series.timestamps, series.texts, scores, strict=True):
+            writer.writerow([timestamp, text, f"{score:.9f}"])
 
 
 def _replay_one(task: tuple[Path, Path, DetectorFactory]) -> tuple[Series, list[float]]:
