@@ -141,3 +141,19 @@ def test_error_rate_spread_is_at_least_one_request_of_a_quiet_service() -> None:
     scale = RobustScale.fit(["error_rate_5xx", "request_count"], matrix)
 
     assert scale.spread[0] == pytest.approx(1 / 27)
+
+
+def test_one_error_among_two_requests_is_weak_evidence_six_among_seventeen_is_not() -> None:
+    rng = np.random.default_rng(3)
+    rows = [
+        {"request_count": float(n), "error_rate_5xx": 0.0, "latency_p50": float(rng.normal(40, 2))}
+        for n in rng.poisson(16, 60)
+    ]
+    model = FingerprintModel(rows, CONFIG)
+
+    quiet_window = model.score({"request_count": 2.0, "error_rate_5xx": 0.5, "latency_p50": 40.0})
+    failing = model.score({"request_count": 17.0, "error_rate_5xx": 6 / 17, "latency_p50": 40.0})
+
+    errors = {d.feature: d for d in quiet_window.deviations}["error_rate_5xx"]
+    assert (errors.spread, errors.deviation) == (pytest.approx(0.5), pytest.approx(1.0))
+    assert failing.score >= 0.9 > quiet_window.score

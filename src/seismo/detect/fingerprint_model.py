@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from sklearn.ensemble import IsolationForest
 
 from seismo.detect.base import Detector, Features, register
-from seismo.detect.fingerprint_features import scale_floor
+from seismo.detect.fingerprint_features import feature_kind, scale_floor
 
 Z_CLIP = 50.0
 """Scaled features are clipped here before the forest: a huge value is as isolated as 50."""
@@ -85,11 +85,16 @@ class TailCalibrator:
 @dataclass(frozen=True)
 class RobustScale:
     """Per-feature median and spread (1.4826 MAD or IQR / 1.349, floored by kind and, for
-    shares of requests, by one request's worth at the median request count)."""
+    shares of requests, by one request's worth at the median request count).
+
+    A share of requests (an error rate) is also floored per window at one request of *that*
+    window: with two requests, one error is 50 %, which says little."""
 
     names: tuple[str, ...]
     median: NDArray[np.float64]
     spread: NDArray[np.float64]
+    shares: NDArray[np.bool_]
+    requests_at: int | None
 
     @classmethod
     def fit(cls, names: Sequence[str], matrix: NDArray[np.float64]) -> RobustScale:
@@ -99,14 +104,24 @@ class RobustScale:
         requests = float(median[names.index("request_count")]) if "request_count" in names else 0
         floors = np.array([scale_floor(n, m, requests) for n, m in zip(names, median, strict=True)])
         spread = np.maximum.reduce([mad, (q75 - q25) / 1.349, floors])
-        return cls(tuple(names), median, spread)
+        shares = np.array([feature_kind(n).unit == "%" for n in names])
+        at = names.index("request_count") if "request_count" in names else None
+        return cls(tuple(names), median, spread, shares, at)
 
     def vector(self, x: Mapping[str, float]) -> NDArray[np.float64]:
         """``x`` in this model's feature order; a missing feature counts as normal."""
         return np.array([x.get(n, m) for n, m in zip(self.names, self.median, strict=True)])
 
+    def spreads(self, matrix: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The spread for each row: shares floored at one request of that row."""
+        spread = np.broadcast_to(self.spread, matrix.shape)
+        if self.requests_at is None:
+            return spread
+        one_request = 1.0 / np.maximum(matrix[:, self.requests_at], 1.0)
+        return np.where(self.shares, np.maximum(spread, one_request[:, np.newaxis]), spread)
+
     def z(self, matrix: NDArray[np.float64]) -> NDArray[np.float64]:
-        return (matrix - self.median) / self.spread
+        return (matrix - self.median) / self.spreads(matrix)
 
 
 def average_path_length(n: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -199,14 +214,15 @@ class FingerprintModel:
 
     def score(self, x: Mapping[str, float]) -> WindowScore:
         """Calibrated score (the larger of the two views) and per-feature deviations."""
-        current = self.scale.vector(x)
-        z = self.scale.z(current)
+        current = self.scale.vector(x)[np.newaxis, :]
+        spread = self.scale.spreads(current)[0]
+        z = (current[0] - self.scale.median) / spread
         forest = self.forest_calibration(float(self.forest.raw(_clipped(z[np.newaxis, :]))[0]))
         jump = self.z_calibration(np.abs(z))
         deviations = tuple(
             Deviation(n, float(m), float(s), float(c), float(d))
             for n, m, s, c, d in zip(
-                self.names, self.scale.median, self.scale.spread, current, z, strict=True
+                self.names, self.scale.median, spread, current[0], z, strict=True
             )
         )
         return WindowScore(max(forest, jump), deviations)
