@@ -1,0 +1,324 @@
+"""Scoring a scenario run (pure): which injected faults were caught, how fast, how well told.
+
+The scenario benchmark records what it injected (the faults, at known times), every alert as
+it arrived (on the ``alerts`` channel and on the dashboard WebSocket, with the local arrival
+time) and the fingerprints written meanwhile. This module turns those records into the
+report: per fault kind, detected or not, the delay in windows from the onset window to the
+first alert about a window of the fault, whether that alert names a right feature and
+service, and the onset-to-WebSocket time; plus the false alarms of the normal stretch.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from seismo.demo.faults import Fault
+
+Alert = Mapping[str, Any]
+
+LATENCY = frozenset({"latency_p50", "latency_p95", "latency_p99"})
+TRAFFIC = frozenset({"request_count", "request_rate"})
+KPI = frozenset({"business_value", "business_out_of_range", "value", "out_of_range"})
+RIGHT_FEATURES: Mapping[str, frozenset[str]] = {
+    "error-spike": frozenset({"error_rate_5xx", "log_errors"}),
+    "latency-regression": LATENCY,
+    "traffic-surge": TRAFFIC,
+    "traffic-drop": TRAFFIC,
+    "new-dependency": frozenset({"new_interactions", "distinct_endpoints"}),
+    "slow-degradation": LATENCY,
+    "kpi-drop": KPI,
+}
+"""Features an explanation must name for each kind (any one of them)."""
+EXTRA_TARGETS: Mapping[str, frozenset[str]] = {
+    "traffic-surge": frozenset({"system"}),
+    "traffic-drop": frozenset({"system"}),
+    "new-dependency": frozenset({"fraud-check"}),
+    "kpi-drop": frozenset({"revenue"}),
+}
+"""Targets right besides the faulty service: a surge or drop at the entry point moves every
+service alike (the system is as right as ``web``), a new dependency may be named by its new
+callee, and a KPI drop by its metric."""
+KPI_METRIC = "revenue"
+RAISED = ("open", "update")
+TARGET_DELAY_WINDOWS = 2
+TARGET_FALSE_ALARMS_PER_HOUR = 1.0
+TARGET_WS_MARGIN_MS = 500
+
+
+@dataclass(frozen=True)
+class Received:
+    """One alert as it arrived: its JSON, the local arrival time, and the path it came by."""
+
+    alert: Alert
+    at_ms: int
+    via: str
+    """``pubsub`` (the ``alerts`` channel) or ``ws`` (the dashboard WebSocket)."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """Everything a run observed, in epoch milliseconds."""
+
+    faults: Sequence[Fault]
+    received: Sequence[Received]
+    normal_start_ms: int
+    normal_end_ms: int
+    window_ms: int
+    end_ms: int
+    """When the traffic stopped: later windows are empty, not part of the run."""
+    fingerprints: Sequence[Mapping[str, Any]] = ()
+    """Decoded fingerprint entries: ``window_start``, ``services``, ``metrics``."""
+
+
+@dataclass(frozen=True)
+class KindResult:
+    """The verdict on one injected fault."""
+
+    kind: str
+    service: str
+    detected: bool
+    delay_windows: int | None = None
+    explanation_ok: bool = False
+    feature_ok: bool = False
+    service_ok: bool = False
+    scope: str | None = None
+    target: str | None = None
+    features: list[str] = field(default_factory=list)
+    summary: str | None = None
+    ws_latency_ms: int | None = None
+    pubsub_latency_ms: int | None = None
+    right_delay_windows: int | None = None
+    """Delay of the first alert of the fault that was rightly explained (maybe a later one)."""
+    moves: dict[str, dict[str, dict[str, float | None]]] = field(default_factory=dict)
+    """Each right feature of the target and of the system vector: its normal median and its
+    median in the fault's first windows (``{"target" | "system": {feature: {...}}}``)."""
+
+
+def window_of(timestamp_ms: int, window_ms: int) -> int:
+    return timestamp_ms // window_ms
+
+
+def feature_named(kind: str, alert: Alert) -> bool:
+    """True when the explanation of ``alert`` names a right feature for a ``kind`` fault."""
+    features = {str(item.get("feature")) for item in alert.get("explanation") or []}
+    return bool(features & RIGHT_FEATURES[kind])
+
+
+def target_named(kind: str, service: str, alert: Alert) -> bool:
+    """True when ``alert`` names a right target: the faulty service (also as the system
+    alert's most moved service) or a target right for the kind."""
+    targets = {service} | EXTRA_TARGETS.get(kind, frozenset())
+    summary = str(alert.get("summary") or "")
+    return alert.get("target") in targets or (
+        alert.get("scope") == "system" and f"most moved service: {service})" in summary
+    )
+
+
+def explanation_ok(kind: str, service: str, alert: Alert) -> bool:
+    """True when ``alert`` names a right feature and a right target for a ``kind`` fault."""
+    return feature_named(kind, alert) and target_named(kind, service, alert)
+
+
+def _raised_in(
+    received: Iterable[Received], first_w: int, end_w: int, window_ms: int
+) -> list[Received]:
+    """Open/update alerts from the ``alerts`` channel about windows ``[first_w, end_w)``,
+    by window then arrival."""
+    found = [
+        r
+        for r in received
+        if r.via == "pubsub"
+        and r.alert.get("status") in RAISED
+        and first_w <= window_of(int(r.alert.get("window_start", 0)), window_ms) < end_w
+    ]
+    return sorted(found, key=lambda r: (int(r.alert["window_start"]), r.at_ms))
+
+
+def _arrival(received: Iterable[Received], alert_id: object, via: str) -> int | None:
+    times = [r.at_ms for r in received if r.via == via and r.alert.get("id") == alert_id]
+    return min(times, default=None)
+
+
+def kind_result(fault: Fault, record: Record) -> KindResult:
+    """The verdict on ``fault``: its first alert, how late, how explained, how fast pushed."""
+    onset_w = window_of(fault.start_ms, record.window_ms)
+    end_w = window_of(fault.end_ms - 1, record.window_ms) + 1
+    raised = _raised_in(record.received, onset_w, end_w, record.window_ms)
+    moves = feature_moves(fault, record)
+    if not raised:
+        return KindResult(fault.kind, fault.service, False, moves=moves)
+    first = raised[0].alert
+    right = [r for r in raised if explanation_ok(fault.kind, fault.service, r.alert)]
+    ws = _arrival(record.received, first.get("id"), "ws")
+    return KindResult(
+        kind=fault.kind,
+        service=fault.service,
+        detected=True,
+        delay_windows=window_of(int(first["window_start"]), record.window_ms) - onset_w,
+        explanation_ok=explanation_ok(fault.kind, fault.service, first),
+        feature_ok=feature_named(fault.kind, first),
+        service_ok=target_named(fault.kind, fault.service, first),
+        scope=str(first.get("scope")),
+        target=str(first.get("target")),
+        features=[str(item.get("feature")) for item in first.get("explanation") or []],
+        summary=str(first.get("summary")),
+        ws_latency_ms=None if ws is None else ws - fault.start_ms,
+        pubsub_latency_ms=raised[0].at_ms - fault.start_ms,
+        right_delay_windows=(
+            window_of(int(right[0].alert["window_start"]), record.window_ms) - onset_w
+            if right
+            else None
+        ),
+        moves=moves,
+    )
+
+
+def _vectors(fault: Fault, fingerprint: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The values a fault should move: its service's vector (the KPI's for a KPI drop) and
+    the system vector."""
+    system = fingerprint.get("system") or {}
+    if fault.kind == "kpi-drop":
+        metric = (fingerprint.get("metrics") or {}).get(KPI_METRIC) or {}
+        kpi = {
+            "business_value": metric.get("mean"),
+            "business_out_of_range": metric.get("out_of_range"),
+        }
+        return {"target": kpi, "system": system}
+    return {
+        "target": (fingerprint.get("services") or {}).get(fault.service) or {},
+        "system": system,
+    }
+
+
+def _median(values: Iterable[Any]) -> float | None:
+    numbers = [float(v) for v in values if isinstance(v, int | float)]
+    return round(statistics.median(numbers), 4) if numbers else None
+
+
+def feature_moves(fault: Fault, record: Record) -> dict[str, dict[str, dict[str, float | None]]]:
+    """Each right feature of the fault's target and of the system: its median over the
+    normal stretch and over the fault's first windows (what a detector had to see within
+    the target delay)."""
+    normal_w = (
+        window_of(record.normal_start_ms, record.window_ms),
+        window_of(record.normal_end_ms, record.window_ms),
+    )
+    onset_w = window_of(fault.start_ms, record.window_ms)
+    normal, fault_rows = [], []
+    for fingerprint in record.fingerprints:
+        w = window_of(int(fingerprint.get("window_start", 0)), record.window_ms)
+        if normal_w[0] <= w < normal_w[1]:
+            normal.append(_vectors(fault, fingerprint))
+        elif onset_w <= w <= onset_w + TARGET_DELAY_WINDOWS:
+            fault_rows.append(_vectors(fault, fingerprint))
+    names = sorted(RIGHT_FEATURES[fault.kind] - {"value", "out_of_range"})
+    return {
+        where: {
+            name: {
+                "normal": _median(v[where].get(name) for v in normal),
+                "fault": _median(v[where].get(name) for v in fault_rows),
+            }
+            for name in names
+        }
+        for where in ("target", "system")
+    }
+
+
+def false_alarms(record: Record) -> int:
+    """Incidents opened about windows of the normal stretch (no fault was active)."""
+    first_w = window_of(record.normal_start_ms, record.window_ms)
+    end_w = window_of(record.normal_end_ms, record.window_ms)
+    raised = _raised_in(record.received, first_w, end_w, record.window_ms)
+    return sum(1 for r in raised if r.alert.get("status") == "open")
+
+
+def opens_outside_faults(record: Record) -> int:
+    """Incidents opened after the normal stretch about a window no fault was active in:
+    echoes of a fault after it ended, or false alarms between faults."""
+    during = [
+        (window_of(f.start_ms, record.window_ms), window_of(f.end_ms - 1, record.window_ms))
+        for f in record.faults
+    ]
+    first_w = window_of(record.normal_end_ms, record.window_ms)
+    raised = _raised_in(record.received, first_w, _end_w(record), record.window_ms)
+    return sum(
+        1
+        for r in raised
+        if r.alert.get("status") == "open"
+        and not any(a <= window_of(int(r.alert["window_start"]), record.window_ms) <= b
+                    for a, b in during)
+    )  # fmt: skip
+
+
+def timeline(record: Record) -> list[dict[str, Any]]:
+    """Every alert of the ``alerts`` channel, briefly, for whoever improves the detector."""
+    return [
+        {
+            "window_start": r.alert.get("window_start"),
+            "status": r.alert.get("status"),
+            "origin": f"{r.alert.get('scope')}:{r.alert.get('target')}",
+            "summary": r.alert.get("summary"),
+        }
+        for r in _raised_in(record.received, 0, _end_w(record), record.window_ms)
+    ]
+
+
+def _end_w(record: Record) -> int:
+    return window_of(record.end_ms, record.window_ms)
+
+
+def ws_missing(record: Record) -> list[dict[str, Any]]:
+    """Alerts of the run heard on the ``alerts`` channel but never pushed on ``/ws``."""
+    pushed = {r.alert.get("id") for r in record.received if r.via == "ws"}
+    return [
+        {
+            "id": r.alert.get("id"),
+            "window_start": r.alert.get("window_start"),
+            "status": r.alert.get("status"),
+        }
+        for r in record.received
+        if r.via == "pubsub"
+        and r.alert.get("id") not in pushed
+        and window_of(int(r.alert.get("window_start", 0)), record.window_ms) < _end_w(record)
+    ]
+
+
+def per_hour(count: int, span_ms: int) -> float:
+    return round(count * 3_600_000 / span_ms, 2) if span_ms > 0 else 0.0
+
+
+def summarise(record: Record) -> dict[str, Any]:
+    """The benchmark's JSON: per kind, false alarms per hour, onset-to-WebSocket time."""
+    kinds = [kind_result(fault, record) for fault in record.faults]
+    ws = [k.ws_latency_ms for k in kinds if k.ws_latency_ms is not None]
+    alarms = false_alarms(record)
+    span_ms = record.normal_end_ms - record.normal_start_ms
+    ws_target = TARGET_DELAY_WINDOWS * record.window_ms + TARGET_WS_MARGIN_MS
+    return {
+        "kinds": [vars(k) for k in kinds],
+        "false_alarms": alarms,
+        "normal_minutes": round(span_ms / 60_000, 2),
+        "false_alarms_per_hour": per_hour(alarms, span_ms),
+        "ws_latency_ms": int(statistics.median(ws)) if ws else None,
+        "ws_latency_max_ms": max(ws, default=None),
+        "opens_outside_faults": opens_outside_faults(record),
+        "ws_missing": ws_missing(record),
+        "faults": [vars(f) for f in record.faults],
+        "alerts": timeline(record),
+        "targets": {
+            "delay_windows": TARGET_DELAY_WINDOWS,
+            "false_alarms_per_hour": TARGET_FALSE_ALARMS_PER_HOUR,
+            "ws_latency_ms": ws_target,
+        },
+        "met": {
+            "detection": all(
+                k.detected and k.explanation_ok and (k.delay_windows or 0) <= TARGET_DELAY_WINDOWS
+                for k in kinds
+            ),
+            "false_alarms": per_hour(alarms, span_ms) <= TARGET_FALSE_ALARMS_PER_HOUR,
+            "ws_latency": bool(ws) and max(ws) < ws_target,
+        },
+    }

@@ -1,0 +1,466 @@
+"""``seismo bench scenarios``: the whole pipeline against each fault kind, in real time.
+
+An embedded Redis on a free port and the real roles as processes (collector, aggregator,
+detector, dashboard) with 1 s windows. A traffic driver sends the demo's seeded traffic
+(``TrafficModel``: a compressed day, noise, bursts) through the collector's ``/api/batch``,
+each event a quarter of a second at most after it happened. After the detector's training
+phase comes a stretch of normal traffic (its alerts are false alarms), then each fault kind
+in turn, stored in the fault store at a known window boundary (the driver applies it through
+``effect_on``, as the demo does), with a recovery gap after it. Alerts are recorded as they
+arrive on the ``alerts`` channel and on the dashboard's ``/ws``; ``scenario_score`` turns
+the record into the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from websockets.exceptions import WebSocketException
+from websockets.sync.client import connect as ws_connect
+
+from seismo.bench.report import print_table, write_json
+from seismo.bench.scenario_score import Received, Record, summarise
+from seismo.config import Settings
+from seismo.demo import fault_store
+from seismo.demo.faults import DEFAULT_TARGETS, KINDS, Fault
+from seismo.demo.orchestrator import training_progress, wait_ready
+from seismo.demo.processes import Role, Supervisor
+from seismo.demo.simulator import send_items
+from seismo.demo.traffic import TrafficModel
+from seismo.engine import running_engine
+from seismo.engine.connection import connect
+from seismo.engine.keys import Keys
+from seismo.engine.server import free_port
+
+WINDOW_S = 1
+GRACE_S = 1
+SLICES_PER_S = 4
+"""The driver sends each second's events in quarters, each just after it ends."""
+SETTLE_S = 4.0
+"""Wait after the traffic stops for its last windows to be closed, scored and pushed."""
+MAX_RESTARTS = 2
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Lengths and seeds of one run (the command line's options)."""
+
+    training_windows: int = 120
+    normal_s: float = 300.0
+    fault_s: float = 20.0
+    gap_s: float = 30.0
+    kinds: tuple[str, ...] = KINDS
+    seed: int = 0
+    rate: float = 30.0
+    period_s: float | None = None
+    """Length of the traffic's compressed day; None: the training phase, so that training
+    sees one whole swing."""
+
+    @property
+    def day_s(self) -> float:
+        return self.period_s or float(self.training_windows * WINDOW_S)
+
+    def planned_s(self) -> float:
+        """About how long the run takes (start-up aside)."""
+        faults = len(self.kinds) * (self.fault_s + self.gap_s)
+        return self.training_windows * WINDOW_S + 5 + self.normal_s + faults + SETTLE_S
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The running roles: where to send traffic and where the dashboard listens."""
+
+    redis_url: str
+    collector_url: str
+    dashboard_port: int
+    supervisor: Supervisor
+
+
+def role_environment(
+    redis_url: str, plan: Plan, ports: Mapping[str, int], data_dir: Path
+) -> dict[str, str]:
+    """Every role's environment: this run's Redis, 1 s windows, the training length."""
+    return {
+        **os.environ,
+        "SEISMO_REDIS_URL": redis_url,
+        "SEISMO_WINDOW_SECONDS": str(WINDOW_S),
+        "SEISMO_GRACE_SECONDS": str(GRACE_S),
+        "SEISMO_TRAINING_WINDOWS": str(plan.training_windows),
+        "SEISMO_COLLECTOR_HOST": "127.0.0.1",
+        "SEISMO_COLLECTOR_PORT": str(ports["collector"]),
+        "SEISMO_COLLECTOR_WORKERS": "1",
+        "SEISMO_DASHBOARD_HOST": "127.0.0.1",
+        "SEISMO_DASHBOARD_PORT": str(ports["dashboard"]),
+        "SEISMO_DATA_DIR": str(data_dir),
+        "SEISMO_NAMESPACE": "",
+        "SEISMO_LOG_LEVEL": "info",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+@contextmanager
+def running_pipeline(redis_url: str, plan: Plan, work_dir: Path, log: Log) -> Iterator[Pipeline]:
+    """The four roles as processes on ``redis_url``, ready; every one stopped on exit."""
+    ports = {"collector": free_port(), "dashboard": free_port()}
+    env = role_environment(redis_url, plan, ports, work_dir / "data")
+    supervisor = Supervisor(env, work_dir / "logs")
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    try:
+        for name in ("collector", "aggregator", "detector", "dashboard"):
+            supervisor.start(Role(name, (name,), urls.get(name)))
+        wait_ready(supervisor.children, log)
+        yield Pipeline(redis_url, urls["collector"], ports["dashboard"], supervisor)
+    finally:
+        supervisor.stop_all()
+
+
+@dataclass
+class AlertLog:
+    """Alerts as they arrive, from several listener threads."""
+
+    received: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, alert: Mapping[str, Any], via: str) -> None:
+        with self.lock:
+            self.received.append(Received(alert, now_ms(), via))
+
+    def snapshot(self) -> list[Received]:
+        with self.lock:
+            return list(self.received)
+
+    def count(self, via: str, status: str) -> int:
+        return sum(1 for r in self.snapshot() if r.via == via and r.alert.get("status") == status)
+
+
+def listen_pubsub(redis_url: str, keys: Keys, alerts: AlertLog, stop: threading.Event) -> None:
+    """Record every alert published on the ``alerts`` channel until ``stop``."""
+    client = connect(redis_url)
+    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(keys.alerts)
+    try:
+        while not stop.is_set():
+            message = pubsub.get_message(timeout=0.5)
+            if message is not None and message.get("type") == "message":
+                alerts.add(json.loads(message["data"]), "pubsub")
+    finally:
+        pubsub.close()
+        client.close()
+
+
+def listen_ws(port: int, alerts: AlertLog, stop: threading.Event, log: Log) -> None:
+    """Record every alert the dashboard's ``/ws`` pushes until ``stop``; reconnect (asking
+    for what was missed) if the connection drops."""
+    since: int | None = None
+    while not stop.is_set():
+        try:
+            with ws_connect(f"ws://127.0.0.1:{port}/ws", open_timeout=10) as socket_:
+                if since is not None:
+                    socket_.send(json.dumps({"since": since}))
+                while not stop.is_set():
+                    since = now_ms()
+                    _record_ws(socket_.recv(timeout=0.5), alerts)
+        except TimeoutError:
+            continue
+        except (OSError, WebSocketException) as exc:
+            log(f"dashboard WebSocket dropped ({exc}); reconnecting")
+            stop.wait(1.0)
+
+
+def _record_ws(text: str | bytes, alerts: AlertLog) -> None:
+    message = json.loads(text)
+    if isinstance(message, dict) and message.get("type") == "alert":
+        alerts.add(message["data"], "ws")
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class TrafficDriver:
+    """Sends the model's traffic in real time, with the faults the store holds."""
+
+    model: TrafficModel
+    http: httpx.Client
+    client: redis.Redis
+    keys: Keys
+    seed: int
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    sent: int = 0
+    errors: int = 0
+
+    def run(self, stop: threading.Event) -> None:
+        """Each second, generate its traffic; each quarter, send what has happened."""
+        slice_ms = 1000 // SLICES_PER_S
+        due_ms = (now_ms() // 1000 + 1) * 1000
+        while not stop.wait(max(0.0, (due_ms - now_ms()) / 1000)):
+            if due_ms % 1000 == 0:
+                self._generate(due_ms)
+            self._send(due_ms)
+            due_ms += slice_ms
+
+    def _generate(self, second_ms: int) -> None:
+        try:
+            faults = fault_store.active(self.client, self.keys, second_ms)
+        except redis.RedisError:
+            self.errors += 1
+            faults = []
+        self.pending += self.model.tick(second_ms, 1.0, faults).items
+
+    def _send(self, upto_ms: int) -> None:
+        due = [item for item in self.pending if item["timestamp"] < upto_ms]
+        self.pending = [item for item in self.pending if item["timestamp"] >= upto_ms]
+        if not due:
+            return
+        try:
+            self.sent += send_items(self.http, due, f"scenario-{self.seed}-{upto_ms}")
+        except httpx.HTTPError:
+            self.errors += 1
+
+
+@contextmanager
+def background(*jobs: Callable[[threading.Event], None]) -> Iterator[threading.Event]:
+    """Run each job in a thread until the block ends (then set their stop event)."""
+    stop = threading.Event()
+    threads = [threading.Thread(target=job, args=(stop,), daemon=True) for job in jobs]
+    for thread in threads:
+        thread.start()
+    try:
+        yield stop
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)
+
+
+@dataclass
+class Run:
+    """The timed phases of one run, with a progress line."""
+
+    plan: Plan
+    pipeline: Pipeline
+    client: redis.Redis
+    keys: Keys
+    alerts: AlertLog
+    progress: Progress
+    task: Any
+    started: float = field(default_factory=time.monotonic)
+
+    def log(self, text: str) -> None:
+        self.progress.console.print(text)
+
+    def tick(self, phase: str) -> None:
+        """Refresh the progress line; restart any role that died."""
+        for line in self.pipeline.supervisor.revive(MAX_RESTARTS):
+            self.log(line)
+        opened = self.alerts.count("pubsub", "open")
+        pushed = self.alerts.count("ws", "open")
+        self.progress.update(
+            self.task,
+            completed=time.monotonic() - self.started,
+            description=f"{phase:<34} alerts opened {opened} (ws {pushed})",
+        )
+
+    def wait_until(self, deadline_ms: int, phase: str) -> None:
+        while now_ms() < deadline_ms:
+            self.tick(phase)
+            time.sleep(min(0.5, max(0.0, (deadline_ms - now_ms()) / 1000)))
+
+    def train(self) -> None:
+        """Wait for the detector's model (bounded: three times the training length)."""
+        limit = time.monotonic() + 3 * self.plan.training_windows * WINDOW_S + 60
+        while time.monotonic() < limit:
+            state = text_map(self.client.hgetall(self.keys.detector_state))
+            windows = int(self.client.xlen(self.keys.fingerprints))
+            done, goal, ready = training_progress(state, windows, self.plan.training_windows)
+            if ready:
+                return
+            self.tick(f"training {done}/{goal} windows")
+            time.sleep(0.5)
+        raise RuntimeError("the detector did not finish training; see its log")
+
+    def normal(self) -> tuple[int, int]:
+        """The normal stretch: from the next window on, ``normal_s`` long."""
+        start = (now_ms() // 1000 + 1) * 1000
+        end = start + int(self.plan.normal_s * 1000)
+        self.wait_until(end, "normal traffic")
+        return start, end
+
+    def inject(self, kind: str, number: int) -> Fault:
+        """Store ``kind`` to start at the next window boundary; wait out it and its gap."""
+        start = (now_ms() // 1000 + 1) * 1000
+        fault = Fault(kind, DEFAULT_TARGETS[kind], start, start + int(self.plan.fault_s * 1000))
+        fault_store.store(self.client, self.keys, fault)
+        label = f"fault {number}/{len(self.plan.kinds)} {kind}"
+        self.wait_until(fault.end_ms, label)
+        self.wait_until(fault.end_ms + int(self.plan.gap_s * 1000), f"recovery after {kind}")
+        return fault
+
+
+def text_map(fields: Mapping[Any, Any]) -> dict[str, str]:
+    """A Redis hash or stream entry with its names and values as text."""
+    return {_text(k): _text(v) for k, v in fields.items()}
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def read_fingerprints(client: redis.Redis, keys: Keys, since_ms: int) -> list[dict[str, Any]]:
+    """The fingerprint entries written since ``since_ms``, decoded for scoring."""
+    rows = []
+    for _, fields in client.xrange(keys.fingerprints, min=str(since_ms)) or []:
+        text = text_map(fields or {})
+        rows.append(
+            {
+                "window_start": int(text.get("window_start", 0)),
+                "system": dict(
+                    zip(json.loads(text["names"]), json.loads(text["data"]), strict=False)
+                ),
+                "services": json.loads(text.get("services", "{}")),
+                "metrics": json.loads(text.get("metrics", "{}")),
+            }
+        )
+    return rows
+
+
+def run_phases(pipeline: Pipeline, plan: Plan, progress: Progress) -> Record:
+    """Drive traffic and listen while training, the normal stretch and each fault run."""
+    keys = Keys()
+    client = connect(pipeline.redis_url)
+    alerts = AlertLog()
+    task = progress.add_task("starting", total=plan.planned_s())
+    run = Run(plan, pipeline, client, keys, alerts, progress, task)
+    model = TrafficModel(plan.seed, plan.rate, plan.day_s)
+    with httpx.Client(base_url=pipeline.collector_url, timeout=5.0) as http:
+        driver = TrafficDriver(model, http, client, keys, plan.seed)
+        listeners = (
+            lambda stop: listen_pubsub(pipeline.redis_url, keys, alerts, stop),
+            lambda stop: listen_ws(pipeline.dashboard_port, alerts, stop, run.log),
+        )
+        with background(*listeners):
+            with background(driver.run):
+                run.train()
+                normal_start, normal_end = run.normal()
+                faults = [run.inject(kind, i + 1) for i, kind in enumerate(plan.kinds)]
+            end = now_ms()
+            run.wait_until(end + int(SETTLE_S * 1000), "last windows")
+    if driver.errors:
+        run.log(f"traffic driver: {driver.errors} failed deliveries ({driver.sent} events sent)")
+    return Record(
+        faults,
+        alerts.snapshot(),
+        normal_start,
+        normal_end,
+        WINDOW_S * 1000,
+        end,
+        read_fingerprints(client, keys, normal_start),
+    )
+
+
+def report(summary: Mapping[str, Any], plan: Plan) -> None:
+    """The per-kind table, then the run's totals against the targets."""
+    rows = [
+        (
+            k["kind"],
+            k["service"],
+            "yes" if k["detected"] else "NO",
+            "-" if k["delay_windows"] is None else k["delay_windows"],
+            "yes" if k["explanation_ok"] else "no",
+            f"{k['scope']}:{k['target']}" if k["detected"] else "-",
+            "-" if k["ws_latency_ms"] is None else f"{k['ws_latency_ms']:,}",
+        )
+        for k in summary["kinds"]
+    ]
+    print_table(
+        f"seismo bench scenarios (1 s windows, {plan.training_windows} training windows, "
+        f"seed {plan.seed})",
+        ("kind", "fault on", "detected", "delay", "explained", "named", "onset->ws ms"),
+        rows,
+    )
+    targets = summary["targets"]
+    print_table(
+        "totals",
+        ("measure", "measured", "target"),
+        [
+            ("false alarms per hour", summary["false_alarms_per_hour"],
+             f"<= {targets['false_alarms_per_hour']:g}"),
+            ("false alarms / normal minutes", f"{summary['false_alarms']} / "
+             f"{summary['normal_minutes']:g}", "-"),
+            ("onset -> WebSocket ms (median / max)",
+             f"{summary['ws_latency_ms']} / {summary['ws_latency_max_ms']}",
+             f"< {targets['ws_latency_ms']}"),
+        ],
+    )  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    plan = Plan(
+        training_windows=args.training_windows,
+        normal_s=args.normal_minutes * 60,
+        fault_s=args.fault_seconds,
+        gap_s=args.gap_seconds,
+        kinds=tuple(args.kinds),
+        seed=args.seed,
+        rate=args.rate,
+    )
+    with tempfile.TemporaryDirectory(prefix="seismo-scenarios-") as tmp:
+        work_dir = Path(args.log_dir or tmp)
+        settings = Settings(redis_port=free_port(), data_dir=Path(tmp) / "redis", redis_url=None)
+        columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+        with running_engine(settings) as engine, Progress(*columns) as progress:
+            progress.console.print(f"role logs in {work_dir / 'logs'}")
+            with running_pipeline(engine.url, plan, work_dir, progress.console.print) as pipeline:
+                record = run_phases(pipeline, plan, progress)
+    summary = summarise(record)
+    report(summary, plan)
+    timing = {"window_seconds": WINDOW_S, "grace_seconds": GRACE_S, "day_s": plan.day_s}
+    write_json(args.json, {**summary, "plan": {**vars(plan), **timing}})
+    return 0
+
+
+def kind_list(text: str) -> list[str]:
+    kinds = [kind.strip() for kind in text.split(",") if kind.strip()]
+    unknown = [kind for kind in kinds if kind not in KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(KINDS)} (comma-separated)")
+    return kinds
+
+
+def register(benches: Any) -> None:
+    parser: argparse.ArgumentParser = benches.add_parser(
+        "scenarios", help="inject each fault kind into the real pipeline; detection and delays"
+    )
+    parser.add_argument(
+        "--training-windows", type=int, default=120, help="detector training (1 s windows)"
+    )
+    parser.add_argument(
+        "--normal-minutes", type=float, default=5.0, help="normal stretch for false alarms"
+    )
+    parser.add_argument(
+        "--fault-seconds", type=float, default=20.0, help="how long each fault lasts"
+    )
+    parser.add_argument("--gap-seconds", type=float, default=30.0, help="recovery after each fault")
+    parser.add_argument(
+        "--kinds", type=kind_list, default=list(KINDS), help="comma-separated fault kinds"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the traffic model")
+    parser.add_argument("--rate", type=float, default=30.0, help="mean user requests per second")
+    parser.add_argument("--log-dir", type=Path, default=None, help="keep the role logs here")
+    parser.add_argument("--json", type=Path, default=None, help="write the results here")
+    parser.set_defaults(handler=run)
