@@ -45,6 +45,8 @@ _KINDS = {
     "top_endpoint_share": SHARE,
     "log_errors": LOG_ERRORS,
     "log_warnings": LOGS,
+    "log_count": LOGS,
+    "active_services": TOPOLOGY,
     "business_observations": BUSINESS,
     "business_out_of_range": BUSINESS,
 }
@@ -62,6 +64,8 @@ _LABELS = {
     "top_endpoint_share": "busiest endpoint's share of traffic",
     "log_errors": "error log count",
     "log_warnings": "warning log count",
+    "log_count": "log count",
+    "active_services": "number of active services",
     "business_observations": "business observation count",
     "business_out_of_range": "out-of-range business observations",
     "value": "mean value",
