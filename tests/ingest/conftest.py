@@ -17,7 +17,8 @@ MAX_BODY = 64 * 1024
 
 
 def collector_settings(redis_url: str, **overrides: object) -> Settings:
-    return Settings(redis_url=redis_url, max_body_bytes=MAX_BODY, **overrides)  # type: ignore[arg-type]
+    values: dict[str, object] = {"max_body_bytes": MAX_BODY, **overrides}
+    return Settings(redis_url=redis_url, **values)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -9,6 +9,10 @@ import httpx
 import redis
 
 from seismo.engine.keys import Keys
+from seismo.engine.server import EmbeddedRedis
+from seismo.ingest.app import create_app
+from tests.ingest.conftest import collector_settings
+from tests.servers import serving
 
 
 def cms(client: redis.Redis, key: str, item: str) -> int:
@@ -239,3 +243,26 @@ def test_fast_and_per_item_batch_paths_store_the_same_events(
     assert collector.post("/api/batch", json={"metrics": wrapped}).json()["accepted"] == 3
     assert stored() == fast
     assert all(len(entries) == 1 for entries in fast)
+
+
+def test_a_batch_of_ten_thousand_items_in_one_window_is_stored_whole(
+    redis_server: EmbeddedRedis, redis_client: redis.Redis, keys: Keys
+) -> None:
+    ts = int(time.time() * 1000)
+    items = [
+        {"type": "application", "service": f"s{i % 3}", "endpoint": f"GET:/e{i}",
+         "caller": f"c{i}", "response_time": i % 97, "status_code": 200, "timestamp": ts}
+        for i in range(10_000)
+    ]  # fmt: skip
+    app = create_app(collector_settings(redis_server.url, max_body_bytes=10 * 1024 * 1024))
+    with serving(app) as url:
+        answer = httpx.post(f"{url}/api/batch", json={"metrics": items}, timeout=60)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["accepted"] == 10_000
+    window = ts // 5000
+    counts = redis_client.hgetall(keys.window(window, "counts"))
+    assert counts[b"requests"] == b"10000"
+    assert counts[b"new_interactions"] == b"20000"
+    info = redis_client.execute_command("TDIGEST.INFO", keys.window(window, "latency"))
+    assert int(info[b"Observations"]) == 10_000
+    assert redis_client.pfcount(keys.window(window, "distinct")) > 9_500

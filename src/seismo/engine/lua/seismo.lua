@@ -5,7 +5,7 @@
 -- Per-window keys are derived from the key prefix ('' or '{ns}:'), so with a namespace
 -- every key of an installation shares one hash slot: '<prefix>w:<window id>:<part>'.
 
-local LIBRARY_VERSION = '3'
+local LIBRARY_VERSION = '4'
 
 local function window_key(prefix, w, part)
   return prefix .. 'w:' .. w .. ':' .. part
@@ -39,9 +39,9 @@ local function new_window()
   return {
     counts = {},     -- field -> integer increment
     floats = {},     -- field -> float increment
-    latency = {},    -- '' (system) or service -> list of response times
+    latency = {[''] = {}},   -- '' (system) or service -> list of response times
     topk = {},       -- 'service endpoint' -> increment
-    distinct = {},   -- '' or service -> set of 'service endpoint'
+    distinct = {[''] = {}},  -- '' or service -> set of 'service endpoint'
     services = {},   -- set
     metrics = {},    -- set
   }
@@ -62,6 +62,9 @@ local function status_class(code)
   return nil
 end
 
+-- A stream entry's field list: the event's fields in ``names`` order, absent ones left
+-- out, tables as JSON. Numbers go to Redis as they are: it writes them in their shortest
+-- form, as tostring would, for less work.
 local function stream_fields(ev, names)
   local fields, n = {}, 0
   for i = 1, #names do
@@ -69,7 +72,7 @@ local function stream_fields(ev, names)
     local value = ev[name]
     if value ~= nil and value ~= cjson.null then
       fields[n + 1] = name
-      fields[n + 2] = type(value) == 'table' and cjson.encode(value) or tostring(value)
+      fields[n + 2] = type(value) == 'table' and cjson.encode(value) or value
       n = n + 2
     end
   end
@@ -116,11 +119,14 @@ local function gather_app(ev, win, g)
     incr(counts, class, 1)
     incr(counts, names[class], 1)
   end
-  list_add(win.latency, '', ev.response_time)
-  list_add(win.latency, svc, ev.response_time)
+  local latency = win.latency
+  local all = latency['']
+  all[#all + 1] = ev.response_time
+  list_add(latency, svc, ev.response_time)
   local pair_item = svc .. ' ' .. ev.endpoint
-  incr(win.topk, pair_item, 1)
-  set_add(win.distinct, '', pair_item)
+  local topk = win.topk
+  topk[pair_item] = (topk[pair_item] or 0) + 1
+  win.distinct[''][pair_item] = true
   set_add(win.distinct, svc, pair_item)
   win.services[svc] = true
   if type(ev.metrics) == 'table' then
@@ -185,6 +191,25 @@ local function set_members(set)
   return out
 end
 
+-- Lua's unpack stops at a few thousand values: a long argument list is sent in chunks of
+-- CHUNK items (``width`` values each: 1 for plain lists, 2 for item/increment pairs) after
+-- the ``head`` arguments (key, options), and the replies are concatenated.
+local CHUNK = 1000
+
+local function call_chunked(command, head, values, width)
+  local replies, step = {}, CHUNK * width
+  for first = 1, #values, step do
+    local args = {command}
+    for i = 1, #head do args[#args + 1] = head[i] end
+    for i = first, math.min(first + step - 1, #values) do args[#args + 1] = values[i] end
+    local reply = redis.call(unpack(args))
+    if type(reply) == 'table' then
+      for _, r in ipairs(reply) do replies[#replies + 1] = r end
+    end
+  end
+  return replies
+end
+
 -- Creates a per-window structure on first use; CMS/TDIGEST/TOPK fail on a missing key.
 local function ensure(key, ttl, create)
   if redis.call('EXISTS', key) == 0 then
@@ -203,24 +228,28 @@ local function flush_window(prefix, w, win, ttl)
   for field, by in pairs(win.floats) do redis.call('HINCRBYFLOAT', counts_key, field, by) end
   if next(win.counts) ~= nil or next(win.floats) ~= nil then touched[#touched + 1] = counts_key end
   for svc, values in pairs(win.latency) do
-    local key = window_key(prefix, w, svc == '' and 'latency' or 'latency:' .. svc)
-    ensure(key, ttl, create_tdigest)
-    redis.call('TDIGEST.ADD', key, unpack(values))
+    if #values > 0 then
+      local key = window_key(prefix, w, svc == '' and 'latency' or 'latency:' .. svc)
+      ensure(key, ttl, create_tdigest)
+      call_chunked('TDIGEST.ADD', {key}, values, 1)
+    end
   end
   if next(win.topk) ~= nil then
     local key = window_key(prefix, w, 'endpoints')
     ensure(key, ttl, create_topk)
-    redis.call('TOPK.INCRBY', key, unpack(flat_pairs(win.topk)))
+    call_chunked('TOPK.INCRBY', {key}, flat_pairs(win.topk), 2)
   end
   for svc, items in pairs(win.distinct) do
-    local key = window_key(prefix, w, svc == '' and 'distinct' or 'distinct:' .. svc)
-    redis.call('PFADD', key, unpack(set_members(items)))
-    touched[#touched + 1] = key
+    if next(items) ~= nil then
+      local key = window_key(prefix, w, svc == '' and 'distinct' or 'distinct:' .. svc)
+      call_chunked('PFADD', {key}, set_members(items), 1)
+      touched[#touched + 1] = key
+    end
   end
   for name, set in pairs({services = win.services, metrics = win.metrics}) do
     if next(set) ~= nil then
       local key = window_key(prefix, w, name)
-      redis.call('SADD', key, unpack(set_members(set)))
+      call_chunked('SADD', {key}, set_members(set), 1)
       touched[#touched + 1] = key
     end
   end
@@ -233,7 +262,7 @@ local function record_pairs(cf_key, found)
   local items = {}
   for item in pairs(found) do items[#items + 1] = item end
   if #items == 0 then return end
-  local added = redis.call('CF.INSERTNX', cf_key, 'NOCREATE', 'ITEMS', unpack(items))
+  local added = call_chunked('CF.INSERTNX', {cf_key, 'NOCREATE', 'ITEMS'}, items, 1)
   for i, item in ipairs(items) do
     local first = found[item]
     if added[i] == 1 and first.win ~= nil then
@@ -244,7 +273,7 @@ local function record_pairs(cf_key, found)
 end
 
 local function incr_sketch(key, counts)
-  if next(counts) ~= nil then redis.call('CMS.INCRBY', key, unpack(flat_pairs(counts))) end
+  if next(counts) ~= nil then call_chunked('CMS.INCRBY', {key}, flat_pairs(counts), 2) end
 end
 
 local function append(stream, maxlen, fields)
