@@ -272,3 +272,23 @@ def test_metric_state_stays_whole_when_detectors_take_turns(
     assert taken == [5, 5, 2]
     stored = json.loads(redis_client.hget(keys.metric_detectors, "revenue") or "{}")
     assert stored["detector"]["seen"] == 12
+
+
+def test_a_window_marked_as_false_alarm_joins_the_training_data(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    memory = IncidentMemory(redis_client, keys)
+    loop = new_loop(redis_client, keys, memory=memory)
+    add(redis_client, keys, fingerprints(47, seed=3, plant=ERROR_SPIKE))
+    drain(loop)
+    (opened,) = alerts(redis_client, keys)
+    normal = {w.window_start for w in loop.store.normal_windows(1_000)}
+    assert opened["window_start"] not in normal
+
+    memory.mark(opened, "acknowledged")
+    assert loop.learn_false_alarms() == 0
+    memory.mark(opened, "false_alarm")
+    assert loop.learn_false_alarms() == 1
+
+    assert opened["window_start"] in {w.window_start for w in loop.store.normal_windows(1_000)}
+    assert redis_client.xpending(keys.feedback_stream, keys.detector_group)["pending"] == 0

@@ -8,11 +8,13 @@ state, publish the alert it raises and XACK the entry: a crash before EXEC leave
 pending and nothing written, and an entry no longer pending is not applied again, so each
 window is applied once, whichever process gets it and in whatever order. Until a model
 exists, windows are collected as training data; one process (holding the lock) trains and
-later retrains.
+later retrains. Windows operators mark as false alarms (``feedback-stream``, read through
+the same group name) are added to that training data.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -95,6 +97,10 @@ class Outcome:
         self.encoded = {n: json.dumps(s.to_dict()).encode() for n, s in self.metrics.items()}
 
 
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def consumer_name() -> str:
     """A name unique to this process: host, pid and a random suffix."""
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -126,14 +132,13 @@ class DetectorLoop:
         self._metric_cache: dict[str, tuple[bytes, MetricState]] = {}
 
     def ensure_group(self) -> None:
-        """Create the consumer group (and the stream) unless it exists."""
-        try:
-            self.client.xgroup_create(
-                self.keys.fingerprints, self.keys.detector_group, id="0", mkstream=True
-            )
-        except redis.ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        """Create the consumer groups (and streams) on fingerprints and feedback if missing."""
+        for stream in (self.keys.fingerprints, self.keys.feedback_stream):
+            try:
+                self.client.xgroup_create(stream, self.keys.detector_group, id="0", mkstream=True)
+            except redis.ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
 
     def run(self, stop: threading.Event) -> None:
         """Process windows until ``stop`` is set, riding out a Redis restart (the stream and
@@ -153,6 +158,7 @@ class DetectorLoop:
 
     def run_once(self, block_ms: int | None = None) -> int:
         """Process one batch (stale pending entries first); how many entries it took."""
+        self.learn_false_alarms()
         entries = self._claim() or self._read(
             self.config.block_ms if block_ms is None else block_ms
         )
@@ -189,6 +195,40 @@ class DetectorLoop:
             block=block_ms or None,
         )
         return list(reply[0][1]) if reply else []
+
+    def learn_false_alarms(self) -> int:
+        """Windows operators marked as false alarms (the dashboard's feedback stream) join
+        the normal windows, so the next retraining learns them; how many were learned."""
+        reply: Any = self.client.xreadgroup(
+            self.keys.detector_group,
+            self.consumer,
+            {self.keys.feedback_stream: ">"},
+            count=self.config.batch,
+        )
+        learned = 0
+        for entry_id, fields in reply[0][1] if reply else []:
+            mark = {_text(k): _text(v) for k, v in fields.items()}
+            window = None
+            if mark.get("feedback") == "false_alarm":
+                window = self._fingerprint_at(int(mark.get("window_start") or 0))
+            pipe = self.client.pipeline()
+            if window is not None:
+                self.store.add_normal(pipe, window, self.config.retrain_windows)
+                learned += 1
+            pipe.xack(self.keys.feedback_stream, self.keys.detector_group, entry_id)
+            pipe.execute()
+        return learned
+
+    def _fingerprint_at(self, window_start: int) -> Fingerprint | None:
+        """The fingerprint of the window starting at ``window_start`` (its entry is added
+        when the window closes, so its id is after the start)."""
+        reply: Any = self.client.xrange(self.keys.fingerprints, min=window_start, count=100)
+        for _, fields in reply:
+            with contextlib.suppress(BadFingerprint):
+                window = Fingerprint.from_entry(fields)
+                if window.window_start == window_start:
+                    return window
+        return None
 
     def process(self, entry_id: Any, fields: Any) -> list[Alert]:
         """Score, decide, publish and acknowledge one window; then train if due."""
