@@ -83,7 +83,8 @@ class Keys:
 
     @property
     def detector_group(self) -> str:
-        """Consumer group of the detectors on ``system-fingerprints`` (a group, not a key)."""
+        """Consumer group of the detectors on ``system-fingerprints`` and on
+        ``feedback-stream`` (a group name, not a key)."""
         return "detectors"
 
     @property
