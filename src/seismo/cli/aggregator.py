@@ -12,15 +12,12 @@ import logging
 import signal
 import sys
 import threading
-from contextlib import closing
 from typing import Any
 
 import redis
 
 from seismo.config import Settings, load_settings
-from seismo.engine import prepare, running_engine
-from seismo.engine.connection import connect
-from seismo.engine.keys import Keys
+from seismo.engine import running_engine
 from seismo.fingerprint.aggregator import run_aggregator
 
 
@@ -53,11 +50,5 @@ def run(args: argparse.Namespace) -> int:
 
 def aggregate(settings: Settings, stop: threading.Event) -> None:
     """Run the aggregator loop on the configured Redis, or an embedded one."""
-    keys = Keys(settings.namespace)
-    if settings.redis_url is not None:
-        with closing(connect(settings.redis_url)) as client:
-            prepare(client, keys)
-            run_aggregator(client, keys, settings, stop)
-        return
     with running_engine(settings) as engine:
         run_aggregator(engine.client, engine.keys, settings, stop)

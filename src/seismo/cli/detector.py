@@ -11,18 +11,18 @@ import argparse
 import logging
 import sys
 import threading
-from contextlib import closing
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 
-from seismo.alert.memory import IncidentMemory
 from seismo.cli.aggregator import stop_on_signals
 from seismo.config import Settings, load_settings
-from seismo.detect.loop import DetectorConfig, DetectorLoop
-from seismo.engine import prepare, running_engine
-from seismo.engine.connection import Capabilities, connect
+from seismo.engine import running_engine
+from seismo.engine.connection import Capabilities
 from seismo.engine.keys import Keys
+
+if TYPE_CHECKING:
+    from seismo.detect.loop import DetectorLoop
 
 log = logging.getLogger("seismo.detector")
 
@@ -48,12 +48,6 @@ def run(args: argparse.Namespace) -> int:
 
 def detect(settings: Settings, stop: threading.Event) -> None:
     """Run the detector loop on the configured Redis, or an embedded one."""
-    if settings.redis_url is not None:
-        keys = Keys(settings.namespace)
-        with closing(connect(settings.redis_url)) as client:
-            capabilities, _ = prepare(client, keys)
-            detector_loop(settings, client, keys, capabilities).run(stop)
-        return
     with running_engine(settings) as engine:
         detector_loop(settings, engine.client, engine.keys, engine.capabilities).run(stop)
 
@@ -61,7 +55,14 @@ def detect(settings: Settings, stop: threading.Event) -> None:
 def detector_loop(
     settings: Settings, client: redis.Redis, keys: Keys, capabilities: Capabilities
 ) -> DetectorLoop:
-    """The loop, with incident memory (similar incidents, suppression) when vector sets exist."""
+    """The loop, with incident memory (similar incidents, suppression) when vector sets exist.
+
+    The detection modules (scikit-learn) are imported here, not at the top, so that every
+    other ``seismo`` command starts without paying for them.
+    """
+    from seismo.alert.memory import IncidentMemory
+    from seismo.detect.loop import DetectorConfig, DetectorLoop
+
     memory = IncidentMemory(client, keys) if capabilities.vector_sets else None
     if memory is None:
         log.warning("this Redis has no vector sets: similar incidents and suppression are off")
