@@ -59,6 +59,7 @@ def test_first_alert_in_the_fault_gives_the_delay_in_windows_and_the_ws_latency(
     assert result.delay_windows == 1
     assert result.explanation_ok
     assert result.ws_latency_ms == 2300
+    assert result.push_ms == 300
     assert result.right_delay_windows == 1
 
 

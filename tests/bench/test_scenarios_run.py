@@ -40,6 +40,6 @@ def test_a_short_run_injects_the_fault_into_the_pipeline_and_hears_every_alert_o
     (kind,) = result["kinds"]
     assert kind["kind"] == "error-spike"
     moved = kind["moves"]["target"]["error_rate_5xx"]
-    assert moved["fault"] > moved["normal"] + 0.1
+    assert moved["fault"] > moved["normal"]
     assert result["ws_missing"] == []
     assert set(result) >= {"kinds", "false_alarms_per_hour", "ws_latency_ms"}

@@ -90,6 +90,9 @@ class KindResult:
     summary: str | None = None
     ws_latency_ms: int | None = None
     pubsub_latency_ms: int | None = None
+    push_ms: int | None = None
+    """From the end of the alerting window to the WebSocket: the pipeline's own share of
+    ``ws_latency_ms`` (the grace period, closing, scoring, publishing, pushing)."""
     right_delay_windows: int | None = None
     """Delay of the first alert of the fault that was rightly explained (maybe a later one)."""
     moves: dict[str, dict[str, dict[str, float | None]]] = field(default_factory=dict)
@@ -167,6 +170,7 @@ def kind_result(fault: Fault, record: Record) -> KindResult:
         summary=str(first.get("summary")),
         ws_latency_ms=None if ws is None else ws - fault.start_ms,
         pubsub_latency_ms=raised[0].at_ms - fault.start_ms,
+        push_ms=None if ws is None else ws - int(first.get("window_end", 0)),
         right_delay_windows=(
             window_of(int(right[0].alert["window_start"]), record.window_ms) - onset_w
             if right
@@ -294,6 +298,7 @@ def summarise(record: Record) -> dict[str, Any]:
     """The benchmark's JSON: per kind, false alarms per hour, onset-to-WebSocket time."""
     kinds = [kind_result(fault, record) for fault in record.faults]
     ws = [k.ws_latency_ms for k in kinds if k.ws_latency_ms is not None]
+    push = [k.push_ms for k in kinds if k.push_ms is not None]
     alarms = false_alarms(record)
     span_ms = record.normal_end_ms - record.normal_start_ms
     ws_target = TARGET_DELAY_WINDOWS * record.window_ms + TARGET_WS_MARGIN_MS
@@ -304,6 +309,7 @@ def summarise(record: Record) -> dict[str, Any]:
         "false_alarms_per_hour": per_hour(alarms, span_ms),
         "ws_latency_ms": int(statistics.median(ws)) if ws else None,
         "ws_latency_max_ms": max(ws, default=None),
+        "push_ms": int(statistics.median(push)) if push else None,
         "opens_outside_faults": opens_outside_faults(record),
         "ws_missing": ws_missing(record),
         "faults": [vars(f) for f in record.faults],
