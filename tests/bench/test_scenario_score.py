@@ -138,7 +138,7 @@ def test_feature_moves_compare_the_target_in_normal_windows_with_the_first_fault
         return {"window_start": start, "services": services, "system": system, "metrics": {}}
 
     rows = [fingerprint(NORMAL[0] + i * WINDOW, 0.01) for i in range(5)]
-    rows += [fingerprint(SPIKE.start_ms + i * WINDOW, 0.3) for i in range(3)]
+    rows += [fingerprint(SPIKE.start_ms + i * WINDOW, rate) for i, rate in enumerate((0.2, 0.3, 0))]
     moves = feature_moves(SPIKE, record(fingerprints=rows))
     assert moves["target"]["error_rate_5xx"] == {"normal": 0.01, "fault": 0.3}
     assert moves["target"]["log_errors"] == {"normal": 0.1, "fault": 3.0}

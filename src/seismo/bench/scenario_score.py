@@ -97,7 +97,7 @@ class KindResult:
     """Delay of the first alert of the fault that was rightly explained (maybe a later one)."""
     moves: dict[str, dict[str, dict[str, float | None]]] = field(default_factory=dict)
     """Each right feature of the target and of the system vector: its normal median and its
-    median in the fault's first windows (``{"target" | "system": {feature: {...}}}``)."""
+    farthest value in the fault's first windows (``{"target" | "system": {feature: {...}}}``)."""
 
 
 def window_of(timestamp_ms: int, window_ms: int) -> int:
@@ -197,15 +197,10 @@ def _vectors(fault: Fault, fingerprint: Mapping[str, Any]) -> dict[str, Mapping[
     }
 
 
-def _median(values: Iterable[Any]) -> float | None:
-    numbers = [float(v) for v in values if isinstance(v, int | float)]
-    return round(statistics.median(numbers), 4) if numbers else None
-
-
 def feature_moves(fault: Fault, record: Record) -> dict[str, dict[str, dict[str, float | None]]]:
     """Each right feature of the fault's target and of the system: its median over the
-    normal stretch and over the fault's first windows (what a detector had to see within
-    the target delay)."""
+    normal stretch and its farthest value in the fault's first windows (what a detector had
+    to see within the target delay)."""
     normal_w = (
         window_of(record.normal_start_ms, record.window_ms),
         window_of(record.normal_end_ms, record.window_ms),
@@ -220,15 +215,26 @@ def feature_moves(fault: Fault, record: Record) -> dict[str, dict[str, dict[str,
             fault_rows.append(_vectors(fault, fingerprint))
     names = sorted(RIGHT_FEATURES[fault.kind] - {"value", "out_of_range"})
     return {
-        where: {
-            name: {
-                "normal": _median(v[where].get(name) for v in normal),
-                "fault": _median(v[where].get(name) for v in fault_rows),
-            }
-            for name in names
-        }
+        where: {name: _move([v[where] for v in normal], [v[where] for v in fault_rows], name)
+                for name in names}
         for where in ("target", "system")
-    }
+    }  # fmt: skip
+
+
+def _numbers(vectors: Iterable[Mapping[str, Any]], name: str) -> list[float]:
+    return [float(v[name]) for v in vectors if isinstance(v.get(name), int | float)]
+
+
+def _move(
+    normal: Sequence[Mapping[str, Any]], fault: Sequence[Mapping[str, Any]], name: str
+) -> dict[str, float | None]:
+    """``name``'s normal median, and its value in the fault's first windows farthest from
+    it (a new interaction shows in one window only; a drop goes down)."""
+    usual = _numbers(normal, name)
+    median = round(statistics.median(usual), 4) if usual else None
+    seen = _numbers(fault, name)
+    farthest = max(seen, key=lambda x: abs(x - (median or 0.0)), default=None)
+    return {"normal": median, "fault": None if farthest is None else round(farthest, 4)}
 
 
 def false_alarms(record: Record) -> int:
