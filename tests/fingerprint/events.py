@@ -43,7 +43,7 @@ def ingest_events(
     ]
     ingest_keys = keys.ingest_keys
     reply = client.fcall(INGEST, len(ingest_keys), *ingest_keys, *argv)
-    return [int(value) for value in reply]
+    return [int(value) for value in reply[:3]]
 
 
 def fingerprints(client: redis.Redis, keys: Keys) -> list[Fingerprint]:

@@ -266,3 +266,17 @@ def test_a_batch_of_ten_thousand_items_in_one_window_is_stored_whole(
     info = redis_client.execute_command("TDIGEST.INFO", keys.window(window, "latency"))
     assert int(info[b"Observations"]) == 10_000
     assert redis_client.pfcount(keys.window(window, "distinct")) > 9_500
+
+
+def test_an_event_for_a_closed_window_is_stored_and_answered_late(
+    collector: httpx.Client, redis_client: redis.Redis, keys: Keys
+) -> None:
+    now_ms = int(time.time() * 1000)
+    redis_client.hset(keys.state, "last_closed", now_ms // 5000 - 1)
+    old = {"service": "a", "endpoint": "GET:/x", "response_time": 1, "status_code": 200}
+    late = collector.post("/api/metrics", json={**old, "timestamp": now_ms - 60_000})
+    fresh = collector.post("/api/metrics", json={**old, "timestamp": now_ms})
+    assert late.json() == {"status": "accepted", "late": True}
+    assert fresh.json() == {"status": "accepted", "late": False}
+    assert redis_client.hget(keys.state, "late_events") == b"1"
+    assert redis_client.xlen(keys.detailed_metrics) == 2

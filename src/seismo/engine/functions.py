@@ -18,7 +18,7 @@ from seismo.engine.keys import Keys
 from seismo.fingerprint.windows import window_ttl_seconds
 
 LIBRARY_NAME = "seismo"
-LIBRARY_VERSION = "4"
+LIBRARY_VERSION = "5"
 
 INGEST = "seismo_ingest"
 """Apply a list of validated events: sketches, streams and the per-window structures."""

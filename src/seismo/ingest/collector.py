@@ -22,6 +22,7 @@ from seismo.engine.functions import INGEST, IngestCall, library_source
 from seismo.engine.keys import Keys
 from seismo.ingest import telemetry
 from seismo.ingest.fastpath import decode_fast
+from seismo.ingest.grouping import GroupWriter
 from seismo.ingest.normalize import PARSERS, Event, FieldError, batch_item_event, convert
 from seismo.ingest.schemas import Accepted, Batch, BatchResult, ErrorBody, ItemResult
 
@@ -80,12 +81,13 @@ class Collector:
         self.client = client
         self.keys = Keys(settings.namespace)
         self.call = IngestCall.from_settings(settings, self.keys)
+        self.singles = GroupWriter(self._store_group)
         self.started = time.time()
 
     async def store(
-        self, events: list[Event], batch_id: str | None = None
-    ) -> tuple[int, int, bool]:
-        """Apply ``events`` in one round trip: (accepted, late, duplicate batch).
+        self, events: list[Any], batch_id: str | None = None
+    ) -> tuple[int, set[int], bool]:
+        """Apply ``events`` in one round trip: (accepted, late positions, duplicate batch).
 
         A server that lost the Function library (flushed, or a fresh replica) gets it again.
         """
@@ -98,8 +100,12 @@ class Collector:
                     raise
                 await self.client.function_load(library_source(), replace=True)
                 reply = await self.client.fcall(INGEST, *args)
-        accepted, late, duplicate = reply
-        return int(accepted), int(late), bool(duplicate)
+        accepted, _, duplicate, late = reply
+        return int(accepted), {int(p) for p in late}, bool(duplicate)
+
+    async def _store_group(self, events: list[Event]) -> set[int]:
+        _, late, _ = await self.store(events)
+        return late
 
     def single(self, kind: str, route: str) -> Callable[[Request], Awaitable[Response]]:
         """The endpoint ``route`` taking one event of ``kind`` in either of its shapes."""
@@ -111,7 +117,7 @@ class Collector:
             except FieldError:
                 telemetry.EVENTS.labels(route, "rejected").inc()
                 raise
-            _, late, _ = await self.store([event])
+            late = await self.singles.write(event)
             telemetry.EVENTS.labels(route, "late" if late else "accepted").inc()
             return JSON(Accepted(status="accepted", late=bool(late)))
 
@@ -134,9 +140,8 @@ class Collector:
             return JSON(batch_result(batch_id, results, 0, 0, False), status_code=422)
         _, late, duplicate = await self.store(events, batch_id)
         telemetry.EVENTS.labels("batch", "duplicate" if duplicate else "accepted").inc(len(events))
-        return JSON(
-            batch_result(batch_id, results, 0 if duplicate else len(events), late, duplicate)
-        )
+        accepted = 0 if duplicate else len(events)
+        return JSON(batch_result(batch_id, results, accepted, len(late), duplicate))
 
 
 def parse_items(items: list[Any], now: int) -> tuple[list[Event], list[ItemResult]]:

@@ -5,7 +5,7 @@
 -- Per-window keys are derived from the key prefix ('' or '{ns}:'), so with a namespace
 -- every key of an installation shares one hash slot: '<prefix>w:<window id>:<part>'.
 
-local LIBRARY_VERSION = '4'
+local LIBRARY_VERSION = '5'
 
 local function window_key(prefix, w, part)
   return prefix .. 'w:' .. w .. ':' .. part
@@ -293,24 +293,31 @@ local KIND = {app = 'app', application = 'app', metric = 'app', business = 'busi
 -- ARGV[4] TTL of per-window keys (s)   ARGV[5] batch id or ''   ARGV[6] batch-id TTL (s)
 -- ARGV[7] JSON list of events: {"type", "timestamp": epoch ms, ...}; type app|business|log
 --         (or the batch item names application|metric|business_metric, meaning the same)
--- Returns {accepted, late, duplicate}: late events (window already closed) update the
--- sketches and streams and the state's late_events counter, but no closed window.
+-- Returns {accepted, late, duplicate, late positions (0-based)}: late events (window already
+-- closed) update the sketches and streams and the state's late_events counter, but no
+-- closed window.
 local function ingest(keys, args)
   local prefix, window_ms, maxlen = args[1], tonumber(args[2]), args[3]
   local ttl, batch_id = tonumber(args[4]), args[5]
   if batch_id ~= '' then
     local fresh = redis.call('SET', prefix .. 'batch:' .. batch_id, '1', 'NX', 'EX', args[6])
-    if not fresh then return {0, 0, 1} end
+    if not fresh then return {0, 0, 1, {}} end
   end
   local events = cjson.decode(args[7])
   local last_closed = tonumber(redis.call('HGET', keys[8], 'last_closed') or '-1')
   local g = {endpoint_cms = {}, status_cms = {}, business_cms = {}, pairs = {},
     service_names = {}}
   local windows, late = {}, 0
-  for _, ev in ipairs(events) do
+  local late_positions = {}
+  for i, ev in ipairs(events) do
     local w = math.floor(ev.timestamp / window_ms)
     local win = nil
-    if w > last_closed then win = window_of(windows, w) else late = late + 1 end
+    if w > last_closed then
+      win = window_of(windows, w)
+    else
+      late = late + 1
+      late_positions[late] = i - 1
+    end
     local kind = KIND[ev.type]
     if kind == 'app' then
       gather_app(ev, win, g)
@@ -329,7 +336,7 @@ local function ingest(keys, args)
   incr_sketch(keys[4], g.business_cms)
   for w, win in pairs(windows) do flush_window(prefix, w, win, ttl) end
   if late > 0 then redis.call('HINCRBY', keys[8], 'late_events', late) end
-  return {#events, late, 0}
+  return {#events, late, 0, late_positions}
 end
 
 -- Window closing ---------------------------------------------------------------------
