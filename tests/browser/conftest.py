@@ -15,19 +15,16 @@ from __future__ import annotations
 
 import json
 import math
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
-import uvicorn
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
+from seismo.bench.serving import serving
 from seismo.dashboard.app import create_app
 from seismo.dashboard.static import STATIC_DIR
 from seismo.engine.keys import Keys
@@ -189,31 +186,6 @@ class Console:
 
     def on_page_error(self, error: Exception) -> None:
         self.errors.append(f"uncaught: {error}")
-
-
-@contextmanager
-def serving(app: Any, port: int = 0) -> Iterator[str]:
-    """Serve ``app`` on loopback, on ``port`` or a free one; yield its base URL.
-
-    Serving a new app on the port of a stopped one restarts the backend behind an open page.
-    """
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=2
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError(f"dashboard did not start on port {port}")
-        time.sleep(0.01)
-    bound = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{bound}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")

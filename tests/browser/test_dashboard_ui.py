@@ -10,6 +10,7 @@ from pathlib import Path
 import redis
 from playwright.sync_api import Page, expect
 
+from seismo.bench.serving import serving
 from seismo.dashboard.app import create_app
 from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis
@@ -21,7 +22,6 @@ from .conftest import (
     add_fingerprint,
     add_history,
     make_alert,
-    serving,
     set_training,
     system_features,
 )

@@ -8,10 +8,10 @@ import httpx
 import pytest
 import redis
 
+from seismo.bench.serving import serving
 from seismo.config import Settings
 from seismo.engine.server import EmbeddedRedis
 from seismo.ingest.app import create_app
-from tests.servers import serving
 
 MAX_BODY = 64 * 1024
 

@@ -8,11 +8,11 @@ import time
 import httpx
 import redis
 
+from seismo.bench.serving import serving
 from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis
 from seismo.ingest.app import create_app
 from tests.ingest.conftest import collector_settings
-from tests.servers import serving
 
 
 def cms(client: redis.Redis, key: str, item: str) -> int:

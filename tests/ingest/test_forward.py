@@ -9,12 +9,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from seismo.bench.serving import serving
 from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis
 from seismo.ingest.app import create_app
 from tests.conftest import free_port
 from tests.ingest.conftest import collector_settings
-from tests.servers import serving
 
 
 async def data(request: Request) -> JSONResponse:

@@ -6,10 +6,10 @@ import redis
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from seismo.bench.serving import serving
 from seismo.engine.server import EmbeddedRedis
 from seismo.ingest.app import create_app
 from tests.ingest.conftest import collector_settings
-from tests.servers import serving
 
 
 def test_no_generated_input_makes_the_collector_answer_5xx(

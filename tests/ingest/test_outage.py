@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from seismo.bench.serving import serving
 from seismo.engine import prepare
 from seismo.engine.connection import connect
 from seismo.engine.keys import Keys
@@ -17,7 +18,6 @@ from seismo.engine.server import EmbeddedRedis
 from seismo.ingest.app import create_app
 from tests.conftest import free_port
 from tests.ingest.conftest import collector_settings
-from tests.servers import serving
 
 EVENT = {"service": "a", "endpoint": "GET:/x", "response_time": 2, "status_code": 200}
 

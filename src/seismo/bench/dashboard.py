@@ -14,31 +14,28 @@ import argparse
 import functools
 import json
 import random
-import socket
 import statistics
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import redis
-import uvicorn
 from rich.progress import Progress
 from websockets.sync.client import ClientConnection, connect
 
 from seismo.bench.report import print_table, write_json
+from seismo.bench.serving import serving
 from seismo.dashboard import history
 from seismo.dashboard.app import create_app
 from seismo.dashboard.context import Context
 from seismo.engine import prepare
 from seismo.engine.connection import connect as redis_connect
 from seismo.engine.keys import Keys
-from seismo.engine.server import EmbeddedRedis
+from seismo.engine.server import EmbeddedRedis, free_port
 
 SERVICES = ("checkout", "payments", "catalog", "users", "search", "web")
 FEATURES = ("error_rate_5xx", "error_rate_4xx", "latency_p95", "latency_p99", "request_rate")
@@ -128,31 +125,6 @@ def seed(client: redis.Redis, keys: Keys, workload: Workload, rng: random.Random
     pipe.execute()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def serving(url: str, keys: Keys) -> Iterator[str]:
-    """The dashboard for ``url`` on a free loopback port, in a thread."""
-    port = _free_port()
-    config = uvicorn.Config(create_app(url, keys), host="127.0.0.1", port=port,
-                            log_level="warning")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 def _timed(action: Callable[[], object], times: int) -> list[float]:
     seconds = []
     for _ in range(times):
@@ -212,13 +184,13 @@ def measure(url: str, workload: Workload) -> list[Timing]:
         )
         ctx.close()
         progress.advance(task)
-        with serving(url, keys) as host, httpx.Client(base_url=f"http://{host}") as http:
+        with serving(create_app(url, keys)) as base, httpx.Client(base_url=base) as http:
             for route in ROUTES:
                 http.get(route).raise_for_status()
                 get = functools.partial(http.get, route)
                 results.append(timing(f"GET {route}", _timed(get, workload.requests)))
                 progress.advance(task)
-            results += measure_pushes(host, client, keys, workload.pushes)
+            results += measure_pushes(base.removeprefix("http://"), client, keys, workload.pushes)
             progress.advance(task, 2)
     client.close()
     return results
@@ -226,7 +198,7 @@ def measure(url: str, workload: Workload) -> list[Timing]:
 
 def run(args: argparse.Namespace) -> int:
     workload = Workload().scaled(args.scale)
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis("127.0.0.1", _free_port(),
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis("127.0.0.1", free_port(),
                                                              Path(tmp)) as server:  # fmt: skip
         results = measure(server.url, workload)
     rows = [(t.name, t.count, t.p50_ms, t.p95_ms, t.max_ms) for t in results]

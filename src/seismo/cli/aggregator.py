@@ -8,15 +8,11 @@ engine itself.
 from __future__ import annotations
 
 import argparse
-import logging
-import signal
-import sys
 import threading
 from typing import Any
 
-import redis
-
-from seismo.config import Settings, load_settings
+from seismo.cli.roles import run_role
+from seismo.config import Settings
 from seismo.engine import running_engine
 from seismo.fingerprint.aggregator import run_aggregator
 
@@ -28,24 +24,8 @@ def register(commands: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def stop_on_signals() -> threading.Event:
-    """An event set by SIGINT or SIGTERM, so the loop finishes its call and exits."""
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    return stop
-
-
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(message)s")
-    stop = stop_on_signals()
-    try:
-        aggregate(settings, stop)
-    except redis.ConnectionError as exc:
-        print(f"seismo aggregator: cannot reach Redis: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return run_role("aggregator", aggregate)
 
 
 def aggregate(settings: Settings, stop: threading.Event) -> None:

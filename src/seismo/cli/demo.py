@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from seismo.cli.roles import stop_on_signals
 from seismo.config import load_settings
 from seismo.demo import simulator
 from seismo.demo.orchestrator import run_demo
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
 def run_service_b(args: argparse.Namespace) -> int:
     settings = load_settings()
     client = connect(simulator.demo_redis_url(settings))
-    stop = simulator.stop_on_signals()
+    stop = stop_on_signals()
     print(f"service-b: http://127.0.0.1:{settings.demo_service_port}", flush=True)
     simulator.run_service_b(settings, client, Keys(settings.namespace), stop)
     return 0
@@ -62,7 +63,7 @@ def run_service_b(args: argparse.Namespace) -> int:
 def run_traffic(args: argparse.Namespace) -> int:
     settings = load_settings()
     client = connect(simulator.demo_redis_url(settings))
-    stop = simulator.stop_on_signals()
+    stop = stop_on_signals()
     rate = settings.demo_rate
     print(f"traffic: about {rate:g} user requests/s to the collector, seed {settings.demo_seed}")
     simulator.run_traffic(settings, client, Keys(settings.namespace), stop)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
 import redis
 
-from seismo.cli.aggregator import stop_on_signals
-from seismo.config import Settings, load_settings
+from seismo.cli.roles import run_role
+from seismo.config import Settings
 from seismo.engine import running_engine
 from seismo.engine.connection import Capabilities
 from seismo.engine.keys import Keys
@@ -35,15 +34,7 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(message)s")
-    stop = stop_on_signals()
-    try:
-        detect(settings, stop)
-    except redis.ConnectionError as exc:
-        print(f"seismo detector: cannot reach Redis: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return run_role("detector", detect)
 
 
 def detect(settings: Settings, stop: threading.Event) -> None:

@@ -9,7 +9,6 @@ call. service-b reads the faults aimed at it from the same store.
 
 from __future__ import annotations
 
-import signal
 import threading
 import time
 from collections.abc import Callable
@@ -128,11 +127,3 @@ def run_service_b(
 def demo_redis_url(settings: Settings) -> str:
     """The Redis the demo uses: ``SEISMO_REDIS_URL``, else where the embedded one listens."""
     return settings.redis_url or f"redis://{settings.redis_host}:{settings.redis_port}/0"
-
-
-def stop_on_signals() -> threading.Event:
-    """An event set by SIGINT or SIGTERM, so a loop finishes its tick and returns."""
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    return stop
