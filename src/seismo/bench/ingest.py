@@ -1,6 +1,7 @@
 """``seismo bench ingest``: how many metrics per second reach Redis, and through what.
 
-One run measures, side by side on the same embedded Redis:
+One run measures, side by side on the same embedded Redis, in interleaved rounds (the
+medians are reported, each ratio taken within its round):
 - ``ceiling``: the ingest Function called straight at Redis (pipelined FCALLs of 1,000
   events from two client processes, no HTTP): what Redis itself can absorb;
 - ``http_single``: single-metric POSTs to the collector from concurrent connections;
@@ -14,6 +15,7 @@ import argparse
 import multiprocessing
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -67,17 +69,18 @@ def _ceiling_worker(url: str, namespace: str, seconds: float, queue: Any) -> Non
     call = IngestCall.from_settings(Settings(namespace=namespace), Keys(namespace))
     args = call.fcall_args(msgspec.json.encode(sample_events(1000, int(time.time() * 1000))))
     sent = 0
-    stop_at = time.perf_counter() + seconds
-    while time.perf_counter() < stop_at:
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
         pipe = client.pipeline(transaction=False)
         for _ in range(PIPELINE_DEPTH):
             pipe.fcall(INGEST, *args)
         sent += sum(int(reply[0]) for reply in pipe.execute())
-    queue.put(sent)
+    queue.put(sent / (time.perf_counter() - started))
 
 
 def measure_ceiling(url: str, namespace: str, seconds: float, processes: int = 2) -> float:
-    """Events per second absorbed by the ingest Function from ``processes`` clients."""
+    """Events per second absorbed by the ingest Function from ``processes`` clients, each
+    timing its own run (so process start-up is not counted)."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     workers = [
@@ -86,10 +89,10 @@ def measure_ceiling(url: str, namespace: str, seconds: float, processes: int = 2
     ]
     for worker in workers:
         worker.start()
-    total = sum(queue.get() for _ in workers)
+    total = sum(float(queue.get()) for _ in workers)
     for worker in workers:
         worker.join()
-    return float(total) / seconds
+    return total
 
 
 @contextmanager
@@ -157,23 +160,48 @@ def ticking(progress: Progress, task: Any, seconds: float) -> Iterator[None]:
         progress.update(task, completed=seconds)
 
 
-def run_rows(redis_url: str, seconds: float, workers: int) -> dict[str, float]:
-    """Measure every row; returns metrics per second by row name."""
+def measure_round(
+    redis_url: str, port: int, seconds: float, progress: Progress, task: Any
+) -> dict[str, float]:
+    """One measurement of every row, one after the other; metrics per second by row."""
     rates: dict[str, float] = {}
-    bodies = http_bodies(int(time.time() * 1000))
-    columns = (TextColumn("{task.description:16}"), BarColumn(), TimeRemainingColumn())
-    with Progress(*columns) as progress:
-        tasks = {name: progress.add_task(name, total=seconds) for name in ["ceiling", *bodies]}
-        with ticking(progress, tasks["ceiling"], seconds):
-            rates["ceiling"] = measure_ceiling(redis_url, "", seconds)
-        with collector_process(redis_url, workers) as port:
-            for name, (path, body, per_request) in bodies.items():
-                with ticking(progress, tasks[name], seconds):
-                    result = drive("127.0.0.1", port, path, body, HTTP_CONNECTIONS, seconds)
-                if result.errors:
-                    progress.console.print(f"{name}: {result.errors} non-2xx answers (not counted)")
-                rates[name] = result.ok * per_request / result.seconds
+    with ticking(progress, task, seconds):
+        rates["ceiling"] = measure_ceiling(redis_url, "", seconds)
+    for name, (path, body, per_request) in http_bodies(int(time.time() * 1000)).items():
+        with ticking(progress, task, seconds):
+            result = drive("127.0.0.1", port, path, body, HTTP_CONNECTIONS, seconds)
+        if result.errors:
+            progress.console.print(f"{name}: {result.errors} non-2xx answers (not counted)")
+        rates[name] = result.ok * per_request / result.seconds
     return rates
+
+
+def run_rows(redis_url: str, seconds: float, workers: int, repeats: int) -> list[dict[str, float]]:
+    """``repeats`` rounds of every row, interleaved so that a noisy moment hits them all."""
+    rounds = []
+    columns = (TextColumn("{task.description:16}"), BarColumn(), TimeRemainingColumn())
+    with Progress(*columns) as progress, collector_process(redis_url, workers) as port:
+        for round_number in range(1, repeats + 1):
+            task = progress.add_task(f"round {round_number}/{repeats}", total=seconds * 4)
+            rounds.append(measure_round(redis_url, port, seconds, progress, task))
+    return rounds
+
+
+def summarise(rounds: list[dict[str, float]]) -> list[dict[str, Any]]:
+    """Per row: the median rate over the rounds, and the median of its per-round ratio to
+    that round's ceiling (a ratio measured side by side, not across rounds)."""
+    rows = []
+    for name in rounds[0]:
+        ratios = [r[name] / r["ceiling"] for r in rounds]
+        rows.append(
+            {
+                "name": name,
+                "metrics_per_s": round(statistics.median(r[name] for r in rounds)),
+                "ratio_to_ceiling": round(statistics.median(ratios), 3),
+                "rounds": [round(r[name]) for r in rounds],
+            }
+        )
+    return rows
 
 
 def run(args: argparse.Namespace) -> int:
@@ -182,20 +210,29 @@ def run(args: argparse.Namespace) -> int:
         port = free_port()
         settings = Settings(redis_port=port, data_dir=Path(data_dir), redis_url=None)
         with running_engine(settings) as engine:
-            rates = run_rows(engine.url, args.seconds, workers)
-    ceiling = rates["ceiling"]
-    rows = [
-        {"name": name, "metrics_per_s": round(rate), "ratio_to_ceiling": round(rate / ceiling, 3)}
-        for name, rate in rates.items()
-    ]
+            rows = summarise(run_rows(engine.url, args.seconds, workers, args.repeats))
     print_table(
-        f"seismo bench ingest ({args.seconds:g} s per row, {workers} collector workers, "
-        f"{os.cpu_count()} CPUs)",
-        ["row", "metrics/s", "ratio to ceiling"],
-        [(r["name"], f"{r['metrics_per_s']:,}", f"{r['ratio_to_ceiling']:.2f}") for r in rows],
+        f"seismo bench ingest (median of {args.repeats} rounds of {args.seconds:g} s per row, "
+        f"{workers} collector workers, {os.cpu_count()} CPUs)",
+        ["row", "metrics/s", "ratio to ceiling", "rounds"],
+        [
+            (
+                r["name"],
+                f"{r['metrics_per_s']:,}",
+                f"{r['ratio_to_ceiling']:.2f}",
+                " / ".join(f"{v:,}" for v in r["rounds"]),
+            )
+            for r in rows
+        ],
     )
     write_json(
-        args.json, {"rows": rows, "seconds_per_row": args.seconds, "collector_workers": workers}
+        args.json,
+        {
+            "rows": rows,
+            "seconds_per_row": args.seconds,
+            "repeats": args.repeats,
+            "collector_workers": workers,
+        },
     )
     return 0
 
@@ -206,5 +243,6 @@ def register(benches: Any) -> None:
     )
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each row")
     parser.add_argument("--workers", type=int, default=0, help="collector processes")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds; medians are reported")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     parser.set_defaults(handler=run)
