@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -249,7 +249,7 @@ def background(*jobs: Callable[[threading.Event], None]) -> Iterator[threading.E
 
 
 @dataclass
-class Run:
+class Phases:
     """The timed phases of one run, with a progress line."""
 
     plan: Plan
@@ -342,35 +342,37 @@ def read_fingerprints(client: redis.Redis, keys: Keys, since_ms: int) -> list[di
 def run_phases(pipeline: Pipeline, plan: Plan, progress: Progress) -> Record:
     """Drive traffic and listen while training, the normal stretch and each fault run."""
     keys = Keys()
-    client = connect(pipeline.redis_url)
-    alerts = AlertLog()
-    task = progress.add_task("starting", total=plan.planned_s())
-    run = Run(plan, pipeline, client, keys, alerts, progress, task)
-    model = TrafficModel(plan.seed, plan.rate, plan.day_s)
-    with httpx.Client(base_url=pipeline.collector_url, timeout=5.0) as http:
-        driver = TrafficDriver(model, http, client, keys, plan.seed)
-        listeners = (
-            lambda stop: listen_pubsub(pipeline.redis_url, keys, alerts, stop),
-            lambda stop: listen_ws(pipeline.dashboard_port, alerts, stop, run.log),
+    with closing(connect(pipeline.redis_url)) as client:
+        alerts = AlertLog()
+        task = progress.add_task("starting", total=plan.planned_s())
+        phases = Phases(plan, pipeline, client, keys, alerts, progress, task)
+        model = TrafficModel(plan.seed, plan.rate, plan.day_s)
+        with httpx.Client(base_url=pipeline.collector_url, timeout=5.0) as http:
+            driver = TrafficDriver(model, http, client, keys, plan.seed)
+            listeners = (
+                lambda stop: listen_pubsub(pipeline.redis_url, keys, alerts, stop),
+                lambda stop: listen_ws(pipeline.dashboard_port, alerts, stop, phases.log),
+            )
+            with background(*listeners):
+                with background(driver.run):
+                    phases.train()
+                    normal_start, normal_end = phases.normal()
+                    faults = [phases.inject(kind, i + 1) for i, kind in enumerate(plan.kinds)]
+                end = now_ms()
+                phases.wait_until(end + int(SETTLE_S * 1000), "last windows")
+        if driver.errors:
+            phases.log(
+                f"traffic driver: {driver.errors} failed deliveries ({driver.sent} events sent)"
+            )
+        return Record(
+            faults,
+            alerts.snapshot(),
+            normal_start,
+            normal_end,
+            WINDOW_S * 1000,
+            end,
+            read_fingerprints(client, keys, normal_start),
         )
-        with background(*listeners):
-            with background(driver.run):
-                run.train()
-                normal_start, normal_end = run.normal()
-                faults = [run.inject(kind, i + 1) for i, kind in enumerate(plan.kinds)]
-            end = now_ms()
-            run.wait_until(end + int(SETTLE_S * 1000), "last windows")
-    if driver.errors:
-        run.log(f"traffic driver: {driver.errors} failed deliveries ({driver.sent} events sent)")
-    return Record(
-        faults,
-        alerts.snapshot(),
-        normal_start,
-        normal_end,
-        WINDOW_S * 1000,
-        end,
-        read_fingerprints(client, keys, normal_start),
-    )
 
 
 def report(summary: Mapping[str, Any], plan: Plan) -> None:
