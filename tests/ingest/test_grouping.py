@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
@@ -11,6 +13,14 @@ import redis
 
 from seismo.engine.keys import Keys
 from seismo.ingest.grouping import GroupWriter
+
+
+def run_async(make: Any) -> Any:
+    """``asyncio.run`` in a thread of its own: the session's browser tests keep an event loop
+    running in the main thread."""
+    coroutine: Coroutine[Any, Any, Any] = make()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_events_of_one_loop_turn_share_one_write_and_learn_their_own_lateness() -> None:
@@ -24,7 +34,7 @@ def test_events_of_one_loop_turn_share_one_write_and_learn_their_own_lateness() 
         writer = GroupWriter(write_many)  # type: ignore[arg-type]
         return await asyncio.gather(*(writer.write({"n": n}) for n in range(5)))
 
-    assert asyncio.run(main()) == [False, True, False, True, False]
+    assert run_async(main) == [False, True, False, True, False]
     assert calls == [[{"n": n} for n in range(5)]]
 
 
@@ -38,7 +48,7 @@ def test_a_failed_write_fails_every_request_of_its_group() -> None:
             *(writer.write({"n": n}) for n in range(3)), return_exceptions=True
         )
 
-    results = asyncio.run(main())
+    results = run_async(main)
     assert all(isinstance(r, ConnectionError) for r in results)
 
 
