@@ -18,6 +18,8 @@ WINDOW_MS = 5_000
 START_MS = 1_700_000_000_000
 SERVICES = {"checkout": 40.0, "frontend": 120.0, "inventory": 25.0}
 """Service -> mean requests per second."""
+STARTUP_WINDOWS = 10
+"""New service pairs appear only in these first windows: a pair is new once."""
 
 
 @dataclass
@@ -74,6 +76,9 @@ def fingerprints(count: int, seed: int = 7, plant: Plant | None = None) -> list[
     out = []
     for i in range(count):
         services = {name: service_vector(rng, rate) for name, rate in SERVICES.items()}
+        if i >= STARTUP_WINDOWS:
+            for vector in services.values():
+                vector["new_interactions"] = 0.0
         if plant is not None and plant.first <= i <= plant.last:
             services[plant.service].update(plant.features)
         start = START_MS + i * WINDOW_MS

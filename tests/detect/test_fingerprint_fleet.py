@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from seismo.alert.decide import AlertPolicy, ScoredWindow, alerts_for_window
+from seismo.alert.incident import IncidentState
 from seismo.detect.explain import Finding, likely_origin, summary
 from seismo.detect.fingerprint_entry import BadFingerprint, Fingerprint
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
@@ -97,3 +99,51 @@ def test_origin_prefers_the_most_specific_firing_scope() -> None:
 
     assert likely_origin([system, service, quiet], threshold=0.9) is service
     assert likely_origin([system, quiet], threshold=0.9) is system
+
+
+def with_new_pair(window: Fingerprint, caller: str, callee: str) -> Fingerprint:
+    """``window`` where ``caller`` starts calling ``callee``, never seen before."""
+    services = {name: dict(vector) for name, vector in window.services.items()}
+    services[callee] = {**services[caller], "request_count": 3.0, "new_interactions": 1.0}
+    system = {**window.system, "new_interactions": 1.0}
+    return Fingerprint(window.window_start, window.window_end, system, services)
+
+
+def test_a_new_pair_after_training_is_named_after_the_service_that_got_it() -> None:
+    windows = fingerprints(100, seed=4)
+    model = FleetModel(windows[:60], CONFIG)
+
+    new_pair = with_new_pair(windows[70], "checkout", "fraud-check")
+    origin = likely_origin(model.findings(new_pair), threshold=0.9)
+    normal = [max(f.score for f in model.findings(w)) for w in windows[60:]]
+
+    assert (origin.scope, origin.target) == ("service", "fraud-check")
+    assert origin.score >= 0.9
+    assert (origin.moved[0].feature, origin.moved[0].current) == ("new_interactions", 1.0)
+    assert max(normal) < 0.9
+
+
+def test_a_new_pair_raises_one_warning_naming_new_interactions() -> None:
+    windows = fingerprints(62, seed=4)
+    model = FleetModel(windows[:60], CONFIG)
+    new_pair = with_new_pair(windows[60], "checkout", "fraud-check")
+    scored = ScoredWindow(
+        new_pair.window_start, new_pair.window_end, tuple(model.findings(new_pair))
+    )
+
+    _, alerts = alerts_for_window(scored, IncidentState(), AlertPolicy(), now_ms=0)
+
+    (alert,) = alerts
+    assert (alert.status, alert.target, alert.severity) == ("open", "fraud-check", "warning")
+    assert alert.explanation[0]["feature"] == "new_interactions"
+    assert alert.summary.startswith("number of new interactions of fraud-check rose from 0 to 1")
+
+
+def test_new_pairs_seen_in_steady_training_are_normal_there() -> None:
+    windows = fingerprints(60, seed=4)
+    windows[50] = with_new_pair(windows[50], "checkout", "audit")
+    model = FleetModel(windows, CONFIG)
+
+    scores = [f.score for f in model.findings(with_new_pair(windows[40], "checkout", "fraud"))]
+
+    assert max(scores) < 0.9

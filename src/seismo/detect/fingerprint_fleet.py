@@ -4,6 +4,11 @@ A service gets its own model once it appears in ``min_service_windows`` training
 so a service that shows up later is modelled at the next retraining. The fleet is rebuilt
 from its training windows and configuration alone (``FleetModel(windows, config)``), which
 is how a stored model is loaded: the same data and fixed seeds give the same model.
+
+A pair of services never seen before is a signal of its own (SPEC): the fleet learns how
+often new pairs appear once start-up is over, and when the steady training windows had
+none, a window with a new pair is named after the service that got it, also a service that
+has no model yet (a new callee was, by definition, never seen in training).
 """
 
 from __future__ import annotations
@@ -14,7 +19,15 @@ from typing import Any
 
 from seismo.detect.explain import Finding, finding
 from seismo.detect.fingerprint_entry import Fingerprint
-from seismo.detect.fingerprint_model import FingerprintModel, ModelConfig, model_config_from_dict
+from seismo.detect.fingerprint_features import scale_floor
+from seismo.detect.fingerprint_model import (
+    Deviation,
+    FingerprintModel,
+    ModelConfig,
+    model_config_from_dict,
+)
+
+NEW_PAIRS = "new_interactions"
 
 
 @dataclass(frozen=True)
@@ -48,12 +61,38 @@ class FleetModel:
             for service, vectors in sorted(rows.items())
             if len(vectors) >= max(2, config.min_service_windows)
         }
+        self.new_pair_score = novelty_score(windows)
 
     def findings(self, window: Fingerprint) -> list[Finding]:
-        """The system's finding, then one per modelled service present in ``window``."""
+        """The system's finding, then one per service present in ``window`` that has a model
+        or got a new pair (the stronger of the two when both)."""
         found = [finding("system", "system", self.system.score(window.system))]
         for service, vector in window.services.items():
             model = self.services.get(service)
-            if model is not None:
-                found.append(finding("service", service, model.score(vector)))
+            scored = [finding("service", service, model.score(vector))] if model else []
+            if vector.get(NEW_PAIRS, 0.0) > 0 and self.new_pair_score > 0:
+                scored.append(self._new_pairs(service, vector[NEW_PAIRS], model))
+            if scored:
+                found.append(max(scored, key=lambda f: f.score))
         return found
+
+    def _new_pairs(self, service: str, count: float, model: FingerprintModel | None) -> Finding:
+        """``service`` got ``count`` never-seen pairs, against its normal (0 without a model)."""
+        normal = model.normal(NEW_PAIRS) if model else 0.0
+        spread = scale_floor(NEW_PAIRS, normal)
+        moved = Deviation(NEW_PAIRS, normal, spread, count, (count - normal) / spread)
+        return Finding("service", service, self.new_pair_score, (moved,))
+
+
+def novelty_score(windows: Sequence[Fingerprint]) -> float:
+    """How surprising a new pair is after training, from the steady (second) half of it.
+
+    The first half is start-up, where every pair is new. When the steady half had no window
+    with a new pair, the chance of one in the next window is ``1 / (steady + 2)`` (Laplace's
+    rule of succession) and its score ``1 - 1 / (steady + 2)``: 0.97 after 60 training
+    windows. When new pairs kept appearing there, they are normal here: 0, the models decide.
+    """
+    steady = windows[len(windows) // 2 :]
+    if any(w.system.get(NEW_PAIRS, 0.0) > 0 for w in steady):
+        return 0.0
+    return 1.0 - 1.0 / (len(steady) + 2)

@@ -212,6 +212,10 @@ class FingerprintModel:
     def names(self) -> tuple[str, ...]:
         return self.scale.names
 
+    def normal(self, name: str) -> float:
+        """The training median of feature ``name`` (0 for a feature this model lacks)."""
+        return float(self.scale.median[self.names.index(name)]) if name in self.names else 0.0
+
     def score(self, x: Mapping[str, float]) -> WindowScore:
         """Calibrated score (the larger of the two views) and per-feature deviations."""
         current = self.scale.vector(x)[np.newaxis, :]
