@@ -147,3 +147,15 @@ def test_new_pairs_seen_in_steady_training_are_normal_there() -> None:
     scores = [f.score for f in model.findings(with_new_pair(windows[40], "checkout", "fraud"))]
 
     assert max(scores) < 0.9
+
+
+def test_a_traffic_drop_is_explained_by_the_rate_not_by_idle_latency() -> None:
+    model = FleetModel(fingerprints(60, seed=1), CONFIG)
+    idle = {"request_count": 1.0, "request_rate": 0.2, "latency_p50": 0.0}
+    drop = fingerprints(12, seed=9, plant=Plant("checkout", 11, 11, idle))[11]
+
+    origin = likely_origin(model.findings(drop), threshold=0.9)
+
+    assert origin.target == "checkout"
+    assert origin.moved[0].feature in {"request_count", "request_rate"}
+    assert all(not d.feature.startswith("latency") for d in origin.moved)

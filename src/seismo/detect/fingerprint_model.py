@@ -88,12 +88,16 @@ class RobustScale:
     shares of requests, by one request's worth at the median request count).
 
     A share of requests (an error rate) is also floored per window at one request of *that*
-    window: with two requests, one error is 50 %, which says little."""
+    window: with two requests, one error is 50 %, which says little. A latency quantile's
+    spread is widened by ``sqrt(median requests / requests of that window)``: a quantile's
+    error shrinks as one over the square root of its sample, so the median of two calls (or
+    an idle service's "0 ms") is weak evidence and a traffic drop is told by its rate."""
 
     names: tuple[str, ...]
     median: NDArray[np.float64]
     spread: NDArray[np.float64]
     shares: NDArray[np.bool_]
+    latencies: NDArray[np.bool_]
     requests_at: int | None
 
     @classmethod
@@ -105,20 +109,24 @@ class RobustScale:
         floors = np.array([scale_floor(n, m, requests) for n, m in zip(names, median, strict=True)])
         spread = np.maximum.reduce([mad, (q75 - q25) / 1.349, floors])
         shares = np.array([feature_kind(n).unit == "%" for n in names])
+        latencies = np.array([feature_kind(n).unit == "ms" for n in names])
         at = names.index("request_count") if "request_count" in names else None
-        return cls(tuple(names), median, spread, shares, at)
+        return cls(tuple(names), median, spread, shares, latencies, at)
 
     def vector(self, x: Mapping[str, float]) -> NDArray[np.float64]:
         """``x`` in this model's feature order; a missing feature counts as normal."""
         return np.array([x.get(n, m) for n, m in zip(self.names, self.median, strict=True)])
 
     def spreads(self, matrix: NDArray[np.float64]) -> NDArray[np.float64]:
-        """The spread for each row: shares floored at one request of that row."""
+        """The spread for each row: shares floored at one request of that row, latencies
+        widened as that row's requests fall below the median."""
         spread = np.broadcast_to(self.spread, matrix.shape)
         if self.requests_at is None:
             return spread
-        one_request = 1.0 / np.maximum(matrix[:, self.requests_at], 1.0)
-        return np.where(self.shares, np.maximum(spread, one_request[:, np.newaxis]), spread)
+        requests = np.maximum(matrix[:, self.requests_at], 1.0)[:, np.newaxis]
+        shares = np.where(self.shares, np.maximum(spread, 1.0 / requests), spread)
+        few = np.sqrt(np.maximum(1.0, self.median[self.requests_at] / requests))
+        return np.where(self.latencies, shares * few, shares)
 
     def z(self, matrix: NDArray[np.float64]) -> NDArray[np.float64]:
         return (matrix - self.median) / self.spreads(matrix)
