@@ -7,7 +7,6 @@ runs can share the machine.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,14 +16,9 @@ import redis
 from seismo.engine import prepare
 from seismo.engine.connection import connect
 from seismo.engine.keys import Keys
-from seismo.engine.server import EmbeddedRedis
+from seismo.engine.server import EmbeddedRedis, free_port
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+__all__ = ["free_port"]  # tests import it from here
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,6 @@ is given; there it works under the namespace ``bench-memory`` and deletes its ke
 from __future__ import annotations
 
 import argparse
-import socket
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,7 +29,7 @@ from rich.progress import Progress
 from seismo.bench.report import print_table, write_json
 from seismo.engine.connection import connect
 from seismo.engine.keys import Keys
-from seismo.engine.server import EmbeddedRedis
+from seismo.engine.server import EmbeddedRedis, free_port
 from seismo.engine.structures import ensure_structures
 
 MIB = 1024 * 1024
@@ -240,19 +239,11 @@ def bench_redis(url: str | None) -> Iterator[tuple[redis.Redis, Keys]]:
             client.close()
         return
     with tempfile.TemporaryDirectory(prefix="seismo-bench-") as tmp:
-        server = EmbeddedRedis("127.0.0.1", free_local_port(), Path(tmp))
+        server = EmbeddedRedis("127.0.0.1", free_port(), Path(tmp))
         with server:
             client = connect(server.url)
             yield client, Keys()
             client.close()
-
-
-def free_local_port() -> int:
-    """A port the system reports free (bind to port 0), for the throw-away server."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def report(result: MemoryResult) -> None:

@@ -17,7 +17,6 @@ from seismo.config import Settings
 from seismo.engine.keys import Keys
 from seismo.fingerprint.windows import window_ttl_seconds
 
-LIBRARY_NAME = "seismo"
 LIBRARY_VERSION = "5"
 
 INGEST = "seismo_ingest"

@@ -7,7 +7,6 @@ Redis unreachable 503 with ``Retry-After`` (the client reconnects on the next re
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,7 +28,6 @@ from seismo.ingest.collector import JSON, BadJSON, BodyTooLarge, Collector, erro
 from seismo.ingest.normalize import FieldError
 from seismo.ingest.openapi import openapi_document
 
-log = logging.getLogger("seismo.collector")
 REDIS_DOWN = (ConnectionError, TimeoutError, BusyLoadingError)
 RETRY_AFTER_S = "2"
 ENDPOINTS = {
