@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         default=Path(".seismo"), description="Embedded Redis data (append-only file)."
     )
+    redis_wait_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="At start, how long to wait for Redis to answer and load its data.",
+    )
     namespace: str = Field(
         default="",
         pattern=r"^[A-Za-z0-9_.-]*$",

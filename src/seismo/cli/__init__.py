@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
+import redis
+
 from seismo.config import ConfigError
 from seismo.engine.connection import EngineUnavailable
 
@@ -41,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def fail(reason: str) -> int:
+    """One line on stderr naming why the command cannot go on; exit code 2."""
+    print(f"seismo: {reason}", file=sys.stderr)
+    return 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse, run the chosen command's handler, turn set-up errors into text."""
     args = build_parser().parse_args(argv)
@@ -48,7 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except (ConfigError, EngineUnavailable) as exc:
-        print(f"seismo: {exc}", file=sys.stderr)
-        return 2
+        return fail(str(exc))
+    except redis.RedisError as exc:
+        return fail(f"Redis answered with an error: {exc}")
+    except OSError as exc:
+        return fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
     except KeyboardInterrupt:
         return 130

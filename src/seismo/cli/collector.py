@@ -22,6 +22,10 @@ from seismo.config import ConfigError, load_settings
 from seismo.engine import running_engine
 from seismo.engine.server import port_is_free
 
+WORKERS_KILL_TIMEOUT_S = 10
+"""A worker still starting when the stop signal came can miss it and hang; it is killed
+after this long, so a stop always ends."""
+
 
 def register(commands: Any) -> None:
     parser: argparse.ArgumentParser = commands.add_parser(
@@ -56,5 +60,6 @@ def run(args: argparse.Namespace) -> int:
             websockets=False,
             log_level=LogLevels(settings.log_level),
             respawn_failed_workers=True,
+            workers_kill_timeout=WORKERS_KILL_TIMEOUT_S,
         ).serve()
     return 0

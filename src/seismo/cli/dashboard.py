@@ -10,15 +10,17 @@ import argparse
 import signal
 from typing import Any
 
-import redis
 import uvicorn
 
 from seismo.config import ConfigError, Settings, load_settings
 from seismo.dashboard.app import create_app
 from seismo.engine import prepare, running_engine
-from seismo.engine.connection import Capabilities, connect
+from seismo.engine.connection import Capabilities, RedisNotReady, connect
 from seismo.engine.keys import Keys
 from seismo.engine.server import port_is_free
+
+READY_WAIT_S = 5.0
+"""With ``SEISMO_REDIS_URL``, how long the dashboard waits for Redis before serving anyway."""
 
 
 def register(commands: Any) -> None:
@@ -58,9 +60,9 @@ def run(args: argparse.Namespace) -> int:
     client = connect(settings.redis_url)
     capabilities = None
     try:
-        capabilities, _ = prepare(client, Keys(settings.namespace))
-    except redis.ConnectionError as exc:
-        print(f"seismo dashboard: Redis not answering yet ({exc}); serving anyway", flush=True)
+        capabilities, _ = prepare(client, Keys(settings.namespace), READY_WAIT_S)
+    except RedisNotReady as exc:
+        print(f"seismo dashboard: {exc}; serving anyway (health says 503 until then)", flush=True)
     finally:
         client.close()
     serve(settings, settings.redis_url, capabilities)

@@ -6,6 +6,7 @@ sets are optional and reported by ``capabilities`` so callers can say what they 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,10 +14,17 @@ import redis
 
 REQUIRED_COMMANDS = ("cf.insertnx", "cms.incrby", "topk.incrby", "tdigest.add", "fcall")
 OPTIONAL_COMMANDS = {"search": "ft.search", "vector_sets": "vadd"}
+WAIT_TIMEOUT_S = 60.0
+"""How long a start waits for Redis to answer and load its data, unless told otherwise."""
+POLL_S = 0.1
 
 
 class EngineUnavailable(Exception):
     """The Redis Seismo was pointed at lacks something Seismo needs; the message says what."""
+
+
+class RedisNotReady(EngineUnavailable):
+    """Redis did not answer, or did not finish loading its data, in the time allowed."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,46 @@ def connect(url: str, **options: object) -> redis.Redis:
         health_check_interval=10,
         **options,
     )
+
+
+def wait_until_ready(client: redis.Redis, timeout_s: float = WAIT_TIMEOUT_S) -> None:
+    """Block while Redis starts or loads its dataset, at most ``timeout_s`` seconds.
+
+    A Redis restarted on a large append-only file accepts connections long before it can
+    serve: until it has replayed the file, every command but a few (INFO among them) is
+    answered ``LOADING``. Every path that connects at start calls this first, so a restart
+    on existing data is a wait, not a crash. Gives up with ``EngineUnavailable`` saying why.
+    """
+    deadline = time.monotonic() + timeout_s
+    problem = "no answer"
+    while True:
+        try:
+            if not _loading(client):
+                return
+            problem = "still loading its data"
+        except redis.BusyLoadingError:
+            problem = "still loading its data"
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            problem = f"not answering ({exc})"
+        if time.monotonic() >= deadline:
+            raise RedisNotReady(_wait_failure(client, problem, timeout_s))
+        time.sleep(POLL_S)
+
+
+def _loading(client: redis.Redis) -> bool:
+    """True while the server replays its persistence files (``INFO persistence``)."""
+    return str(client.info("persistence").get("loading", 0)) == "1"
+
+
+def _wait_failure(client: redis.Redis, problem: str, timeout_s: float) -> str:
+    where = client.get_connection_kwargs()
+    address = f"{where.get('host', '?')}:{where.get('port', '?')}"
+    advice = (
+        "raise SEISMO_REDIS_WAIT_SECONDS for a large data set"
+        if problem.startswith("still loading")
+        else "start it, or unset SEISMO_REDIS_URL to use the embedded engine"
+    )
+    return f"Redis at {address} is {problem} after {timeout_s:g} s: {advice}"
 
 
 def _known_commands(client: redis.Redis) -> set[str]:
