@@ -21,13 +21,14 @@ from seismo.engine.connection import connect, wait_until_ready
 from seismo.engine.server import EmbeddedRedis, free_port
 
 ROLES = ("collector", "aggregator", "detector")
+WEB_PORTS = ("SEISMO_COLLECTOR_PORT", "SEISMO_DASHBOARD_PORT", "SEISMO_DEMO_SERVICE_PORT")
 
 
 def run_seismo(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SEISMO_")}
     return subprocess.run(
         [sys.executable, "-m", "seismo", *args],
-        env={**clean, "SEISMO_COLLECTOR_PORT": str(free_port()), **env},
+        env={**clean, **{port: str(free_port()) for port in WEB_PORTS}, **env},
         capture_output=True,
         text=True,
         timeout=120,

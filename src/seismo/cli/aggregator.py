@@ -13,7 +13,7 @@ from typing import Any
 
 from seismo.cli.roles import run_role
 from seismo.config import Settings
-from seismo.engine import running_engine
+from seismo.engine import Engine
 from seismo.fingerprint.aggregator import run_aggregator
 
 
@@ -25,10 +25,9 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return run_role("aggregator", aggregate)
+    return run_role(aggregate)
 
 
-def aggregate(settings: Settings, stop: threading.Event) -> None:
-    """Run the aggregator loop on the configured Redis, or an embedded one."""
-    with running_engine(settings) as engine:
-        run_aggregator(engine.client, engine.keys, settings, stop)
+def aggregate(settings: Settings, engine: Engine, stop: threading.Event) -> None:
+    """Run the aggregator loop on the engine until ``stop`` is set."""
+    run_aggregator(engine.client, engine.keys, settings, stop)

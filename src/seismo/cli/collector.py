@@ -12,15 +12,16 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+import threading
 from typing import Any
 
 from granian import Granian
 from granian.constants import HTTPModes, Interfaces, Loops
 from granian.log import LogLevels
 
-from seismo.config import ConfigError, load_settings
-from seismo.engine import running_engine
-from seismo.engine.server import port_is_free
+from seismo.cli.roles import Listen, run_role
+from seismo.config import Settings
+from seismo.engine import Engine
 
 WORKERS_KILL_TIMEOUT_S = 10
 """A worker still starting when the stop signal came can miss it and hang; it is killed
@@ -34,13 +35,18 @@ def register(commands: Any) -> None:
     parser.set_defaults(handler=run)
 
 
+def listen(settings: Settings) -> Listen:
+    return Listen("SEISMO_COLLECTOR_PORT", settings.collector_host, settings.collector_port)
+
+
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    if not port_is_free(settings.collector_host, settings.collector_port):
-        raise ConfigError(
-            f"SEISMO_COLLECTOR_PORT: port {settings.collector_port} is already in use"
-        )
-    with running_engine(settings) as engine, tempfile.TemporaryDirectory() as metrics_dir:
+    return run_role(serve, listen)
+
+
+def serve(settings: Settings, engine: Engine, stop: threading.Event) -> None:
+    """Serve until SIGINT or SIGTERM (granian's own handlers stop its workers)."""
+    with tempfile.TemporaryDirectory() as metrics_dir:
+        # The workers build their app from the environment (granian imports it by name).
         os.environ["SEISMO_REDIS_URL"] = engine.url
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
         print(
@@ -62,4 +68,3 @@ def run(args: argparse.Namespace) -> int:
             respawn_failed_workers=True,
             workers_kill_timeout=WORKERS_KILL_TIMEOUT_S,
         ).serve()
-    return 0

@@ -16,7 +16,7 @@ import redis
 
 from seismo.cli.roles import run_role
 from seismo.config import Settings
-from seismo.engine import running_engine
+from seismo.engine import Engine
 from seismo.engine.connection import Capabilities
 from seismo.engine.keys import Keys
 
@@ -34,13 +34,12 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return run_role("detector", detect)
+    return run_role(detect)
 
 
-def detect(settings: Settings, stop: threading.Event) -> None:
-    """Run the detector loop on the configured Redis, or an embedded one."""
-    with running_engine(settings) as engine:
-        detector_loop(settings, engine.client, engine.keys, engine.capabilities).run(stop)
+def detect(settings: Settings, engine: Engine, stop: threading.Event) -> None:
+    """Run the detector loop on the engine until ``stop`` is set."""
+    detector_loop(settings, engine.client, engine.keys, engine.capabilities).run(stop)
 
 
 def detector_loop(

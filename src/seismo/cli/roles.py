@@ -1,19 +1,43 @@
-"""What every long-running role shares: logging, a stop on SIGINT or SIGTERM, and a clear
-line instead of a stack trace when Redis cannot be reached at start."""
+"""The one skeleton every long-running role starts through.
+
+Collector, aggregator, detector and dashboard (and the roles to come) differ only in their
+body. Everything else happens here, once and in the same order for all of them: settings
+read, logging set, the role's port checked (a busy one is a ``ConfigError`` naming its
+setting), the engine started or joined (waiting while Redis loads its data), SIGINT and
+SIGTERM turned into a stop event, and the engine stopped last. A start that cannot succeed
+raises one of the errors ``seismo.cli.main`` prints as one line.
+"""
 
 from __future__ import annotations
 
 import logging
 import signal
-import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
-import redis
+from seismo.config import ConfigError, Settings, load_settings
+from seismo.engine import Engine, running_engine
+from seismo.engine.server import port_is_free
 
-from seismo.config import Settings, load_settings
+RoleBody = Callable[[Settings, Engine, threading.Event], None]
 
-RoleBody = Callable[[Settings, threading.Event], None]
+
+@dataclass(frozen=True)
+class Listen:
+    """Where a web role listens, and the setting that chooses the port."""
+
+    setting: str
+    host: str
+    port: int
+
+    def check(self) -> None:
+        """A ``ConfigError`` naming the setting when something already holds the port."""
+        if not port_is_free(self.host, self.port):
+            raise ConfigError(
+                f"{self.setting}: port {self.port} is already in use; stop what holds it "
+                "or choose another port"
+            )
 
 
 def stop_on_signals() -> threading.Event:
@@ -24,14 +48,17 @@ def stop_on_signals() -> threading.Event:
     return stop
 
 
-def run_role(name: str, body: RoleBody) -> int:
-    """Run ``body(settings, stop)`` as the role ``name``; the process's exit code."""
-    settings = load_settings()
+def configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(message)s")
+
+
+def run_role(body: RoleBody, listen: Callable[[Settings], Listen] | None = None) -> int:
+    """Run ``body(settings, engine, stop)`` until it returns; the process's exit code."""
+    settings = load_settings()
+    configure_logging(settings)
+    if listen is not None:
+        listen(settings).check()
     stop = stop_on_signals()
-    try:
-        body(settings, stop)
-    except redis.ConnectionError as exc:
-        print(f"seismo {name}: cannot reach Redis: {exc}", file=sys.stderr)
-        return 2
+    with running_engine(settings) as engine:
+        body(settings, engine, stop)
     return 0
