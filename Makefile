@@ -60,7 +60,7 @@ $(UI_BUILT): $(UI_SOURCES) $(UI_DEPS)
 	touch $@
 
 uitest: $(UI_DEPS)
-	cd ui && npm test
+	cd ui && npm run lint && npm test
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download fails here).
 CHROMIUM := /usr/bin/chromium

@@ -35,7 +35,9 @@ export function App() {
   const [view, go] = useView();
   const { state, status, error, sendFeedback } = useLive();
   const services = useMemo(() => servicesSeen(state.fingerprints), [state.fingerprints]);
-  const open = state.alerts.filter((alert) => alert.status !== "resolved" && !alert.feedback).length;
+  const open = state.alerts.filter(
+    (alert) => alert.status !== "resolved" && !alert.feedback,
+  ).length;
 
   return (
     <div className="app">
@@ -45,7 +47,12 @@ export function App() {
         </div>
         <nav>
           {VIEWS.map((name) => (
-            <a key={name} href={`#/${name}`} className={name === view ? "active" : ""} aria-current={name === view ? "page" : undefined}>
+            <a
+              key={name}
+              href={`#/${name}`}
+              className={name === view ? "active" : ""}
+              aria-current={name === view ? "page" : undefined}
+            >
               {name === "redis" ? "Redis" : name[0]?.toUpperCase() + name.slice(1)}
               {name === "anomalies" && open > 0 && <span className="count">{open}</span>}
             </a>
@@ -58,9 +65,20 @@ export function App() {
       {error && <div className="banner">Could not load history: {error}</div>}
       <main>
         <ErrorBoundary resetKey={view}>
-          {view === "overview" && <Overview fingerprints={state.fingerprints} alerts={state.alerts} services={services} onOpenAlerts={() => go("anomalies")} />}
-          {view === "anomalies" && <Anomalies alerts={state.alerts} services={services} onFeedback={sendFeedback} />}
-          {view === "services" && <Services fingerprints={state.fingerprints} alerts={state.alerts} services={services} />}
+          {view === "overview" && (
+            <Overview
+              fingerprints={state.fingerprints}
+              alerts={state.alerts}
+              services={services}
+              onOpenAlerts={() => go("anomalies")}
+            />
+          )}
+          {view === "anomalies" && (
+            <Anomalies alerts={state.alerts} services={services} onFeedback={sendFeedback} />
+          )}
+          {view === "services" && (
+            <Services fingerprints={state.fingerprints} alerts={state.alerts} services={services} />
+          )}
           {view === "redis" && <RedisView />}
         </ErrorBoundary>
       </main>

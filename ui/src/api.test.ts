@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { api, ApiError, queryString } from "./api";
+import { ApiError, api, queryString } from "./api";
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -27,7 +27,9 @@ function backend(paths: string[], status: number, body: unknown) {
 
 describe("queryString", () => {
   it("keeps only the values given", () => {
-    expect(queryString({ q: "checkout 5xx", limit: 5, service: "", severity: undefined })).toBe("?q=checkout+5xx&limit=5");
+    expect(queryString({ q: "checkout 5xx", limit: 5, service: "", severity: undefined })).toBe(
+      "?q=checkout+5xx&limit=5",
+    );
     expect(queryString({})).toBe("");
   });
 });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 
-import { clockLabels, featureLabel, formatAgo, formatBytes, formatDuration, formatNumber, formatPercent } from "./format";
+import {
+  clockLabels,
+  featureLabel,
+  formatAgo,
+  formatBytes,
+  formatDuration,
+  formatNumber,
+  formatPercent,
+} from "./format";
 
 describe("format", () => {
   it("shortens big numbers and never prints NaN", () => {

@@ -22,7 +22,9 @@ describe("service graph", () => {
   });
 
   it("adds edge ends the backend named to the nodes", () => {
-    const graph = graphOrNodes({ nodes: [], edges: [{ source: "a", target: "b", count: 3 }] }, ["c"]);
+    const graph = graphOrNodes({ nodes: [], edges: [{ source: "a", target: "b", count: 3 }] }, [
+      "c",
+    ]);
     expect(graph.nodes.sort()).toEqual(["a", "b", "c"]);
   });
 

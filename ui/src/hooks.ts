@@ -2,20 +2,20 @@
 
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 
-import { api, type Alert, type Feedback } from "./api";
-import { connectLive, type ConnectionStatus } from "./live";
+import { type Alert, api, type Feedback } from "./api";
+import { type ConnectionStatus, connectLive } from "./live";
 import {
   applyFeedback,
   emptyState,
+  type LiveMessage,
+  type LiveState,
+  type Mark,
   mergeAlerts,
   mergeFingerprints,
   reduceMessage,
   resumeSince,
   toAlert,
   toFingerprint,
-  type LiveMessage,
-  type LiveState,
-  type Mark,
 } from "./model";
 
 type Action =
@@ -108,7 +108,9 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number): Polled<T
     const tick = () =>
       load()
         .then((data) => active && setPolled({ data, error: null }))
-        .catch((reason: unknown) => active && setPolled((old) => ({ ...old, error: String(reason) })));
+        .catch(
+          (reason: unknown) => active && setPolled((old) => ({ ...old, error: String(reason) })),
+        );
     void tick();
     const timer = setInterval(tick, intervalMs);
     return () => {

@@ -40,8 +40,12 @@ describe("mergeAlerts", () => {
 
   it("lets an update replace its alert but keeps the operator's feedback", () => {
     const marked = [alert("a", 1000, { feedback: "false_alarm" })];
-    const merged = mergeAlerts(marked, [alert("a", 1000, { status: "update", feedback: undefined })]);
-    expect(merged).toEqual([expect.objectContaining({ status: "update", feedback: "false_alarm" })]);
+    const merged = mergeAlerts(marked, [
+      alert("a", 1000, { status: "update", feedback: undefined }),
+    ]);
+    expect(merged).toEqual([
+      expect.objectContaining({ status: "update", feedback: "false_alarm" }),
+    ]);
   });
 });
 
@@ -58,13 +62,23 @@ describe("reduceMessage", () => {
 
   it("applies a feedback mark to the alert it names", () => {
     const state = { ...emptyState, alerts: [alert("a", 1), alert("b", 2)] };
-    const next = reduceMessage(state, { type: "feedback", data: { id: "a", feedback: "acknowledged" } });
+    const next = reduceMessage(state, {
+      type: "feedback",
+      data: { id: "a", feedback: "acknowledged" },
+    });
     expect(next.alerts.find((a) => a.id === "a")?.feedback).toBe("acknowledged");
     expect(next.alerts.find((a) => a.id === "b")?.feedback).toBeNull();
   });
 
   it("marks every alert of the incident a feedback event names", () => {
-    const state = { ...emptyState, alerts: [alert("a", 1, { incident_id: "i1" }), alert("b", 2, { incident_id: "i1" }), alert("c", 3)] };
+    const state = {
+      ...emptyState,
+      alerts: [
+        alert("a", 1, { incident_id: "i1" }),
+        alert("b", 2, { incident_id: "i1" }),
+        alert("c", 3),
+      ],
+    };
     const event = { alert_id: "a", incident_id: "i1", feedback: "false_alarm", time: 5 };
     const next = reduceMessage(state, { type: "feedback", data: event });
     expect(next.alerts.map((a) => a.feedback)).toEqual(["false_alarm", "false_alarm", null]);
@@ -72,14 +86,19 @@ describe("reduceMessage", () => {
 
   it("accepts feedback pushed as the whole updated alert", () => {
     const state = { ...emptyState, alerts: [alert("a", 1)] };
-    const next = reduceMessage(state, { type: "feedback", data: alert("a", 1, { feedback: "false_alarm" }) });
+    const next = reduceMessage(state, {
+      type: "feedback",
+      data: alert("a", 1, { feedback: "false_alarm" }),
+    });
     expect(next.alerts[0]?.feedback).toBe("false_alarm");
   });
 
   it("leaves the state alone for malformed data", () => {
     expect(reduceMessage(emptyState, { type: "alert", data: { nope: 1 } })).toBe(emptyState);
     expect(reduceMessage(emptyState, { type: "fingerprint", data: "x" })).toBe(emptyState);
-    expect(reduceMessage(emptyState, { type: "feedback", data: { id: "a", feedback: "maybe" } })).toBe(emptyState);
+    expect(
+      reduceMessage(emptyState, { type: "feedback", data: { id: "a", feedback: "maybe" } }),
+    ).toBe(emptyState);
   });
 });
 

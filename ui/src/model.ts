@@ -2,7 +2,7 @@
 // and WebSocket pushes overlap (a reconnect asks for everything since a time), so every merge
 // is idempotent: the same item twice changes nothing.
 
-import type { Alert, Feedback, FeatureMap, Fingerprint } from "./api";
+import type { Alert, FeatureMap, Feedback, Fingerprint } from "./api";
 
 /** Fingerprints kept for the charts: at 5 s windows, an hour of history. */
 export const MAX_FINGERPRINTS = 720;
@@ -86,7 +86,8 @@ export interface Mark {
 
 export function applyFeedback(alerts: Alert[], mark: Mark): Alert[] {
   const marked = (alert: Alert) =>
-    alert.id === mark.id || (mark.incidentId !== undefined && alert.incident_id === mark.incidentId);
+    alert.id === mark.id ||
+    (mark.incidentId !== undefined && alert.incident_id === mark.incidentId);
   return alerts.map((alert) => (marked(alert) ? { ...alert, feedback: mark.feedback } : alert));
 }
 

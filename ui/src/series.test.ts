@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { alertMarkers, CHARTS, chartColumns, markerAt, type Marker } from "./series";
+import { alertMarkers, CHARTS, chartColumns, type Marker, markerAt } from "./series";
 import { alert, fingerprint } from "./testdata";
 
 const [rate, errors, latency] = CHARTS;
@@ -8,7 +8,10 @@ const [rate, errors, latency] = CHARTS;
 describe("chartColumns", () => {
   it("puts window ends in seconds on x and one column per series", () => {
     const columns = chartColumns([fingerprint(0, 4), fingerprint(5000, 6)], rate!);
-    expect(columns).toEqual([[5, 10], [4, 6]]);
+    expect(columns).toEqual([
+      [5, 10],
+      [4, 6],
+    ]);
   });
 
   it("shows error rates as percentages", () => {
@@ -39,7 +42,12 @@ describe("alertMarkers", () => {
   });
 
   it("keeps only the alerts about a target when one is given", () => {
-    const markers = alertMarkers([alert("a", 20_000), alert("b", 20_000, { target: "cart" })], 0, 100, "cart");
+    const markers = alertMarkers(
+      [alert("a", 20_000), alert("b", 20_000, { target: "cart" })],
+      0,
+      100,
+      "cart",
+    );
     expect(markers).toHaveLength(1);
   });
 });

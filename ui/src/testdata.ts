@@ -2,12 +2,23 @@
 
 import type { Alert, Fingerprint } from "./api";
 
-export function fingerprint(windowStart: number, rate = 10, id = `${windowStart + 7000}-0`): Fingerprint {
+export function fingerprint(
+  windowStart: number,
+  rate = 10,
+  id = `${windowStart + 7000}-0`,
+): Fingerprint {
   return {
     id,
     window_start: windowStart,
     window_end: windowStart + 5000,
-    features: { request_rate: rate, error_rate_4xx: 0.01, error_rate_5xx: 0.02, latency_p50: 20, latency_p95: 80, latency_p99: 120 },
+    features: {
+      request_rate: rate,
+      error_rate_4xx: 0.01,
+      error_rate_5xx: 0.02,
+      latency_p50: 20,
+      latency_p95: 80,
+      latency_p99: 120,
+    },
     services: { checkout: { request_rate: rate / 2, error_rate_5xx: 0.5 } },
     metrics: {},
     late_events: 0,

@@ -29,7 +29,13 @@ describe("AlertCard", () => {
   });
 
   it("shows the mark and disables its button once given", () => {
-    render(<AlertCard alert={alert("a", 1000, { feedback: "false_alarm" })} now={2000} onFeedback={vi.fn()} />);
+    render(
+      <AlertCard
+        alert={alert("a", 1000, { feedback: "false_alarm" })}
+        now={2000}
+        onFeedback={vi.fn()}
+      />,
+    );
     expect(screen.getByTestId("feedback").textContent).toBe("false alarm");
     expect((screen.getByText("False alarm") as HTMLButtonElement).disabled).toBe(true);
   });

@@ -36,7 +36,11 @@ export function AlertCard({ alert, now, onFeedback }: Props) {
         </span>
         <span className="muted">score {formatNumber(alert.score, 2)}</span>
         <span className={`status status-${alert.status}`}>{alert.status}</span>
-        {alert.feedback && <span className={`badge fb-${alert.feedback}`} data-testid="feedback">{FEEDBACK_LABELS[alert.feedback]}</span>}
+        {alert.feedback && (
+          <span className={`badge fb-${alert.feedback}`} data-testid="feedback">
+            {FEEDBACK_LABELS[alert.feedback]}
+          </span>
+        )}
         <time className="muted" title={new Date(alert.time).toISOString()}>
           {formatTime(alert.time)} · {formatAgo(alert.time, now)}
         </time>
@@ -54,10 +58,19 @@ export function AlertCard({ alert, now, onFeedback }: Props) {
       )}
       <Similar alert={alert} />
       <footer>
-        <button type="button" disabled={busy || alert.feedback === "acknowledged"} onClick={() => send("acknowledged")}>
+        <button
+          type="button"
+          disabled={busy || alert.feedback === "acknowledged"}
+          onClick={() => send("acknowledged")}
+        >
           Acknowledge
         </button>
-        <button type="button" className="secondary" disabled={busy || alert.feedback === "false_alarm"} onClick={() => send("false_alarm")}>
+        <button
+          type="button"
+          className="secondary"
+          disabled={busy || alert.feedback === "false_alarm"}
+          onClick={() => send("false_alarm")}
+        >
           False alarm
         </button>
         {error && <span className="error">{error}</span>}
@@ -83,7 +96,9 @@ function Explanation({ alert }: { alert: Alert }) {
           <tr key={row.feature}>
             <td>{featureLabel(row.feature)}</td>
             <td>{formatNumber(row.normal, 2)}</td>
-            <td className={row.current > row.normal ? "up" : "down"}>{formatNumber(row.current, 2)}</td>
+            <td className={row.current > row.normal ? "up" : "down"}>
+              {formatNumber(row.current, 2)}
+            </td>
             <td>{formatNumber(row.deviation, 1)}σ</td>
           </tr>
         ))}

@@ -13,7 +13,13 @@ afterEach(() => {
 function searchBackend() {
   const found = alert("old", 1000, { summary: "upstream timeouts on search" });
   const fetch = vi.fn(async (url: string) => {
-    const body = url.startsWith("/api/logs") ? { items: [{ timestamp: 1, level: "error", message: "timeout calling db", service: "search" }] } : { items: [found] };
+    const body = url.startsWith("/api/logs")
+      ? {
+          items: [
+            { timestamp: 1, level: "error", message: "timeout calling db", service: "search" },
+          ],
+        }
+      : { items: [found] };
     return new Response(JSON.stringify(body));
   });
   vi.stubGlobal("fetch", fetch);
@@ -32,7 +38,9 @@ describe("Anomalies", () => {
     fireEvent.change(screen.getByLabelText("Search"), { target: { value: " timeouts " } });
     fireEvent.change(screen.getByLabelText("Severity"), { target: { value: "critical" } });
     fireEvent.click(screen.getByRole("button", { name: "Search" }));
-    await waitFor(() => expect(screen.getByTestId("feed-caption").textContent).toBe("1 alert(s) match"));
+    await waitFor(() =>
+      expect(screen.getByTestId("feed-caption").textContent).toBe("1 alert(s) match"),
+    );
     expect(screen.getByText("upstream timeouts on search")).toBeTruthy();
     expect(screen.getByText("timeout calling db")).toBeTruthy();
     const asked = fetch.mock.calls.map(([url]) => url);

@@ -7,7 +7,7 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 
 import { clockLabels, formatNumber, formatTime } from "../format";
-import { markerAt, SEVERITY_COLORS, type ChartSpec, type Columns, type Marker } from "../series";
+import { type ChartSpec, type Columns, type Marker, markerAt, SEVERITY_COLORS } from "../series";
 
 interface Props {
   spec: ChartSpec;
@@ -16,10 +16,17 @@ interface Props {
   height?: number;
 }
 
-const AXIS = { stroke: "#94a3b8", grid: { stroke: "rgba(148,163,184,0.12)" }, ticks: { show: false } };
+const AXIS = {
+  stroke: "#94a3b8",
+  grid: { stroke: "rgba(148,163,184,0.12)" },
+  ticks: { show: false },
+};
 
 /** Shades alert windows and reports which point the cursor is on (null when off the plot). */
-function plugin(markers: { current: Marker[] }, onHover: (index: number | null) => void): uPlot.Plugin {
+function plugin(
+  markers: { current: Marker[] },
+  onHover: (index: number | null) => void,
+): uPlot.Plugin {
   return {
     hooks: {
       setCursor: (plot: uPlot) => onHover(plot.cursor.idx ?? null),
@@ -47,14 +54,29 @@ function options(spec: ChartSpec, width: number, height: number, hooks: uPlot.Pl
     legend: { show: false },
     // One crosshair across all charts: the same moment in every metric.
     cursor: { y: false, drag: { x: false, y: false }, sync: { key: "seismo" } },
-    scales: { x: { time: true }, y: { range: (_u: uPlot, _min: number, max: number) => [0, max > 0 ? max * 1.15 : 1] as [number, number] } },
+    scales: {
+      x: { time: true },
+      y: {
+        range: (_u: uPlot, _min: number, max: number) =>
+          [0, max > 0 ? max * 1.15 : 1] as [number, number],
+      },
+    },
     axes: [
       { ...AXIS, values: (_u: uPlot, ticks: number[]) => clockLabels(ticks) },
-      { ...AXIS, size: 56, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => formatNumber(t)) },
+      {
+        ...AXIS,
+        size: 56,
+        values: (_u: uPlot, ticks: number[]) => ticks.map((t) => formatNumber(t)),
+      },
     ],
     series: [
       {},
-      ...spec.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: false } })),
+      ...spec.series.map((s) => ({
+        label: s.label,
+        stroke: s.color,
+        width: 2,
+        points: { show: false },
+      })),
     ],
     plugins: [hooks],
   } satisfies uPlot.Options;
@@ -67,13 +89,20 @@ export function Chart({ spec, columns, markers, height = 180 }: Props) {
   markerRef.current = markers;
   const [hover, setHover] = useState<number | null>(null);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the plot is built once per spec; new data goes through setData below
   useEffect(() => {
     const element = host.current;
     if (!element) return;
     const hooks = plugin(markerRef, setHover);
-    const chart = new uPlot(options(spec, element.clientWidth || 400, height, hooks), columns, element);
+    const chart = new uPlot(
+      options(spec, element.clientWidth || 400, height, hooks),
+      columns,
+      element,
+    );
     plot.current = chart;
-    const observer = new ResizeObserver(() => chart.setSize({ width: element.clientWidth, height }));
+    const observer = new ResizeObserver(() =>
+      chart.setSize({ width: element.clientWidth, height }),
+    );
     observer.observe(element);
     return () => {
       observer.disconnect();
@@ -83,6 +112,7 @@ export function Chart({ spec, columns, markers, height = 180 }: Props) {
     // Built once per spec and height; the columns flow in through setData below.
   }, [spec, height]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: new markers need a redraw, which setData does
   useEffect(() => {
     plot.current?.setData(columns);
   }, [columns, markers]);
@@ -92,11 +122,18 @@ export function Chart({ spec, columns, markers, height = 180 }: Props) {
   const hoveredX = hover === null ? undefined : columns[0][hover];
   const alert = hoveredX === undefined ? undefined : markerAt(markers, hoveredX);
   return (
-    <figure className="chart" data-testid={`chart-${spec.title}`} data-points={points} data-last={columns[0].at(-1) ?? ""}>
+    <figure
+      className="chart"
+      data-testid={`chart-${spec.title}`}
+      data-points={points}
+      data-last={columns[0].at(-1) ?? ""}
+    >
       <figcaption>
         <span className="chart-title">
           {spec.title}
-          {hoveredX !== undefined && <span className="muted"> · {formatTime(hoveredX * 1000)}</span>}
+          {hoveredX !== undefined && (
+            <span className="muted"> · {formatTime(hoveredX * 1000)}</span>
+          )}
         </span>
         <span className="chart-legend">
           {spec.series.map((s, i) => (

@@ -8,8 +8,12 @@ it("reads the fault kinds the backend lists, else the demo's", () => {
 });
 
 it("describes the active faults and when they end", () => {
-  expect(activeFaults({ active: [{ kind: "latency-regression", service: "cart" }] })).toEqual(["latency-regression on cart"]);
-  const [described] = activeFaults({ active: [{ kind: "error-spike", service: "web", end_ms: Date.UTC(2026, 0, 1, 12) }] });
+  expect(activeFaults({ active: [{ kind: "latency-regression", service: "cart" }] })).toEqual([
+    "latency-regression on cart",
+  ]);
+  const [described] = activeFaults({
+    active: [{ kind: "error-spike", service: "web", end_ms: Date.UTC(2026, 0, 1, 12) }],
+  });
   expect(described).toMatch(/^error-spike on web until \d\d:\d\d:\d\d$/);
   expect(activeFaults(null)).toEqual([]);
 });

@@ -1,14 +1,22 @@
 // Fault injection for the demo: break something on purpose and watch Seismo notice. Hidden
 // when the backend offers no /api/faults.
 
-import { useCallback, useState, type FormEvent } from "react";
+import { type FormEvent, useCallback, useState } from "react";
 
 import { api } from "../api";
 import { formatTime } from "../format";
 import { usePoll } from "../hooks";
 
 /** The demo's fault kinds (seismo.demo.faults.KINDS), for a backend that does not list them. */
-export const DEFAULT_FAULTS = ["error-spike", "latency-regression", "traffic-surge", "traffic-drop", "new-dependency", "slow-degradation", "kpi-drop"];
+export const DEFAULT_FAULTS = [
+  "error-spike",
+  "latency-regression",
+  "traffic-surge",
+  "traffic-drop",
+  "new-dependency",
+  "slow-degradation",
+  "kpi-drop",
+];
 
 /** The fault kinds the backend lists (in `kinds`), or the demo's defaults. */
 export function faultKinds(state: unknown): string[] {
@@ -42,7 +50,9 @@ export function FaultPanel({ services }: { services: string[] }) {
     event.preventDefault();
     api
       .injectFault({ kind: chosen, service: service || undefined, duration_s: duration })
-      .then(() => setMessage(`Injected ${chosen}${service ? ` on ${service}` : ""} for ${duration} s`))
+      .then(() =>
+        setMessage(`Injected ${chosen}${service ? ` on ${service}` : ""} for ${duration} s`),
+      )
       .catch((reason: unknown) => setMessage(String(reason)));
   };
   const active = activeFaults(data);
@@ -55,17 +65,32 @@ export function FaultPanel({ services }: { services: string[] }) {
             <option key={k}>{k}</option>
           ))}
         </select>
-        <select aria-label="Fault service" value={service} onChange={(e) => setService(e.target.value)}>
+        <select
+          aria-label="Fault service"
+          value={service}
+          onChange={(e) => setService(e.target.value)}
+        >
           <option value="">any service</option>
           {services.map((s) => (
             <option key={s}>{s}</option>
           ))}
         </select>
-        <input type="number" aria-label="Duration (s)" min={5} max={3600} value={duration} onChange={(e) => setDuration(Number(e.target.value))} />
+        <input
+          type="number"
+          aria-label="Duration (s)"
+          min={5}
+          max={3600}
+          value={duration}
+          onChange={(e) => setDuration(Number(e.target.value))}
+        />
         <button type="submit">Inject</button>
       </form>
       {message && <p className="muted">{message}</p>}
-      {active.length > 0 && <p className="muted" data-testid="active-faults">Active: {active.join(", ")}</p>}
+      {active.length > 0 && (
+        <p className="muted" data-testid="active-faults">
+          Active: {active.join(", ")}
+        </p>
+      )}
     </div>
   );
 }

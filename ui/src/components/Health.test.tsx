@@ -23,7 +23,13 @@ describe("HealthCards", () => {
   });
 
   it("says the detector scores once training is done", () => {
-    render(<HealthCards health={{ ...health, training: { trained: 60, needed: 60, status: "scoring" } }} error={null} latestRate={12} />);
+    render(
+      <HealthCards
+        health={{ ...health, training: { trained: 60, needed: 60, status: "scoring" } }}
+        error={null}
+        latestRate={12}
+      />,
+    );
     expect(screen.getByText("scoring")).toBeTruthy();
   });
 
@@ -33,7 +39,13 @@ describe("HealthCards", () => {
   });
 
   it("copes with a health document from before any detector ran", () => {
-    render(<HealthCards health={{ ...health, training: null, anomaly_count: null }} error={null} latestRate={null} />);
+    render(
+      <HealthCards
+        health={{ ...health, training: null, anomaly_count: null }}
+        error={null}
+        latestRate={null}
+      />,
+    );
     expect(screen.getByText("no detector has reported yet")).toBeTruthy();
   });
 

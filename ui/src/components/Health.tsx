@@ -11,17 +11,45 @@ interface Props {
 
 export function HealthCards({ health, error, latestRate }: Props) {
   if (!health) {
-    return <div className="cards">{error ? <div className="card bad">Backend unreachable: {error}</div> : <div className="card muted">Loading health…</div>}</div>;
+    return (
+      <div className="cards">
+        {error ? (
+          <div className="card bad">Backend unreachable: {error}</div>
+        ) : (
+          <div className="card muted">Loading health…</div>
+        )}
+      </div>
+    );
   }
-  const tone = health.status === "ok" && health.redis.connected ? "good" : health.redis.connected ? "warn" : "bad";
+  const tone =
+    health.status === "ok" && health.redis.connected
+      ? "good"
+      : health.redis.connected
+        ? "warn"
+        : "bad";
   const notes = [...(health.notes ?? []), ...(health.error ? [health.error] : [])];
   return (
     <>
       <div className="cards" data-testid="health">
-        <Card label="Status" value={health.status} tone={tone} note={`up ${formatDuration(health.uptime_s)}`} />
-        <Card label="Redis" value={health.redis.connected ? `v${health.redis.version ?? "?"}` : "down"} tone={health.redis.connected ? "good" : "bad"} note={health.redis.url_host} />
+        <Card
+          label="Status"
+          value={health.status}
+          tone={tone}
+          note={`up ${formatDuration(health.uptime_s)}`}
+        />
+        <Card
+          label="Redis"
+          value={health.redis.connected ? `v${health.redis.version ?? "?"}` : "down"}
+          tone={health.redis.connected ? "good" : "bad"}
+          note={health.redis.url_host}
+        />
         <Card label="Request rate" value={formatNumber(latestRate)} note="req/s, last window" />
-        <Card label="Anomalies" value={formatNumber(health.anomaly_count)} tone={health.anomaly_count ? "warn" : undefined} note="in history" />
+        <Card
+          label="Anomalies"
+          value={formatNumber(health.anomaly_count)}
+          tone={health.anomaly_count ? "warn" : undefined}
+          note="in history"
+        />
         <Training training={health.training} />
       </div>
       {notes.length > 0 && (
@@ -35,7 +63,17 @@ export function HealthCards({ health, error, latestRate }: Props) {
   );
 }
 
-function Card({ label, value, note, tone }: { label: string; value: string; note?: string; tone?: "good" | "bad" | "warn" }) {
+function Card({
+  label,
+  value,
+  note,
+  tone,
+}: {
+  label: string;
+  value: string;
+  note?: string;
+  tone?: "good" | "bad" | "warn";
+}) {
   return (
     <div className={`card ${tone ?? ""}`}>
       <div className="card-label">{label}</div>
@@ -54,19 +92,30 @@ export function trainingShare(training: TrainingState): number {
 /** Training progress: windows learned out of those needed before the detector scores. */
 export function Training({ training }: { training: TrainingState | null }) {
   if (!training) {
-    return <Card label="Detector" value="waiting" tone="warn" note="no detector has reported yet" />;
+    return (
+      <Card label="Detector" value="waiting" tone="warn" note="no detector has reported yet" />
+    );
   }
   const share = trainingShare(training);
   const learning = training.status === "training" || share < 1;
   return (
     <div className={`card ${learning ? "warn" : "good"}`} data-testid="training">
       <div className="card-label">Detector</div>
-      <div className="card-value">{learning ? `learning ${Math.round(share * 100)}%` : "scoring"}</div>
-      <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={training.needed ?? 0} aria-valuenow={training.trained ?? 0}>
+      <div className="card-value">
+        {learning ? `learning ${Math.round(share * 100)}%` : "scoring"}
+      </div>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-valuemin={0}
+        aria-valuemax={training.needed ?? 0}
+        aria-valuenow={training.trained ?? 0}
+      >
         <div style={{ width: `${share * 100}%` }} />
       </div>
       <div className="card-note">
-        {training.trained ?? 0} / {training.needed ?? "?"} windows{training.status ? ` · ${training.status}` : ""}
+        {training.trained ?? 0} / {training.needed ?? "?"} windows
+        {training.status ? ` · ${training.status}` : ""}
       </div>
     </div>
   );

@@ -3,7 +3,7 @@
 
 import { useCallback, useMemo } from "react";
 
-import { api, type Alert, type Fingerprint } from "../api";
+import { type Alert, api, type Fingerprint } from "../api";
 import { formatAgo } from "../format";
 import { useNow, usePoll } from "../hooks";
 import { alertMarkers, CHARTS, chartColumns } from "../series";
@@ -26,11 +26,18 @@ export function Overview({ fingerprints, alerts, services, onOpenAlerts }: Props
   const from = (fingerprints[0]?.window_start ?? 0) / 1000;
   const to = (fingerprints.at(-1)?.window_end ?? 0) / 1000;
   const markers = useMemo(() => alertMarkers(alerts, from, to), [alerts, from, to]);
-  const columns = useMemo(() => CHARTS.map((spec) => chartColumns(fingerprints, spec)), [fingerprints]);
+  const columns = useMemo(
+    () => CHARTS.map((spec) => chartColumns(fingerprints, spec)),
+    [fingerprints],
+  );
 
   return (
     <section className="view">
-      <HealthCards health={health.data} error={health.error} latestRate={fingerprints.at(-1)?.features.request_rate ?? null} />
+      <HealthCards
+        health={health.data}
+        error={health.error}
+        latestRate={fingerprints.at(-1)?.features.request_rate ?? null}
+      />
       <div className="charts">
         {CHARTS.map((spec, i) => (
           <Chart key={spec.title} spec={spec} columns={columns[i] ?? [[]]} markers={markers} />

@@ -15,10 +15,27 @@ function sample(value: unknown): string {
 export function RedisView() {
   const load = useCallback(() => api.redisData(), []);
   const { data, error } = usePoll(load, 10_000);
-  if (!data) return <section className="view">{error ? <p className="error">{error}</p> : <p className="muted">Loading…</p>}</section>;
+  if (!data)
+    return (
+      <section className="view">
+        {error ? <p className="error">{error}</p> : <p className="muted">Loading…</p>}
+      </section>
+    );
   const rows = [
-    ...data.structures.map((s) => ({ key: s.key, type: s.type, size: s.size, memory: s.memory_bytes, sample: s.sample })),
-    ...data.streams.map((s) => ({ key: s.key, type: "stream", size: s.length, memory: s.memory_bytes, sample: s.last_entries.at(-1) })),
+    ...data.structures.map((s) => ({
+      key: s.key,
+      type: s.type,
+      size: s.size,
+      memory: s.memory_bytes,
+      sample: s.sample,
+    })),
+    ...data.streams.map((s) => ({
+      key: s.key,
+      type: "stream",
+      size: s.length,
+      memory: s.memory_bytes,
+      sample: s.last_entries.at(-1),
+    })),
   ];
   const total = rows.reduce((sum, row) => sum + (row.memory || 0), 0);
   const largest = Math.max(1, ...rows.map((row) => row.memory || 0));

@@ -17,10 +17,25 @@ export function ServiceGraph({ graph, selected, onSelect }: Props) {
   const at = new Map(nodes.map((node) => [node.name, node]));
   const maxCount = Math.max(1, ...graph.edges.map((edge) => edge.count));
   return (
-    <svg className="graph" viewBox={`0 0 ${SIZE} ${SIZE}`} role="img" aria-label="Service call graph" data-testid="service-graph">
+    <svg
+      className="graph"
+      viewBox={`0 0 ${SIZE} ${SIZE}`}
+      role="img"
+      aria-label="Service call graph"
+      data-testid="service-graph"
+    >
       <defs>
         {/* Fixed-size arrowheads (not scaled by edge width), their tips at a node's rim. */}
-        <marker id="arrow" viewBox="0 0 10 10" refX="26" refY="5" markerWidth="10" markerHeight="10" markerUnits="userSpaceOnUse" orient="auto">
+        <marker
+          id="arrow"
+          viewBox="0 0 10 10"
+          refX="26"
+          refY="5"
+          markerWidth="10"
+          markerHeight="10"
+          markerUnits="userSpaceOnUse"
+          orient="auto"
+        >
           <path d="M 0 0 L 10 5 L 0 10 z" fill="#64748b" />
         </marker>
       </defs>
@@ -29,13 +44,27 @@ export function ServiceGraph({ graph, selected, onSelect }: Props) {
         const to = at.get(edge.target);
         if (!from || !to) return null;
         return (
-          <line key={`${edge.source}->${edge.target}`} x1={from.x} y1={from.y} x2={to.x} y2={to.y} stroke="#64748b" strokeWidth={edgeWidth(edge.count, maxCount)} markerEnd="url(#arrow)">
+          <line
+            key={`${edge.source}->${edge.target}`}
+            x1={from.x}
+            y1={from.y}
+            x2={to.x}
+            y2={to.y}
+            stroke="#64748b"
+            strokeWidth={edgeWidth(edge.count, maxCount)}
+            markerEnd="url(#arrow)"
+          >
             <title>{`${edge.source} → ${edge.target}: ${edge.count} calls`}</title>
           </line>
         );
       })}
       {nodes.map((node) => (
-        <g key={node.name} className={`node ${node.name === selected ? "selected" : ""}`} onClick={() => onSelect(node.name)}>
+        // biome-ignore lint/a11y/noStaticElementInteractions: the same services are selectable in the table beside the graph
+        <g
+          key={node.name}
+          className={`node ${node.name === selected ? "selected" : ""}`}
+          onClick={() => onSelect(node.name)}
+        >
           <circle cx={node.x} cy={node.y} r={14} />
           <text x={node.x} y={node.y + 30} textAnchor="middle">
             {node.name}

@@ -28,7 +28,11 @@ export function ServiceTable({ services, latest, selected, onSelect }: Props) {
           const f = latest?.services[name] ?? {};
           const hot = (f.error_rate_5xx ?? 0) >= 0.05;
           return (
-            <tr key={name} className={`${onSelect ? "clickable" : ""} ${name === selected ? "selected" : ""}`} onClick={() => onSelect?.(name)}>
+            <tr
+              key={name}
+              className={`${onSelect ? "clickable" : ""} ${name === selected ? "selected" : ""}`}
+              onClick={() => onSelect?.(name)}
+            >
               <td>{name}</td>
               <td>{formatNumber(f.request_rate)}</td>
               <td>{formatPercent(f.error_rate_4xx)}</td>

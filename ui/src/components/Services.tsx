@@ -3,7 +3,7 @@
 
 import { useCallback, useMemo, useState } from "react";
 
-import { api, type Alert, type Fingerprint } from "../api";
+import { type Alert, api, type Fingerprint } from "../api";
 import { graphOrNodes } from "../graph";
 import { usePoll } from "../hooks";
 import { alertMarkers, CHARTS, chartColumns } from "../series";
@@ -29,10 +29,17 @@ export function Services({ fingerprints, alerts, services }: Props) {
       <div className="split">
         <div className="panel">
           <h3>Services</h3>
-          <ServiceTable services={services} latest={fingerprints.at(-1)} selected={selected} onSelect={setPicked} />
+          <ServiceTable
+            services={services}
+            latest={fingerprints.at(-1)}
+            selected={selected}
+            onSelect={setPicked}
+          />
         </div>
         <div className="panel">
-          <h3>Call graph{graph.data ? "" : " (services seen; call pairs not offered by this backend)"}</h3>
+          <h3>
+            Call graph{graph.data ? "" : " (services seen; call pairs not offered by this backend)"}
+          </h3>
           <ServiceGraph graph={drawn} selected={selected} onSelect={setPicked} />
         </div>
       </div>
@@ -41,7 +48,15 @@ export function Services({ fingerprints, alerts, services }: Props) {
   );
 }
 
-function ServiceCharts({ name, fingerprints, alerts }: { name: string; fingerprints: Fingerprint[]; alerts: Alert[] }) {
+function ServiceCharts({
+  name,
+  fingerprints,
+  alerts,
+}: {
+  name: string;
+  fingerprints: Fingerprint[];
+  alerts: Alert[];
+}) {
   const from = (fingerprints[0]?.window_start ?? 0) / 1000;
   const to = (fingerprints.at(-1)?.window_end ?? 0) / 1000;
   const markers = useMemo(() => alertMarkers(alerts, from, to, name), [alerts, from, to, name]);
@@ -50,7 +65,13 @@ function ServiceCharts({ name, fingerprints, alerts }: { name: string; fingerpri
       <h3>{name}</h3>
       <div className="charts">
         {CHARTS.map((spec) => (
-          <Chart key={spec.title} spec={spec} columns={chartColumns(fingerprints, spec, name)} markers={markers} height={150} />
+          <Chart
+            key={spec.title}
+            spec={spec}
+            columns={chartColumns(fingerprints, spec, name)}
+            markers={markers}
+            height={150}
+          />
         ))}
       </div>
     </div>
