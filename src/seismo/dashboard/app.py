@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import redis
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -32,30 +31,24 @@ from seismo.dashboard.openapi import openapi_document
 from seismo.dashboard.params import BadRequest, parse_filters
 from seismo.engine.connection import Capabilities, EngineUnavailable
 from seismo.engine.keys import Keys
+from seismo.web import REDIS_DOWN, error, redis_unavailable, retry_later
 
 log = logging.getLogger("seismo.dashboard")
-REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
 REFRESH_S = 2.0
-RETRY_AFTER_S = "2"
-
-
-def error(message: str, field: str | None, status: int, **headers: str) -> JSONResponse:
-    """The one error shape of the API."""
-    return JSONResponse({"error": message, "field": field}, status_code=status, headers=headers)
 
 
 async def _bad_request(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, BadRequest)
-    return error(str(exc), exc.field, exc.status)
+    return error(exc.status, str(exc), exc.field)
 
 
 async def _redis_down(_: Request, exc: Exception) -> Response:
-    return error(f"Redis is unavailable: {exc}", None, 503, **{"Retry-After": RETRY_AFTER_S})
+    return redis_unavailable(exc)
 
 
 async def _http_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return error(str(exc.detail), None, exc.status_code)
+    return error(exc.status_code, str(exc.detail))
 
 
 class Api:
@@ -66,7 +59,7 @@ class Api:
 
     def health(self, _: Request) -> Response:
         document, status = overview.health(self.ctx)
-        headers = {"Retry-After": RETRY_AFTER_S} if status == 503 else None
+        headers = retry_later() if status == 503 else None
         return JSONResponse(document, status_code=status, headers=headers)
 
     def redis_data(self, _: Request) -> Response:

@@ -1,8 +1,8 @@
 """``seismo demo``: the embedded Redis, every role as a child process, and a clean stop.
 
-What to start is a pure plan (``plan_roles``): the pipeline roles this build has, then
-service-b and the traffic simulator. A pipeline role whose command does not exist yet is
-skipped with a line saying so, so the demo runs at every stage of integration. While it
+What to start is a pure plan (``plan_roles``): the pipeline roles, then service-b and the
+traffic simulator (a build that lacks a role's command, such as a trimmed package, skips
+it with a line saying so). While it
 runs, the demo prints the URLs, the training progress, each alert and (with ``--faults
 auto``) each fault it injects; Ctrl-C or SIGTERM stops every role (see ``processes``) and
 then Redis.
@@ -29,6 +29,7 @@ from seismo.demo.faults import DEFAULT_TARGETS, KINDS, Fault, new_fault
 from seismo.demo.processes import Child, Role, Supervisor
 from seismo.demo.simulator import local_url
 from seismo.engine import running_engine
+from seismo.engine.connection import text
 from seismo.engine.keys import Keys
 from seismo.engine.server import port_is_free
 
@@ -166,7 +167,7 @@ class Monitor:
     def _progress(self) -> None:
         """Training progress: the detector's own count, else fingerprints so far."""
         raw = self.client.hgetall(self.keys.detector_state)
-        state = {_text(k): _text(v) for k, v in raw.items()}
+        state = {text(k): text(v) for k, v in raw.items()}
         windows = int(self.client.xlen(self.keys.fingerprints))
         done, goal, ready = training_progress(state, windows, self.settings.training_windows)
         step = done * 10 // goal
@@ -183,7 +184,7 @@ class Monitor:
             self.last_alert = _last_id(self.client, self.keys.anomalies)
         newer = f"({self.last_alert}"
         for entry_id, fields in self.client.xrange(self.keys.anomalies, min=newer, count=100) or []:
-            self.last_alert = _text(entry_id)
+            self.last_alert = text(entry_id)
             self.log(alert_line(fields or {}))
 
     def _auto_fault(self) -> None:
@@ -208,11 +209,7 @@ def training_progress(state: Mapping[str, str], windows: int, goal: int) -> tupl
 
 def _last_id(client: redis.Redis, stream: str) -> str:
     newest = client.xrevrange(stream, count=1)
-    return _text(newest[0][0]) if newest else "0-0"
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+    return text(newest[0][0]) if newest else "0-0"
 
 
 def alert_line(fields: Mapping[Any, Any]) -> str:

@@ -90,7 +90,7 @@ def _wait_failure(client: redis.Redis, problem: str, timeout_s: float) -> str:
 
 def _known_commands(client: redis.Redis) -> set[str]:
     """Every command name the server knows (module commands included), lower case."""
-    return {_text(name).lower() for name in client.command_list()}
+    return {text(name).lower() for name in client.command_list()}
 
 
 def check_capabilities(client: redis.Redis) -> Capabilities:
@@ -106,9 +106,7 @@ def check_capabilities(client: redis.Redis) -> Capabilities:
             "this Redis lacks " + ", ".join(missing) + ": load the RedisBloom module "
             "(--loadmodule redisbloom.so) or unset SEISMO_REDIS_URL to use the embedded engine"
         )
-    modules = {
-        _text(_field(mod, "name")): _text(_field(mod, "ver")) for mod in client.module_list()
-    }
+    modules = {text(_field(mod, "name")): text(_field(mod, "ver")) for mod in client.module_list()}
     return Capabilities(
         redis_version=version,
         modules=modules,
@@ -122,5 +120,6 @@ def _field(entry: dict[Any, Any], name: str) -> Any:
     return entry[name] if name in entry else entry[name.encode()]
 
 
-def _text(value: object) -> str:
+def text(value: object) -> str:
+    """A reply as ``str``, whether the client decodes replies or not."""
     return value.decode() if isinstance(value, bytes) else str(value)

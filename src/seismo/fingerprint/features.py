@@ -68,9 +68,6 @@ SYSTEM_FEATURES: tuple[str, ...] = tuple(feature.name for feature in FEATURES)
 SERVICE_FEATURES: tuple[str, ...] = tuple(f.name for f in FEATURES if f.per_service)
 """The feature names of each service's vector (a JSON object, so order is for humans)."""
 
-METRIC_AGGREGATES: tuple[str, ...] = ("count", "mean", "out_of_range")
-"""The per-metric aggregates of a window: observations, their mean, how many out of range."""
-
 
 def feature_table() -> list[tuple[str, str, str, str]]:
     """Rows (name, unit, scope, meaning) for the README and ``seismo`` help."""

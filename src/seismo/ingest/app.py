@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import redis.asyncio as aioredis
-from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,13 +22,12 @@ from starlette.routing import Route
 
 from seismo import __version__
 from seismo.config import Settings, load_settings
-from seismo.ingest import forward, inspect, telemetry
-from seismo.ingest.collector import JSON, BadJSON, BodyTooLarge, Collector, error
+from seismo.ingest import forward, server_info, telemetry
+from seismo.ingest.collector import BadJSON, BodyTooLarge, Collector
 from seismo.ingest.normalize import FieldError
 from seismo.ingest.openapi import openapi_document
+from seismo.web import JSON, REDIS_DOWN, error, redis_unavailable, retry_later
 
-REDIS_DOWN = (ConnectionError, TimeoutError, BusyLoadingError)
-RETRY_AFTER_S = "2"
 ENDPOINTS = {
     "POST /api/metrics": "one application metric (nested or flat shape)",
     "POST /api/business-metrics": "one business metric",
@@ -64,10 +62,10 @@ class Routes:
 
     async def health(self, request: Request) -> Response:
         try:
-            redis_info = await inspect.server_health(self.collector.client)
+            redis_info = await server_info.server_health(self.collector.client)
         except REDIS_DOWN as exc:
             body = {"status": "unhealthy", "redis": {"connected": False, "error": str(exc)}}
-            return JSON(body, status_code=503, headers={"Retry-After": RETRY_AFTER_S})
+            return JSON(body, status_code=503, headers=retry_later())
         uptime = round(time.time() - self.collector.started, 1)
         return JSON(
             {"status": "healthy", "version": __version__, "uptime_s": uptime, "redis": redis_info}
@@ -79,7 +77,7 @@ class Routes:
 
     async def config(self, request: Request) -> Response:
         settings = self.collector.settings.model_dump(mode="json", exclude={"redis_url"})
-        figures = await inspect.structures(self.collector.client, self.collector.keys)
+        figures = await server_info.structures(self.collector.client, self.collector.keys)
         return JSON({"settings": settings, "structures": figures})
 
     async def openapi(self, request: Request) -> Response:
@@ -111,9 +109,7 @@ def _handlers() -> dict[Any, Any]:
 
     async def redis_down(request: Request, exc: Exception) -> Response:
         telemetry.REDIS_ERRORS.inc()
-        return error(
-            503, "Redis is unreachable; retry later", None, **{"Retry-After": RETRY_AFTER_S}
-        )
+        return redis_unavailable(exc)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

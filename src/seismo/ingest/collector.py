@@ -24,16 +24,8 @@ from seismo.ingest import telemetry
 from seismo.ingest.fastpath import decode_fast
 from seismo.ingest.grouping import GroupWriter
 from seismo.ingest.normalize import PARSERS, Event, FieldError, batch_item_event, convert
-from seismo.ingest.schemas import Accepted, Batch, BatchResult, ErrorBody, ItemResult
-
-
-class JSON(Response):
-    """A JSON response encoded by msgspec (structs, dicts and lists alike)."""
-
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return msgspec.json.encode(content)
+from seismo.ingest.schemas import Accepted, Batch, BatchResult, ItemResult
+from seismo.web import JSON
 
 
 class BodyTooLarge(Exception):
@@ -42,10 +34,6 @@ class BodyTooLarge(Exception):
 
 class BadJSON(Exception):
     """The request body is not JSON."""
-
-
-def error(status: int, message: str, field: str | None = None, **headers: str) -> JSON:
-    return JSON(ErrorBody(error=message, field=field), status_code=status, headers=headers)
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -165,10 +165,6 @@ def _known_request_fields(metric: ApplicationMetric) -> NestedMetrics:
     return known
 
 
-def _pick(first: Any, second: Any) -> Any:
-    return first if first is not None else second
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 

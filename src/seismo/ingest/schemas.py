@@ -82,16 +82,6 @@ class LogEvent(msgspec.Struct, kw_only=True):
     timestamp: Timestamp | None = None
 
 
-class BatchItem(msgspec.Struct, kw_only=True):
-    """One item of a batch: ``type`` plus the fields, inline or under ``data``."""
-
-    type: Annotated[
-        str,
-        Meta(description="application | metric | business | business_metric | log"),
-    ]
-    data: dict[str, Any] | None = None
-
-
 class Batch(msgspec.Struct, kw_only=True):
     """``POST /api/batch``: many items; retries with the same ``batch_id`` count once."""
 
