@@ -2,10 +2,9 @@
 
 What to start is a pure plan (``plan_roles``): the pipeline roles, then service-b and the
 traffic simulator (a build that lacks a role's command, such as a trimmed package, skips
-it with a line saying so). While it
-runs, the demo prints the URLs, the training progress, each alert and (with ``--faults
-auto``) each fault it injects; Ctrl-C or SIGTERM stops every role (see ``processes``) and
-then Redis.
+it with a line saying so). While it runs, the demo prints the URLs, the training progress,
+each alert and (with ``--faults auto``) each fault it injects; Ctrl-C or SIGTERM stops
+every role (see ``processes``) and then Redis.
 """
 
 from __future__ import annotations
