@@ -20,8 +20,8 @@ from seismo.detect.base import Features
 from seismo.detect.fingerprint_entry import Fingerprint
 from seismo.detect.fingerprint_fleet import FleetConfig
 from seismo.detect.fingerprint_model import IsolationForestDetector, ModelConfig
-from seismo.detect.loop import DetectorConfig, DetectorLoop
 from seismo.engine.keys import Keys
+from seismo.loops.detector import DetectorConfig, DetectorLoop
 from tests.detect.fingerprint_synth import Plant, entry_fields, fingerprints
 
 TRAINING = 30

@@ -12,10 +12,10 @@ import time
 
 import redis
 
-from seismo.detect.loop import DetectorConfig
 from seismo.engine.connection import connect
 from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis
+from seismo.loops.detector import DetectorConfig
 from tests.detect.fingerprint_synth import Plant, fingerprints
 from tests.detect.test_loop import CONFIG, add, alerts, drain, new_loop
 

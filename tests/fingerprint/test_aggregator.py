@@ -17,7 +17,7 @@ from seismo.config import Settings
 from seismo.engine.connection import connect
 from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis
-from seismo.fingerprint.aggregator import close_windows, run_aggregator
+from seismo.loops.aggregator import close_windows, run_aggregator
 
 from .events import BASE_MS, app, fingerprints, ingest_events
 

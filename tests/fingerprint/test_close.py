@@ -9,9 +9,9 @@ import redis
 from seismo.config import Settings
 from seismo.engine.keys import Keys
 from seismo.engine.structures import ensure_structures
-from seismo.fingerprint.aggregator import close_windows
 from seismo.fingerprint.features import SERVICE_FEATURES, SYSTEM_FEATURES
 from seismo.fingerprint.windows import SILENT_SERVICE_WINDOWS, lookback_windows
+from seismo.loops.aggregator import close_windows
 
 from .events import BASE_MS, Ingest, app, fingerprints, ingest_events
 

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from seismo.config import Settings
-from seismo.fingerprint.aggregator import CloseResult, next_wait
 from seismo.fingerprint.entry import Fingerprint
 from seismo.fingerprint.features import SERVICE_FEATURES, SYSTEM_FEATURES, feature_table
 from seismo.fingerprint.windows import (
@@ -17,6 +16,7 @@ from seismo.fingerprint.windows import (
     window_id,
     window_ttl_seconds,
 )
+from seismo.loops.aggregator import CloseResult, next_wait
 
 CONTRACT = {
     "request_count", "request_rate", "error_rate_4xx", "error_rate_5xx", "latency_p50",

@@ -14,7 +14,7 @@ from typing import Any
 from seismo.cli.roles import run_role
 from seismo.config import Settings
 from seismo.engine import Engine
-from seismo.fingerprint.aggregator import run_aggregator
+from seismo.loops.aggregator import run_aggregator
 
 
 def register(commands: Any) -> None:

@@ -21,7 +21,7 @@ from seismo.engine.connection import Capabilities
 from seismo.engine.keys import Keys
 
 if TYPE_CHECKING:
-    from seismo.detect.loop import DetectorLoop
+    from seismo.loops.detector import DetectorLoop
 
 log = logging.getLogger("seismo.detector")
 
@@ -51,7 +51,7 @@ def detector_loop(
     other ``seismo`` command starts without paying for them.
     """
     from seismo.alert.memory import IncidentMemory
-    from seismo.detect.loop import DetectorConfig, DetectorLoop
+    from seismo.loops.detector import DetectorConfig, DetectorLoop
 
     memory = IncidentMemory(client, keys) if capabilities.vector_sets else None
     if memory is None:

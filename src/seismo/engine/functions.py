@@ -15,9 +15,20 @@ import redis
 
 from seismo.config import Settings
 from seismo.engine.keys import Keys
-from seismo.fingerprint.windows import window_ttl_seconds
 
 LIBRARY_VERSION = "5"
+
+TTL_MARGIN_S = 60
+"""Extra life of a window's structures beyond the time it should be closed, so an
+aggregator restarting within a minute still finds them."""
+
+
+def window_ttl_seconds(settings: Settings) -> int:
+    """TTL of per-window keys (the ingest Function's ARGV[4]): three windows, the grace
+    period and a minute's margin, so a window's data outlives a late or restarted
+    aggregator; the closing Function deletes the keys as soon as the window is closed."""
+    return settings.window_seconds * 3 + settings.grace_seconds + TTL_MARGIN_S
+
 
 INGEST = "seismo_ingest"
 """Apply a list of validated events: sketches, streams and the per-window structures."""

@@ -9,10 +9,9 @@ from __future__ import annotations
 import math
 
 from seismo.config import Settings
+from seismo.engine.functions import window_ttl_seconds
 
-TTL_MARGIN_S = 60
-"""Extra life of a window's structures beyond the time it should be closed, so an
-aggregator restarting within a minute still finds them."""
+__all__ = ["window_ttl_seconds"]  # the TTL is the engine's; window arithmetic reads it here
 
 CLOSE_BATCH = 32
 """Most windows one call of the closing Function closes; a backlog takes several calls."""
@@ -24,13 +23,6 @@ SILENT_SERVICE_WINDOWS = 12
 def window_id(timestamp_ms: int, window_ms: int) -> int:
     """The id of the window holding ``timestamp_ms``."""
     return timestamp_ms // window_ms
-
-
-def window_ttl_seconds(settings: Settings) -> int:
-    """TTL of per-window keys (the ingest Function's ARGV[4]): three windows, the grace
-    period and a minute's margin, so a window's data outlives a late or restarted
-    aggregator; the closing Function deletes the keys as soon as the window is closed."""
-    return settings.window_seconds * 3 + settings.grace_seconds + TTL_MARGIN_S
 
 
 def lookback_windows(settings: Settings) -> int:
