@@ -74,11 +74,10 @@ def inject(stack: Stack, fault: str, log: Log) -> None:
     if fault == "redis-kill":
         stack.server.kill()
     elif fault.startswith("collector-worker-"):
+        # The oldest worker: after worker 1 was killed and respawned, that is worker 2.
         workers = stack.collector_workers()
-        number = int(fault.rsplit("-", 1)[1])
-        pid = workers[min(number, len(workers)) - 1]
-        log(f"kill -9 collector worker {number} (pid {pid}) of {len(workers)}")
-        os.kill(pid, signal.SIGKILL)
+        log(f"kill -9 of the oldest collector worker (pid {workers[0]}) of {len(workers)}")
+        os.kill(workers[0], signal.SIGKILL)
     elif fault.endswith("-kill"):
         stack.kill_role(fault.removesuffix("-kill"))
     elif fault == "redis-pause":

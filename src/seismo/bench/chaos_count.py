@@ -9,7 +9,7 @@ each fingerprint scored once, each alert sent once, no 5xx but a 503 with Retry-
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from itertools import pairwise
 from typing import Any
@@ -64,11 +64,6 @@ def count_events(sent: set[str], acked: set[str], found: Mapping[str, int]) -> E
         unacked_stored=sum(1 for marker in unacked if marker in found),
         unacked_missing=sum(1 for marker in unacked if marker not in found),
     )
-
-
-def count_markers(markers: Iterable[str], prefix: str) -> Counter[str]:
-    """How many times each marker of ``prefix`` (one phase) occurs."""
-    return Counter(m for m in markers if m.startswith(prefix))
 
 
 @dataclass(frozen=True)
@@ -165,6 +160,8 @@ class AnswerCount:
     failed_from_ms: int | None
     """First and last failed answer, relative to the fault (negative: before it)."""
     failed_to_ms: int | None
+    failures_by_s: dict[int, int]
+    """Failed answers (non-2xx or none) by whole second since the fault."""
 
 
 def count_answers(answers: Sequence[Answer], fault_ms: int) -> AnswerCount:
@@ -185,6 +182,7 @@ def count_answers(answers: Sequence[Answer], fault_ms: int) -> AnswerCount:
         longest_gap_ms=longest_gap_ms(answers, fault_ms),
         failed_from_ms=min(failed) - fault_ms if failed else None,
         failed_to_ms=max(failed) - fault_ms if failed else None,
+        failures_by_s=dict(sorted(Counter((t - fault_ms) // 1000 for t in failed).items())),
     )
 
 

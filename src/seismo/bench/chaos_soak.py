@@ -111,6 +111,11 @@ def growing_until_expiry(first: Sample, last: Sample) -> dict[str, dict[str, flo
     return {"batch id": {"per_s": round(per_s, 2), "level_at": round(per_s * BATCH_ID_TTL_S)}}
 
 
+def warm_up_s(soak_s: float) -> float:
+    """Load before the first sample: long enough for the streams to reach their cap."""
+    return min(WARM_UP_S, max(5.0, soak_s / 4))
+
+
 def mib(value: int) -> str:
     return f"{value / 2**20:,.1f}"
 
@@ -121,7 +126,8 @@ def run_soak(args: argparse.Namespace) -> int:
     console = Console()
     console.print(
         f"seismo bench chaos --soak {args.soak:g}: {shape.rate:,.0f} events/s, streams capped "
-        f"at {SOAK_STREAM_MAXLEN:,}, a sample every {SAMPLE_EVERY_S:g} s after {WARM_UP_S:g} s"
+        f"at {SOAK_STREAM_MAXLEN:,}, a sample every {SAMPLE_EVERY_S:g} s after "
+        f"{warm_up_s(args.soak):g} s"
     )
     with tempfile.TemporaryDirectory(prefix="seismo-soak-") as tmp:
         work_dir = Path(args.log_dir or tmp)
@@ -153,7 +159,7 @@ def soak(
     run = LoadRun("127.0.0.1", stack.collector_port, shape, "soak", seed=1, track=False)
     run.start()
     started = time.monotonic()
-    time.sleep(WARM_UP_S)
+    time.sleep(warm_up_s(seconds))
     samples = [take_sample(stack, started)]
     end = time.monotonic() + seconds
     while time.monotonic() < end:
