@@ -10,7 +10,13 @@ import msgspec
 import redis
 
 from seismo.bench.chaos_load import LoadRun, LoadShape, Marks, batch_body, kpi_event
-from seismo.bench.chaos_soak import Sample, flat_problems, growing_until_expiry, key_kind
+from seismo.bench.chaos_soak import (
+    Sample,
+    flat_problems,
+    growing_until_expiry,
+    key_kind,
+    steady_start,
+)
 from seismo.bench.chaos_watch import stored_markers
 from seismo.bench.serving import serving
 from seismo.engine.server import EmbeddedRedis
@@ -57,8 +63,8 @@ def sample(at_s: float, rss: int, window_keys: int, detailed: int, batches: int)
         at_s=at_s,
         rss={"redis": rss, "detector": 100 * 2**20},
         used_memory=rss,
-        streams={"detailed-metrics": detailed, "business-metrics-stream": 10,
-                 "log-metrics-stream": 10},
+        streams={"detailed-metrics": detailed, "business-metrics-stream": detailed,
+                 "log-metrics-stream": detailed},
         keys={"window": window_keys, "batch id": batches},
     )  # fmt: skip
 
@@ -76,10 +82,10 @@ def test_a_stream_past_its_cap_growing_rss_or_window_keys_are_named() -> None:
     first = sample(60, 200 * 2**20, 80, 20_000, 0)
     last = sample(660, 400 * 2**20, 5000, 40_000, 0)
     problems = flat_problems(first, last, cap=20_000)
-    assert len(problems) == 3
+    assert len(problems) == 5  # three streams, window keys, Redis's memory
     assert problems[0].startswith("detailed-metrics holds 40,000")
-    assert "window keys" in problems[1]
-    assert problems[2].startswith("redis resident memory grew 200.0 -> 400.0")
+    assert "window keys" in problems[3]
+    assert problems[4].startswith("redis resident memory grew 200.0 -> 400.0")
 
 
 def test_keys_are_classed_by_prefix() -> None:
@@ -88,3 +94,11 @@ def test_keys_are_classed_by_prefix() -> None:
     assert key_kind("log:1-0") == "log copy"
     assert key_kind("alert-id:x") == "alert marker"
     assert key_kind("service-calls") == "other"
+
+
+def test_memory_is_compared_from_when_every_event_stream_reached_its_cap() -> None:
+    filling = sample(60, 100 * 2**20, 80, 900, 0)
+    full = sample(90, 200 * 2**20, 80, 2_000, 0)
+    later = sample(120, 201 * 2**20, 80, 2_000, 0)
+    assert steady_start([filling, full, later], cap=2_000) is full
+    assert steady_start([filling, filling, filling], cap=2_000) is filling  # the middle one

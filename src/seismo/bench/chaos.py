@@ -162,6 +162,7 @@ class Run:
             dashboard=count_answers(self.watchers.dashboard, fault_ms),
             fingerprint_recovery_ms=self.watchers.first_fingerprint_ms,
             restarts=stack.restarts[restarts_before:],
+            aof_delayed_fsync=int(stack.client.info("persistence")["aof_delayed_fsync"]),
         )
 
 

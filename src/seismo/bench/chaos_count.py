@@ -218,6 +218,10 @@ class PhaseResult:
     """From the fault to the first fingerprint appended after it."""
     restarts: list[str]
     """Role restarts the bench made (the fault's own and any crash after it)."""
+    aof_delayed_fsync: int = 0
+    """Redis's count of AOF writes it postponed behind a slow fsync (``INFO persistence``,
+    since its last start): while one is postponed, acknowledged writes are not yet in the
+    file, and a ``kill -9`` would lose them."""
 
     def broken(self) -> list[str]:
         """The promises this phase broke, in words; empty when it kept them all."""
