@@ -66,6 +66,7 @@ def sample(at_s: float, rss: int, window_keys: int, detailed: int, batches: int)
         streams={"detailed-metrics": detailed, "business-metrics-stream": detailed,
                  "log-metrics-stream": detailed},
         keys={"window": window_keys, "batch id": batches},
+        batch_key_bytes=100,
     )  # fmt: skip
 
 
@@ -76,6 +77,7 @@ def test_memory_is_flat_when_streams_stay_capped_and_windows_expire() -> None:
     growth = growing_until_expiry(first, last)["batch id"]
     assert growth["per_s"] == 16.67
     assert growth["level_at"] == round(10000 / 600 * 86_400)
+    assert growth["level_at_mib"] == round(growth["level_at"] * 100 / 2**20, 1)
 
 
 def test_a_stream_past_its_cap_growing_rss_or_window_keys_are_named() -> None:

@@ -65,6 +65,8 @@ class Sample:
     used_memory: int
     streams: dict[str, int]
     keys: dict[str, int]
+    batch_key_bytes: int = 0
+    """``MEMORY USAGE`` of one batch id key (0 when there is none)."""
 
 
 def key_kind(name: str) -> str:
@@ -87,7 +89,15 @@ def take_sample(stack: Stack, started: float) -> Sample:
         used_memory=int(client.info("memory")["used_memory"]),
         streams={name: int(client.xlen(key)) for name, key in STREAMS.items()},
         keys=count_keys(client),
+        batch_key_bytes=batch_key_bytes(client),
     )
+
+
+def batch_key_bytes(client: redis.Redis) -> int:
+    """What one remembered batch id costs Redis (``MEMORY USAGE`` of one of them)."""
+    for name in client.scan_iter(match=KEYS.batch_prefix + "*", count=1000):
+        return int(client.memory_usage(name) or 0)
+    return 0
 
 
 EVENT_STREAMS = ("detailed-metrics", "business-metrics-stream", "log-metrics-stream")
@@ -121,7 +131,14 @@ def growing_until_expiry(first: Sample, last: Sample) -> dict[str, dict[str, flo
     """Batch ids are kept a day: at this rate, how many there will be when they level off."""
     seconds = max(1.0, last.at_s - first.at_s)
     per_s = (last.keys["batch id"] - first.keys["batch id"]) / seconds
-    return {"batch id": {"per_s": round(per_s, 2), "level_at": round(per_s * BATCH_ID_TTL_S)}}
+    level = round(per_s * BATCH_ID_TTL_S)
+    return {
+        "batch id": {
+            "per_s": round(per_s, 2),
+            "level_at": level,
+            "level_at_mib": round(level * last.batch_key_bytes / 2**20, 1),
+        }
+    }
 
 
 def warm_up_s(soak_s: float) -> float:
@@ -215,7 +232,8 @@ def report(
     growth = growing_until_expiry(first, last)["batch id"]
     console.print(
         f"batch ids (kept {BATCH_ID_TTL_S // 3600} h for idempotent retries): "
-        f"+{growth['per_s']:g}/s, level off at about {growth['level_at']:,.0f} keys"
+        f"+{growth['per_s']:g}/s, level off at about {growth['level_at']:,.0f} keys "
+        f"(about {growth['level_at_mib']:,.0f} MiB at {last.batch_key_bytes} bytes each)"
     )
     console.print(
         f"load: {load['acked']:,} of {load['sent']:,} events acknowledged, "

@@ -40,6 +40,7 @@ class OperationTally:
     """Check title -> answers that broke the document that way."""
     examples: list[str] = field(default_factory=list)
     generation_errors: int = 0
+    last_generation_error: str = ""
 
     @property
     def server_errors(self) -> int:
@@ -115,6 +116,7 @@ def payload(tallies: dict[str, OperationTally], restarts: list[str]) -> dict[str
                 "server_errors": t.server_errors,
                 "failures": dict(t.failures),
                 "generation_errors": t.generation_errors,
+                "last_generation_error": t.last_generation_error,
                 "examples": t.examples,
             }
             for name, t in tallies.items()
