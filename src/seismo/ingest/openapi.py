@@ -42,8 +42,18 @@ ERRORS = {
 }
 
 
+BATCH_REJECTED = {
+    "description": "A field is missing or wrong (`field` names it); a batch none of whose "
+    "items is valid is answered item by item, as a BatchResult with status `rejected`",
+    "content": {"application/json": {"schema": {"anyOf": [_ref(ErrorBody), _ref(BatchResult)]}}},
+}
+
+
 def _ingest(
-    summary: str, body: type[msgspec.Struct], answer: type[msgspec.Struct]
+    summary: str,
+    body: type[msgspec.Struct],
+    answer: type[msgspec.Struct],
+    invalid: dict[str, Any] = ERRORS["422"],
 ) -> dict[str, Any]:
     return {
         "post": {
@@ -52,6 +62,7 @@ def _ingest(
             "responses": {
                 "200": {"description": "Stored in Redis", "content": _json(answer)},
                 **ERRORS,
+                "422": invalid,
             },
         }
     }
@@ -80,7 +91,9 @@ def openapi_document() -> dict[str, Any]:
             "/api/metrics": _ingest("One application metric", ApplicationMetric, Accepted),
             "/api/business-metrics": _ingest("One business metric", BusinessMetric, Accepted),
             "/api/logs": _ingest("One log event", LogEvent, Accepted),
-            "/api/batch": _ingest("Many items, answered per item", Batch, BatchResult),
+            "/api/batch": _ingest(
+                "Many items, answered per item", Batch, BatchResult, BATCH_REJECTED
+            ),
         },
         "components": {"schemas": components},
     }
