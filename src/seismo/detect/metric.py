@@ -60,6 +60,46 @@ class RollingOrder:
         return self.sorted[min(len(self.sorted) - 1, int(q * len(self.sorted)))]
 
 
+class HighQuantile:
+    """A high quantile (nearest rank) of the last ``size`` values, kept in a few numbers.
+
+    Only a value that may still rank among the top ``rank`` of some later window can matter:
+    one with ``rank`` later values at least as large never will (they leave the window after
+    it). So each value is kept with how many later values have beaten it, and dropped once
+    ``rank`` have, or once it leaves the window. The quantile is exactly that of the whole
+    window; for a noisy signal a few dozen values are kept instead of ``size``, and at most
+    ``CANDIDATES`` (the oldest go first beyond that, a rare approximation).
+    """
+
+    def __init__(self, size: int, q: float) -> None:
+        self.size, self.q = size, q
+        self.rank = self._rank(size)  # the rank grows with the number of values
+        self.count = 0
+        self.kept: list[list[float]] = []
+
+    def _rank(self, n: int) -> int:
+        """Rank from the top of the ``q`` quantile among ``n`` values."""
+        return n - min(n - 1, int(self.q * n))
+
+    def __len__(self) -> int:
+        return min(self.count, self.size)
+
+    def add(self, value: float) -> None:
+        """Append ``value``, forgetting what left the window or can no longer rank."""
+        self.count += 1
+        oldest = self.count - self.size
+        for item in self.kept:
+            if item[1] <= value:
+                item[2] += 1
+        kept = [item for item in self.kept if item[0] > oldest and item[2] < self.rank]
+        self.kept = [*kept[-CANDIDATES + 1 :], [self.count, value, 0]]
+
+    def quantile(self) -> float:
+        """The ``q`` quantile of the values in the window."""
+        top = sorted((item[1] for item in self.kept), reverse=True)
+        return top[min(len(top), self._rank(len(self))) - 1]
+
+
 class ShapeNovelty:
     """Distance from the current shape to its nearest past shapes at one time scale.
 
@@ -122,6 +162,8 @@ class ShapeNovelty:
             self.stored += 1
 
 
+CANDIDATES = 256
+"""Most values a ``HighQuantile`` keeps (a few dozen for a noisy signal)."""
 SIGNALS = ("spike", "jump", "level")
 MIN_POINTS = 50
 """Points a window or a calibration history needs before its signal counts."""
@@ -165,7 +207,9 @@ class MetricDetector(Detector):
         self.steps = RollingOrder(long)
         self.recent: deque[float] = deque(maxlen=level)
         self.shapes = [ShapeNovelty(b, d, capacity, neighbours) for b, d in scales]
-        self.calibration = [RollingOrder(history) for _ in range(len(SIGNALS) + len(scales))]
+        self.calibration = [
+            HighQuantile(history, quantile) for _ in range(len(SIGNALS) + len(scales))
+        ]
         spans = [2 * shape.span + capacity for shape in self.shapes]
         self.kept: deque[float] = deque(maxlen=max(long + 1, *spans))
         self.seen = 0
@@ -193,10 +237,9 @@ class MetricDetector(Detector):
 
         A signal counts once it has a calibration history of ``MIN_POINTS`` values.
         """
-        quantile = self.config["quantile"]
         ratio = max(
             (
-                value / (history.quantile(quantile) + 1e-12)
+                value / (history.quantile() + 1e-12)
                 for value, history in zip(raw, self.calibration, strict=True)
                 if value is not None and len(history) >= MIN_POINTS
             ),
@@ -246,24 +289,25 @@ class MetricDetector(Detector):
         self.seen += 1
 
     def to_dict(self) -> dict[str, Any]:
+        calibration = [[h.count, h.kept] for h in self.calibration]
+        state = {"values": list(self.kept), "calibration": calibration}
         return {
             "name": self.name,
-            "config": self.config,
-            "values": list(self.kept),
-            "calibration": [list(history.items) for history in self.calibration],
-            "seen": self.seen,
-            "since": self.since,
+            "params": self.config,
+            "state": {**state, "seen": self.seen, "since": self.since},
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MetricDetector:
-        detector = cls(**data["config"])
-        for value in data["values"]:
+        """Rebuild from ``to_dict``; the windows and shapes are relearned from the values."""
+        detector = cls(**data["params"])
+        state = data["state"]
+        for value in state["values"]:
             detector._absorb(float(value))
-        for history, items in zip(detector.calibration, data["calibration"], strict=True):
-            for value in items:
-                history.add(float(value))
-        detector.seen, detector.since = int(data["seen"]), int(data["since"])
+        for history, (count, kept) in zip(detector.calibration, state["calibration"], strict=True):
+            history.count = int(count)
+            history.kept = [[int(i), float(v), int(b)] for i, v, b in kept]
+        detector.seen, detector.since = int(state["seen"]), int(state["since"])
         return detector
 
 
