@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from seismo.bench.nab import window_rows
+from seismo.bench.nab import split_folds, window_rows
 from seismo.cli import main
 
 
@@ -76,3 +76,45 @@ def test_file_without_labels_is_refused(
 def test_window_rows_are_inclusive_row_ranges() -> None:
     stamps = [stamp(i) for i in range(10)]
     assert window_rows(stamps, [[stamp(2) + ".000000", stamp(5) + ".000000"]]) == [(2, 5)]
+
+
+def test_bench_scores_each_fold_and_the_total(
+    corpus: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, windows = corpus
+    out = tmp_path / "nab.json"
+    argv = ["bench", "nab", "--data", str(data), "--windows", str(windows), "--json", str(out)]
+    assert main([*argv, "--workers", "1", "--folds", "2"]) == 0
+    assert "state after to_dict" in capsys.readouterr().out
+    result = json.loads(out.read_text())
+    folds = result["folds"]
+    assert sorted(folds) == ["A", "B"]
+    assert sorted(folds["A"]["files"] + folds["B"]["files"]) == ["cat/calm.csv", "cat/spike.csv"]
+    assert "at_fold_a_threshold" in folds["B"] and "at_fold_a_threshold" not in folds["A"]
+    assert all(set(fold["profiles"]) == set(result["profiles"]) for fold in folds.values())
+    assert 0 < result["state_bytes"]["median"] <= result["state_bytes"]["max"]
+
+
+NAMES = [f"{category}/{name}.csv" for category in ("real", "art", "x") for name in "abcdefg"]
+
+
+def test_folds_are_deterministic_disjoint_and_cover_every_file() -> None:
+    folds = split_folds(NAMES)
+    assert folds == split_folds(list(reversed(NAMES)))
+    assert set(folds) == set(NAMES)
+    assert set(folds.values()) == {"A", "B"}
+
+
+def test_folds_are_stratified_by_category_and_balanced() -> None:
+    folds = split_folds(NAMES)
+    for category in ("real", "art", "x"):
+        members = [folds[n] for n in NAMES if n.startswith(category + "/")]
+        assert abs(members.count("A") - members.count("B")) <= 1
+    assert abs(list(folds.values()).count("A") - list(folds.values()).count("B")) <= 1
+
+
+def test_a_file_keeps_its_fold_when_other_categories_change() -> None:
+    # the split depends on names only: a category sorting after the others changes nothing
+    before = split_folds(NAMES)
+    after = split_folds([*NAMES, "zzz/new.csv"])
+    assert all(after[name] == fold for name, fold in before.items())

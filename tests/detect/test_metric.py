@@ -9,7 +9,14 @@ import random
 import pytest
 
 from seismo.detect.base import detector_from_dict
-from seismo.detect.metric import MetricDetector, default_metric_detector, expected_range_violation
+from seismo.detect.metric import (
+    CANDIDATES,
+    HighQuantile,
+    MetricDetector,
+    RollingOrder,
+    default_metric_detector,
+    expected_range_violation,
+)
 
 DECIDE = 0.52
 
@@ -100,9 +107,33 @@ def test_stored_state_resumes_with_identical_scores() -> None:
 def test_stored_state_is_bounded() -> None:
     detector = MetricDetector(history=500)
     replay(detector, noisy_daily(3000))
-    data = detector.to_dict()
-    assert len(data["values"]) == 2 * 288 + 1000
-    assert all(len(items) == 500 for items in data["calibration"])
+    state = detector.to_dict()["state"]
+    assert len(state["values"]) == 2 * 288 + 1000
+    assert all(len(kept) <= CANDIDATES for _, kept in state["calibration"])
+
+
+def test_stored_state_is_compact() -> None:
+    # The budget: well under 50 KB of JSON per metric, once warm (was ~300 KB)
+    detector = MetricDetector()
+    replay(detector, noisy_daily(8000, seed=2))
+    assert len(json.dumps(detector.to_dict())) < 50_000
+
+
+def test_stored_params_rebuild_the_configuration() -> None:
+    data = MetricDetector(long=500, quiet=20).to_dict()
+    assert set(data) == {"name", "params", "state"}
+    assert MetricDetector(**data["params"]).config == data["params"]
+
+
+def test_high_quantile_is_the_sliding_window_s() -> None:
+    rng = random.Random(5)
+    compact, exact = HighQuantile(700, 0.99), RollingOrder(700)
+    for i in range(4000):
+        value = round(rng.expovariate(1.0) * (1 + i // 1000), 3)  # with ties and a drift
+        compact.add(value)
+        exact.add(value)
+        assert compact.quantile() == exact.quantile(0.99)
+    assert len(compact.kept) < 100
 
 
 def test_default_detector_is_the_metric_detector() -> None:

@@ -3,38 +3,81 @@
 The replay is ``seismo replay``'s (the production detector, fresh per file, no look-ahead);
 the scoring is ``seismo.bench.nab_score``, NAB's rules reimplemented. Prints each profile's
 normalised score with the threshold that maximised it, and writes them as JSON on request.
+
+``--folds 2`` guards against fitting the detector to these files: the files are split in two
+by a hash of their path (stratified by category), settings are chosen on fold A only and
+fold B's score is the honest estimate of how they do on files never looked at.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from seismo.bench.nab_score import ProfileResult, ScoredFile, score_corpus
+from seismo.bench.nab_score import (
+    PROFILES,
+    ProfileResult,
+    ScoredFile,
+    fixed_threshold,
+    score_corpus,
+)
 from seismo.bench.report import print_table, write_json
-from seismo.detect.replay import ReplayError, Series, find_inputs, replay
+from seismo.detect.replay import Replayed, ReplayError, Series, find_inputs, replay_measured
 
 Windows = Mapping[str, Sequence[Sequence[str]]]
 
 
 def progress_replay(input_dir: Path, workers: int) -> Iterator[tuple[Series, list[float]]]:
     """``replay`` with a progress bar counting files as they finish."""
+    for replayed in progress_measured(input_dir, workers):
+        yield replayed.series, replayed.scores
+
+
+def progress_measured(input_dir: Path, workers: int) -> Iterator[Replayed]:
+    """``replay_measured`` with a progress bar counting files as they finish."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeElapsedColumn(), transient=True) as progress:
         task = progress.add_task("replaying", total=len(find_inputs(input_dir)))
-        for result in replay(input_dir, workers=workers):
-            progress.update(task, advance=1, description=str(result[0].relative))
-            yield result
+        for replayed in replay_measured(input_dir, workers=workers):
+            progress.update(task, advance=1, description=str(replayed.series.relative))
+            yield replayed
+
+
+def split_folds(names: Sequence[str], folds: int = 2) -> dict[str, str]:
+    """Each file's fold ("A", "B", ...): stratified by category folder, fixed by a hash.
+
+    Within a category, files are ordered by the SHA-256 of their relative path and dealt to
+    the folds in turn; the dealing carries on from one category to the next (in name order),
+    so fold sizes differ by at most one overall and within each category. The split depends
+    only on the names, never on the data or the labels.
+    """
+    labels = [chr(ord("A") + i) for i in range(folds)]
+    categories: dict[str, list[str]] = {}
+    for name in names:
+        categories.setdefault(PurePosixPath(name).parent.as_posix(), []).append(name)
+    fold_of: dict[str, str] = {}
+    turn = 0
+    for category in sorted(categories):
+        for name in sorted(categories[category], key=_stable_hash):
+            fold_of[name] = labels[turn % folds]
+            turn += 1
+    return fold_of
+
+
+def _stable_hash(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()
 
 
 def window_rows(
@@ -59,12 +102,59 @@ def scored_file(series: Series, scores: list[float], windows: Windows) -> Scored
     return ScoredFile(key, scores, window_rows(series.timestamps, windows[key]))
 
 
-def run(data: Path, windows: Windows, workers: int) -> tuple[list[ProfileResult], int, float]:
-    """Replay and score every file: (per-profile results, rows replayed, seconds taken)."""
+@dataclass(frozen=True)
+class Run:
+    """A replayed and scored corpus: files with their labels, state sizes, seconds taken."""
+
+    files: list[ScoredFile]
+    state_bytes: list[int]
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return sum(len(f.scores) for f in self.files)
+
+
+@dataclass(frozen=True)
+class FoldResult:
+    """One fold's files and results; ``at_tuned`` is at the tuned fold's thresholds."""
+
+    fold: str
+    files: list[str]
+    results: list[ProfileResult]
+    at_tuned: list[ProfileResult] | None
+
+
+def run(data: Path, windows: Windows, workers: int) -> Run:
+    """Replay and score every file."""
     started = time.perf_counter()
-    files = [scored_file(s, scores, windows) for s, scores in progress_replay(data, workers)]
-    elapsed = time.perf_counter() - started
-    return score_corpus(files), sum(len(f.scores) for f in files), elapsed
+    files, sizes = [], []
+    for replayed in progress_measured(data, workers):
+        files.append(scored_file(replayed.series, replayed.scores, windows))
+        sizes.append(replayed.state_bytes)
+    return Run(files, sizes, time.perf_counter() - started)
+
+
+def fold_results(files: Sequence[ScoredFile], folds: int) -> list[FoldResult]:
+    """Scores per fold (threshold chosen on each fold, as NAB would), then over all files.
+
+    Fold A is the one to tune on; the others are also scored at fold A's thresholds.
+    """
+    if folds <= 1:
+        return [FoldResult("all", [f.name for f in files], score_corpus(files), None)]
+    fold_of = split_folds([f.name for f in files], folds)
+    results: list[FoldResult] = []
+    for fold in sorted(set(fold_of.values())):
+        members = [f for f in files if fold_of[f.name] == fold]
+        tuned = results[0].results if results else None
+        at_tuned = None
+        if tuned is not None:
+            at_tuned = [
+                fixed_threshold(members, p, r.threshold)
+                for p, r in zip(PROFILES, tuned, strict=True)
+            ]
+        results.append(FoldResult(fold, [f.name for f in members], score_corpus(members), at_tuned))
+    return [*results, *fold_results(files, 1)]
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -74,40 +164,73 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     try:
         windows = json.loads(args.windows.read_text())
-        results, rows, elapsed = run(args.data, windows, args.workers)
+        outcome = run(args.data, windows, args.workers)
     except (ReplayError, ValueError) as exc:
         print(f"seismo bench nab: {exc}", file=sys.stderr)
         return 2
-    print_table(
-        f"NAB scores ({rows} rows replayed in {elapsed:.1f} s)",
-        ["profile", "score", "threshold", "raw", "null", "perfect"],
-        [
-            (
-                r.profile,
-                f"{r.score:.2f}",
-                f"{r.threshold:.6f}",
-                f"{r.raw:.3f}",
-                f"{r.null:.3f}",
-                f"{r.perfect:.3f}",
-            )
-            for r in results
-        ],
-    )
-    write_json(args.json, _payload(results, rows, elapsed, args.data))
+    folds = fold_results(outcome.files, args.folds)
+    _print(outcome, folds)
+    write_json(args.json, _payload(outcome, folds, args.data))
     return 0
 
 
-def _payload(results: list[ProfileResult], rows: int, elapsed: float, data: Path) -> dict[str, Any]:
+COLUMNS = ("fold", "files", "profile", "score", "threshold", "at A's threshold")
+
+
+def _print(outcome: Run, folds: list[FoldResult]) -> None:
+    rows = []
+    for fold in folds:
+        at_a = [f"{t.score:.2f}" for t in fold.at_tuned or []] or [""] * len(fold.results)
+        for r, tuned in zip(fold.results, at_a, strict=True):
+            score, threshold = f"{r.score:.2f}", f"{r.threshold:.6f}"
+            rows.append((fold.fold, len(fold.files), r.profile, score, threshold, tuned))
+    sizes = sorted(outcome.state_bytes)
+    print_table(
+        f"NAB scores ({outcome.rows} rows replayed in {outcome.seconds:.1f} s; detector state"
+        f" after to_dict: median {sizes[len(sizes) // 2] / 1000:.1f} KB,"
+        f" largest {sizes[-1] / 1000:.1f} KB)",
+        COLUMNS,
+        rows,
+    )
+
+
+def _profiles(results: Sequence[ProfileResult]) -> dict[str, Any]:
     return {
+        r.profile: {
+            "score": round(r.score, 3),
+            "threshold": r.threshold,
+            "raw": r.raw,
+            "null": r.null,
+            "perfect": r.perfect,
+        }
+        for r in results
+    }
+
+
+def _payload(outcome: Run, folds: list[FoldResult], data: Path) -> dict[str, Any]:
+    total, sizes = folds[-1], sorted(outcome.state_bytes)
+    payload: dict[str, Any] = {
         "benchmark": "nab",
         "data": str(data),
-        "rows": rows,
-        "replay_seconds": round(elapsed, 2),
-        "profiles": {
-            r.profile: {"score": round(r.score, 3), "threshold": r.threshold, "raw": r.raw}
-            for r in results
-        },
+        "rows": outcome.rows,
+        "replay_seconds": round(outcome.seconds, 2),
+        "state_bytes": {"median": sizes[len(sizes) // 2], "max": sizes[-1]},
+        "profiles": _profiles(total.results),
     }
+    if len(folds) > 1:
+        payload["folds"] = {
+            fold.fold: {
+                "files": fold.files,
+                "profiles": _profiles(fold.results),
+                **(
+                    {}
+                    if fold.at_tuned is None
+                    else {"at_fold_a_threshold": _profiles(fold.at_tuned)}
+                ),
+            }
+            for fold in folds[:-1]
+        }
+    return payload
 
 
 def register(benches: Any) -> None:
@@ -119,5 +242,12 @@ def register(benches: Any) -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     parser.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, help="processes replaying files"
+    )
+    parser.add_argument(
+        "--folds",
+        type=int,
+        default=1,
+        help="also score the files split into this many folds by a hash of their path "
+        "(tune on fold A, report the others)",
     )
     parser.set_defaults(handler=handle)

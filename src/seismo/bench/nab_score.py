@@ -149,6 +149,15 @@ def best_threshold(files: Sequence[ScoredFile], profile: Profile) -> ProfileResu
     return best
 
 
+def fixed_threshold(
+    files: Sequence[ScoredFile], profile: Profile, threshold: float
+) -> ProfileResult:
+    """``profile``'s result over ``files`` at a threshold chosen elsewhere (another fold)."""
+    null, perfect = null_and_perfect(files, profile)
+    raw = sum(score_at_threshold(file, profile, threshold) for file in files)
+    return ProfileResult(profile.name, threshold, raw, null, perfect)
+
+
 def score_corpus(files: Sequence[ScoredFile]) -> list[ProfileResult]:
     """The best-threshold result of every NAB profile over ``files``."""
     return [best_threshold(files, profile) for profile in PROFILES]

@@ -60,6 +60,46 @@ class RollingOrder:
         return self.sorted[min(len(self.sorted) - 1, int(q * len(self.sorted)))]
 
 
+class HighQuantile:
+    """A high quantile (nearest rank) of the last ``size`` values, kept in a few numbers.
+
+    Only a value that may still rank among the top ``rank`` of some later window can matter:
+    one with ``rank`` later values at least as large never will (they leave the window after
+    it). So each value is kept with how many later values have beaten it, and dropped once
+    ``rank`` have, or once it leaves the window. The quantile is exactly that of the whole
+    window; for a noisy signal a few dozen values are kept instead of ``size``, and at most
+    ``CANDIDATES`` (the oldest go first beyond that, a rare approximation).
+    """
+
+    def __init__(self, size: int, q: float) -> None:
+        self.size, self.q = size, q
+        self.rank = self._rank(size)  # the rank grows with the number of values
+        self.count = 0
+        self.kept: list[list[float]] = []
+
+    def _rank(self, n: int) -> int:
+        """Rank from the top of the ``q`` quantile among ``n`` values."""
+        return n - min(n - 1, int(self.q * n))
+
+    def __len__(self) -> int:
+        return min(self.count, self.size)
+
+    def add(self, value: float) -> None:
+        """Append ``value``, forgetting what left the window or can no longer rank."""
+        self.count += 1
+        oldest = self.count - self.size
+        for item in self.kept:
+            if item[1] <= value:
+                item[2] += 1
+        kept = [item for item in self.kept if item[0] > oldest and item[2] < self.rank]
+        self.kept = [*kept[-CANDIDATES + 1 :], [self.count, value, 0]]
+
+    def quantile(self) -> float:
+        """The ``q`` quantile of the values in the window."""
+        top = sorted((item[1] for item in self.kept), reverse=True)
+        return top[min(len(top), self._rank(len(self))) - 1]
+
+
 class ShapeNovelty:
     """Distance from the current shape to its nearest past shapes at one time scale.
 
@@ -122,6 +162,8 @@ class ShapeNovelty:
             self.stored += 1
 
 
+CANDIDATES = 256
+"""Most values a ``HighQuantile`` keeps (a few dozen for a noisy signal)."""
 SIGNALS = ("spike", "jump", "level")
 MIN_POINTS = 50
 """Points a window or a calibration history needs before its signal counts."""
@@ -165,7 +207,9 @@ class MetricDetector(Detector):
         self.steps = RollingOrder(long)
         self.recent: deque[float] = deque(maxlen=level)
         self.shapes = [ShapeNovelty(b, d, capacity, neighbours) for b, d in scales]
-        self.calibration = [RollingOrder(history) for _ in range(len(SIGNALS) + len(scales))]
+        self.calibration = [
+            HighQuantile(history, quantile) for _ in range(len(SIGNALS) + len(scales))
+        ]
         spans = [2 * shape.span + capacity for shape in self.shapes]
         self.kept: deque[float] = deque(maxlen=max(long + 1, *spans))
         self.seen = 0
@@ -178,8 +222,8 @@ class MetricDetector(Detector):
             return [None] * len(self.calibration)
         median = self.values.quantile(0.5)
         floor = 1e-3 * abs(median) + 1e-9
-        spread = self.values.quantile(0.75) - self.values.quantile(0.25) + floor
-        step = self.steps.quantile(0.5) + floor
+        spread = self._spread() + floor
+        step = self._typical_step() + floor
         level = (sum(self.recent) + x) / (len(self.recent) + 1)
         return [
             abs(x - median) / spread,
@@ -188,15 +232,32 @@ class MetricDetector(Detector):
             *(shape.score(x) for shape in self.shapes),
         ]
 
+    def _spread(self) -> float:
+        """Robust spread of the window: the IQR, or the 10-90 % range when it is wider.
+
+        The 10-90 % range is divided by 1.9 to be on the IQR's scale for Gaussian data. On
+        a quantised or mostly flat series the IQR collapses to 0 while the series still
+        moves, and every ordinary move would look like a spike.
+        """
+        iqr = self.values.quantile(0.75) - self.values.quantile(0.25)
+        return max(iqr, (self.values.quantile(0.9) - self.values.quantile(0.1)) / 1.9)
+
+    def _typical_step(self) -> float:
+        """The median step, or the 90th percentile step (on its scale) when larger.
+
+        For Gaussian steps the 90th percentile of their size is 2.44 median sizes; taking the
+        larger keeps a series that is flat most of the time from making any step a jump.
+        """
+        return max(self.steps.quantile(0.5), self.steps.quantile(0.9) / 2.44)
+
     def _calibrated(self, raw: list[float | None]) -> float:
         """Max over signals of r / (1 + r), r = raw / the signal's recent high quantile.
 
         A signal counts once it has a calibration history of ``MIN_POINTS`` values.
         """
-        quantile = self.config["quantile"]
         ratio = max(
             (
-                value / (history.quantile(quantile) + 1e-12)
+                value / (history.quantile() + 1e-12)
                 for value, history in zip(raw, self.calibration, strict=True)
                 if value is not None and len(history) >= MIN_POINTS
             ),
@@ -246,24 +307,25 @@ class MetricDetector(Detector):
         self.seen += 1
 
     def to_dict(self) -> dict[str, Any]:
+        calibration = [[h.count, h.kept] for h in self.calibration]
+        state = {"values": list(self.kept), "calibration": calibration}
         return {
             "name": self.name,
-            "config": self.config,
-            "values": list(self.kept),
-            "calibration": [list(history.items) for history in self.calibration],
-            "seen": self.seen,
-            "since": self.since,
+            "params": self.config,
+            "state": {**state, "seen": self.seen, "since": self.since},
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MetricDetector:
-        detector = cls(**data["config"])
-        for value in data["values"]:
+        """Rebuild from ``to_dict``; the windows and shapes are relearned from the values."""
+        detector = cls(**data["params"])
+        state = data["state"]
+        for value in state["values"]:
             detector._absorb(float(value))
-        for history, items in zip(detector.calibration, data["calibration"], strict=True):
-            for value in items:
-                history.add(float(value))
-        detector.seen, detector.since = int(data["seen"]), int(data["since"])
+        for history, (count, kept) in zip(detector.calibration, state["calibration"], strict=True):
+            history.count = int(count)
+            history.kept = [[int(i), float(v), int(b)] for i, v, b in kept]
+        detector.seen, detector.since = int(state["seen"]), int(state["since"])
         return detector
 
 

@@ -8,6 +8,7 @@ The result file keeps every input row in order and adds its ``anomaly_score``.
 from __future__ import annotations
 
 import csv
+import json
 import math
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -66,13 +67,18 @@ def _number(text: str) -> float:
 
 def score_series(values: Sequence[float], factory: DetectorFactory) -> list[float]:
     """Score every value before learning it, with one fresh detector (state reset per file)."""
+    return run_detector(values, factory)[0]
+
+
+def run_detector(values: Sequence[float], factory: DetectorFactory) -> tuple[list[float], Detector]:
+    """``score_series``, also returning the detector as it ends (to measure its state)."""
     detector = factory()
     scores = []
     for value in values:
         point = {"value": value}
         scores.append(detector.score_one(point))
         detector.learn_one(point)
-    return scores
+    return scores, detector
 
 
 def find_inputs(input_dir: Path) -> list[Path]:
@@ -96,17 +102,27 @@ def write_scores(path: Path, series: Series, scores: Sequence[float]) -> None:
             writer.writerow([timestamp, text, f"{score:.9f}"])
 
 
-def _replay_one(task: tuple[Path, Path, DetectorFactory]) -> tuple[Series, list[float]]:
+@dataclass(frozen=True)
+class Replayed:
+    """One replayed series: its scores and the size of its detector's final state as JSON."""
+
+    series: Series
+    scores: list[float]
+    state_bytes: int
+
+
+def _replay_one(task: tuple[Path, Path, DetectorFactory]) -> Replayed:
     input_dir, relative, factory = task
     series = read_series(input_dir / relative, relative)
-    return series, score_series(series.values, factory)
+    scores, detector = run_detector(series.values, factory)
+    return Replayed(series, scores, len(json.dumps(detector.to_dict())))
 
 
-def replay(
+def replay_measured(
     input_dir: Path,
     factory: DetectorFactory = default_metric_detector,
     workers: int = 1,
-) -> Iterator[tuple[Series, list[float]]]:
+) -> Iterator[Replayed]:
     """Score every CSV under ``input_dir``, yielding each series with its scores as done.
 
     Files are independent (state is reset per file), so ``workers`` processes share them;
@@ -118,3 +134,13 @@ def replay(
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         yield from pool.map(_replay_one, tasks)
+
+
+def replay(
+    input_dir: Path,
+    factory: DetectorFactory = default_metric_detector,
+    workers: int = 1,
+) -> Iterator[tuple[Series, list[float]]]:
+    """``replay_measured`` without the state sizes: each series with its scores."""
+    for replayed in replay_measured(input_dir, factory, workers):
+        yield replayed.series, replayed.scores
