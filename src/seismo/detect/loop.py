@@ -29,13 +29,14 @@ from typing import Any
 import redis
 
 from seismo.alert.decide import AlertPolicy, ScoredWindow, alerts_for_window
-from seismo.alert.incident import IncidentState
+from seismo.alert.incident import IncidentBook
 from seismo.alert.memory import IncidentMemory
 from seismo.alert.model import Alert
 from seismo.alert.publish import queue_publish
 from seismo.alert.rule import AlarmRule
 from seismo.config import Settings
 from seismo.detect.base import Detector
+from seismo.detect.call_graph import CallGraph
 from seismo.detect.explain import Finding
 from seismo.detect.fingerprint_entry import BadFingerprint, Fingerprint
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
@@ -51,6 +52,10 @@ RETRY_S = 1.0
 
 Entry = tuple[Any, Any]
 """A stream entry: (id, fields)."""
+GRAPH_REFRESH_S = 15.0
+"""How often the service-call graph is read again from the newest application events."""
+GRAPH_EVENTS = 3000
+"""Application events read each time (callers seen in them join the graph)."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,7 @@ class DetectorConfig:
 class Outcome:
     """What applying one window changes: incident and metric state, alerts, training data."""
 
-    state: IncidentState
+    state: IncidentBook
     metrics: dict[str, MetricState]
     alerts: list[Alert]
     normal: bool
@@ -130,6 +135,8 @@ class DetectorLoop:
         self.model_version = 0
         self.model: FleetModel | None = None
         self._metric_cache: dict[str, tuple[bytes, MetricState]] = {}
+        self.graph = CallGraph()
+        self._graph_read_at = float("-inf")
 
     def ensure_group(self) -> None:
         """Create the consumer groups (and streams) on fingerprints and feedback if missing."""
@@ -240,10 +247,11 @@ class DetectorLoop:
             return []
         model = self._current_model()
         fleet = model.findings(window) if model else []
+        graph = self._call_graph()
         applied: list[Outcome | None] = [None]
 
         def apply(pipe: Any) -> None:
-            applied[0] = self._apply(pipe, entry_id, window, fleet)
+            applied[0] = self._apply(pipe, entry_id, window, fleet, graph)
 
         self.client.transaction(apply, self.keys.detector_incident, self.keys.metric_detectors)
         outcome = applied[0]
@@ -259,8 +267,25 @@ class DetectorLoop:
         self._train_if_due()
         return outcome.alerts
 
+    def _call_graph(self) -> CallGraph:
+        """The caller pairs of the newest application events, joined to those seen before
+        (read every ``GRAPH_REFRESH_S``): the graph the origin of a cascade is ranked on."""
+        now = self.clock()
+        if now - self._graph_read_at < GRAPH_REFRESH_S:
+            return self.graph
+        self._graph_read_at = now
+        reply: Any = self.client.xrevrange(self.keys.detailed_metrics, count=GRAPH_EVENTS)
+        events = [{_text(k): _text(v) for k, v in fields.items()} for _, fields in reply]
+        self.graph = CallGraph(self.graph.edges | CallGraph.from_events(events).edges)
+        return self.graph
+
     def _apply(
-        self, pipe: Any, entry_id: Any, window: Fingerprint, fleet: list[Finding]
+        self,
+        pipe: Any,
+        entry_id: Any,
+        window: Fingerprint,
+        fleet: list[Finding],
+        graph: CallGraph,
     ) -> Outcome | None:
         """Inside WATCH: read shared state, decide, then queue every write and the XACK.
 
@@ -269,10 +294,10 @@ class DetectorLoop:
         again, finds the entry no longer pending and only acknowledges it.
         """
         raw = pipe.get(self.keys.detector_incident)
-        state = IncidentState.from_dict(json.loads(raw)) if raw else IncidentState()
+        state = IncidentBook.from_dict(json.loads(raw)) if raw else IncidentBook()
         outcome = None
         if self._still_pending(pipe, entry_id):
-            outcome = self._decide(pipe, window, fleet, state)
+            outcome = self._decide(pipe, window, fleet, state, graph)
         pipe.multi()
         if outcome is not None:
             self._queue_writes(pipe, window, outcome)
@@ -280,7 +305,12 @@ class DetectorLoop:
         return outcome
 
     def _decide(
-        self, pipe: Any, window: Fingerprint, fleet: list[Finding], state: IncidentState
+        self,
+        pipe: Any,
+        window: Fingerprint,
+        fleet: list[Finding],
+        state: IncidentBook,
+        graph: CallGraph,
     ) -> Outcome:
         """Per-metric findings, the incident step and the alerts not yet published."""
         metrics = self._metric_states(pipe, sorted(window.metrics))
@@ -289,14 +319,15 @@ class DetectorLoop:
             window, metrics, self.new_metric_detector, policy.rule.threshold
         )
         scored = ScoredWindow(window.window_start, window.window_end, tuple(found))
-        state, alerts = alerts_for_window(scored, state, policy, int(self.clock() * 1000))
+        now_ms = int(self.clock() * 1000)
+        state, alerts = alerts_for_window(scored, state, policy, now_ms, graph)
         return Outcome(
             state=state,
             metrics=metrics,
             alerts=[
                 self._recall(a) for a in alerts if not pipe.exists(self.keys.alert_marker(a.id))
             ],
-            normal=not policy.rule.hit(scored.score) and state.incident_id is None,
+            normal=not policy.rule.hit(scored.score) and not state.open,
             score=scored.score,
         )
 
