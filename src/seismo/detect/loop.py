@@ -37,6 +37,7 @@ from seismo.alert.rule import AlarmRule
 from seismo.config import Settings
 from seismo.detect.base import Detector
 from seismo.detect.call_graph import CallGraph
+from seismo.detect.drift import Drift, apply_drift
 from seismo.detect.explain import Finding
 from seismo.detect.fingerprint_entry import BadFingerprint, Fingerprint
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
@@ -56,6 +57,9 @@ GRAPH_REFRESH_S = 15.0
 """How often the service-call graph is read again from the newest application events."""
 GRAPH_EVENTS = 3000
 """Application events read each time (callers seen in them join the graph)."""
+DRIFT_FIELD = "@drift"
+"""Field of the ``metric-detectors`` hash holding the recent levels and CUSUM sums
+(``seismo.detect.drift``) as JSON; no metric name starts with ``@``."""
 
 
 @dataclass(frozen=True)
@@ -95,11 +99,14 @@ class Outcome:
     normal: bool
     """Not flagged and no incident open: the window joins the (re)training data."""
     score: float
+    drift: Drift | None = None
     encoded: dict[str, bytes] = field(init=False)
-    """The metric states as written to Redis."""
+    """The metric states (and the drift state) as written to Redis."""
 
     def __post_init__(self) -> None:
         self.encoded = {n: json.dumps(s.to_dict()).encode() for n, s in self.metrics.items()}
+        if self.drift is not None:
+            self.encoded[DRIFT_FIELD] = json.dumps(self.drift.to_dict()).encode()
 
 
 def _text(value: object) -> str:
@@ -137,6 +144,7 @@ class DetectorLoop:
         self._metric_cache: dict[str, tuple[bytes, MetricState]] = {}
         self.graph = CallGraph()
         self._graph_read_at = float("-inf")
+        self._drift_cache: tuple[bytes, Drift] | None = None
 
     def ensure_group(self) -> None:
         """Create the consumer groups (and streams) on fingerprints and feedback if missing."""
@@ -251,7 +259,7 @@ class DetectorLoop:
         applied: list[Outcome | None] = [None]
 
         def apply(pipe: Any) -> None:
-            applied[0] = self._apply(pipe, entry_id, window, fleet, graph)
+            applied[0] = self._apply(pipe, entry_id, window, (model, fleet), graph)
 
         self.client.transaction(apply, self.keys.detector_incident, self.keys.metric_detectors)
         outcome = applied[0]
@@ -260,6 +268,8 @@ class DetectorLoop:
         self._metric_cache.update(
             {name: (outcome.encoded[name], state) for name, state in outcome.metrics.items()}
         )
+        if outcome.drift is not None:
+            self._drift_cache = (outcome.encoded[DRIFT_FIELD], outcome.drift)
         for alert in outcome.alerts:
             log.info("alert %s %s %s: %s", alert.status, alert.severity, alert.id, alert.summary)
             if self.memory is not None:
@@ -284,7 +294,7 @@ class DetectorLoop:
         pipe: Any,
         entry_id: Any,
         window: Fingerprint,
-        fleet: list[Finding],
+        scored: tuple[FleetModel | None, list[Finding]],
         graph: CallGraph,
     ) -> Outcome | None:
         """Inside WATCH: read shared state, decide, then queue every write and the XACK.
@@ -297,7 +307,7 @@ class DetectorLoop:
         state = IncidentBook.from_dict(json.loads(raw)) if raw else IncidentBook()
         outcome = None
         if self._still_pending(pipe, entry_id):
-            outcome = self._decide(pipe, window, fleet, state, graph)
+            outcome = self._decide(pipe, window, scored, state, graph)
         pipe.multi()
         if outcome is not None:
             self._queue_writes(pipe, window, outcome)
@@ -308,13 +318,18 @@ class DetectorLoop:
         self,
         pipe: Any,
         window: Fingerprint,
-        fleet: list[Finding],
+        scored_by: tuple[FleetModel | None, list[Finding]],
         state: IncidentBook,
         graph: CallGraph,
     ) -> Outcome:
-        """Per-metric findings, the incident step and the alerts not yet published."""
+        """Drift and per-metric findings, the incident step and the alerts not yet published."""
         metrics = self._metric_states(pipe, sorted(window.metrics))
         policy = self.config.policy
+        model, fleet = scored_by
+        drift = None
+        if model is not None:
+            drift = self._drift_state(pipe)
+            fleet = apply_drift(model, window, fleet, drift, policy.rule.threshold)
         found = fleet + metric_findings(
             window, metrics, self.new_metric_detector, policy.rule.threshold
         )
@@ -329,7 +344,16 @@ class DetectorLoop:
             ],
             normal=not policy.rule.hit(scored.score) and not state.open,
             score=scored.score,
+            drift=drift,
         )
+
+    def _drift_state(self, pipe: Any) -> Drift:
+        """The stored drift state (this process's copy while Redis holds the same bytes)."""
+        raw = pipe.hget(self.keys.metric_detectors, DRIFT_FIELD)
+        cached, self._drift_cache = self._drift_cache, None
+        if cached is not None and cached[0] == raw:
+            return cached[1]
+        return Drift.from_dict(json.loads(raw)) if raw else Drift()
 
     def _recall(self, alert: Alert) -> Alert:
         """Add similar past incidents, and suppress the alert if it looks like a marked
