@@ -79,3 +79,20 @@ def test_a_stored_single_incident_state_is_read_as_a_book() -> None:
     assert [i.incident_id for i in book.open] == ["inc-1"]
     assert IncidentBook.from_dict(book.to_dict()) == book
     assert IncidentBook.from_dict(IncidentState().to_dict()).open == ()
+
+
+def test_a_fault_dipping_below_the_threshold_keeps_its_incident_open() -> None:
+    dip = Finding("service", "vault", 0.7, (Deviation("error_rate_5xx", 0.0, 0.01, 0.2, 20),))
+
+    raised = run(*[(errors("vault"),), (dip,), (dip,), (dip,), (errors("vault"),), (), (), ()])
+
+    statuses = [a.status for alerts in raised for a in alerts]
+    assert statuses == ["open", "resolved"]
+
+
+def test_the_system_moving_while_an_incident_is_open_joins_it() -> None:
+    system = Finding("system", "system", 0.95, (Deviation("error_rate_5xx", 0.0, 0.01, 0.1, 10),))
+
+    raised = run((errors("vault"),), (system,))
+
+    assert raised[1] == []

@@ -8,7 +8,7 @@ orders -> fx
 from __future__ import annotations
 
 from seismo.detect.call_graph import CallGraph
-from seismo.detect.explain import Finding
+from seismo.detect.explain import Finding, summary
 from seismo.detect.fingerprint_model import Deviation
 from seismo.detect.origin import causes
 
@@ -95,3 +95,7 @@ def test_without_a_graph_every_firing_finding_is_one_cause_as_before() -> None:
 
     assert cause.origin.target == "ledger"
     assert [f.target for f in cause.impacted] == ["index"]
+
+
+def test_a_silent_service_is_said_to_have_gone_silent() -> None:
+    assert summary(traffic("ledger", 6, 0)).startswith("ledger went silent: request rate of")

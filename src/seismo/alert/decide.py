@@ -29,6 +29,10 @@ class AlertPolicy:
 
     rule: AlarmRule = field(default_factory=AlarmRule)
     resolve_after: int = 3
+    keep_open: float = 0.6
+    """An open incident is not quiet while one of its findings still scores this much: a
+    fault measured on few events (six calls a window) dips below the alert threshold now
+    and then, and must not resolve and reopen each time."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ def alerts_for_window(
     claimed: set[int] = set()
     for cause in causes(window.findings, graph or CallGraph(), threshold):
         shared = [i for i, inc in enumerate(book.open) if inc.shares(cause.keys)]
+        if cause.origin.scope == "system" and book.open and not shared:
+            shared = [0]
         if shared and all(i in claimed for i in shared):
             continue
         index = next((i for i in shared if i not in claimed), None)
@@ -81,7 +87,10 @@ def alerts_for_window(
     for index, incident in enumerate(book.open):
         if index in claimed:
             continue
-        seen = Observation(window.window_start, False, incident.origin, incident.severity)
+        lingering = any(
+            f.score >= policy.keep_open and f.key in incident.members for f in window.findings
+        )
+        seen = Observation(window.window_start, lingering, incident.origin, incident.severity)
         after, status = advance(incident, history, seen, policy.rule, policy.resolve_after)
         incidents[index] = after if after.incident_id else None
         if status == "resolved":

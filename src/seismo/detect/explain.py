@@ -74,8 +74,9 @@ def summary(f: Finding) -> str:
     top = f.moved[0]
     where = "the system" if f.scope == "system" else f.target
     verb = "rose" if top.current > top.normal else "fell"
+    silent = feature_kind(top.feature).name == "traffic" and top.current <= 0 < top.normal
     sentence = (
-        f"{label(top.feature)} of {where} {verb} from "
+        f"{where} went silent: " * silent + f"{label(top.feature)} of {where} {verb} from "
         f"{format_value(top.feature, top.normal)} to {format_value(top.feature, top.current)}"
     )
     others = [label(d.feature) for d in f.moved[1:]]
