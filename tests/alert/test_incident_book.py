@@ -96,3 +96,13 @@ def test_the_system_moving_while_an_incident_is_open_joins_it() -> None:
     raised = run((errors("vault"),), (system,))
 
     assert raised[1] == []
+
+
+def test_the_origin_flipping_to_an_impacted_service_and_back_is_no_update() -> None:
+    raised = run(
+        (errors("gw", 0.2), errors("billing", 0.3), errors("vault")),
+        (errors("gw", 0.2), errors("billing", 0.3)),
+        (errors("gw", 0.2), errors("billing", 0.3), errors("vault")),
+    )
+
+    assert [a.status for alerts in raised for a in alerts] == ["open"]

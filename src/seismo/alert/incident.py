@@ -77,7 +77,8 @@ def step(
         return (_open(state, seen), "open") if rule.firing(recent) else (state, None)
     if seen.hit:
         if _materially_changed(state, seen):
-            return replace(state, quiet=0, origin=seen.origin, severity=seen.severity), "update"
+            level = max(state.severity, seen.severity, key=SEVERITIES.index)
+            return replace(state, quiet=0, origin=seen.origin, severity=level), "update"
         return replace(state, quiet=0), None
     if state.quiet + 1 >= resolve_after:
         return IncidentState(last_window=state.last_window), "resolved"
@@ -92,9 +93,14 @@ def _open(state: IncidentState, seen: Observation) -> IncidentState:
 
 
 def _materially_changed(state: IncidentState, seen: Observation) -> bool:
-    """Worse severity, or a different service or metric named (not a flip to system)."""
+    """Worse severity than any announced, or a service or metric named that had not joined
+    the incident before (not a flip to system, nor back to an impacted service)."""
     worse = SEVERITIES.index(seen.severity) > SEVERITIES.index(state.severity)
-    moved = seen.origin != state.origin and not seen.origin.startswith("system:")
+    moved = (
+        seen.origin != state.origin
+        and not seen.origin.startswith("system:")
+        and seen.origin not in state.members
+    )
     return worse or moved
 
 
