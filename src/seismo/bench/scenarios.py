@@ -433,8 +433,9 @@ def run(args: argparse.Namespace) -> int:
     results: dict[int, dict[str, Any]] = {}
     for seed in seeds:
         seeded = replace(plan, seed=seed)
+        log_dir = args.log_dir / f"seed-{seed}" if args.log_dir and len(seeds) > 1 else args.log_dir
         try:
-            record = measure(seeded, args.log_dir and args.log_dir / f"seed-{seed}")
+            record = measure(seeded, log_dir)
         except RuntimeError as exc:
             print(f"seismo bench scenarios: {exc} (keep the role logs with --log-dir DIR)")
             return 1
