@@ -119,3 +119,11 @@ def test_the_fleet_names_a_quiet_services_error_spike_with_its_5xx_rate_first() 
 
     assert ledger.score >= 0.9
     assert ledger.moved[0].feature == "error_rate_5xx"
+
+
+def test_an_empty_window_of_a_quiet_service_is_not_yet_silence() -> None:
+    empty = {"request_count": 0.0, "request_rate": 0.0}
+    busy = CountModel([w.services["gateway"] for w in windows(DAY, seed=1)])
+
+    assert max(e.score for e in ledger_counts().evidence(empty)) < 0.9
+    assert busy.evidence(empty)[0].score >= 0.9

@@ -8,6 +8,7 @@ import pytest
 
 from seismo.detect.evidence import (
     binomial_tail,
+    count_change_tail,
     poisson_tail,
     smoothed_rate,
     tail_score,
@@ -46,3 +47,9 @@ def test_the_alert_scale_puts_the_alerting_tail_at_the_threshold() -> None:
 def test_a_smoothed_rate_starts_at_its_prior() -> None:
     assert smoothed_rate(0, 0, 0.01, 100) == pytest.approx(0.01)
     assert smoothed_rate(500, 1000, 0.01, 100) == pytest.approx(501 / 1100)
+
+
+def test_a_count_change_is_judged_on_its_side_of_normal() -> None:
+    assert count_change_tail(0, 6.0) == pytest.approx(math.exp(-6.0))
+    assert count_change_tail(9, 3.0) == pytest.approx(poisson_tail(9, 3.0))
+    assert count_change_tail(6, 6.0) > 0.5

@@ -9,8 +9,9 @@ evidence when the service hardly ever fails, and one error of two calls is not.
 Request counts swing over a day by a factor, not by an amount: they are judged on a log
 scale, ``log(1 + count)``, against the training median and spread there, so a fall from 30
 to 1 is a large move even against a +-35 % daily swing, and a doubling at the quiet hour is
-as visible as at the busy one. The spread is never below the Poisson noise of the median
-count, so a service with few calls does not alert on its own randomness.
+as visible as at the busy one. The move must also be improbable as Poisson chance around
+the normal count, so a service with about six calls a window does not alert on an empty
+window (a 1-in-400 event): its silence takes a few windows to be sure of.
 
 Each test is also calibrated against its own training windows (the strongest evidence seen
 there, with a margin), so bursty errors or traffic that the training showed raise the bar
@@ -25,7 +26,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seismo.detect.evidence import ALERT_P, ALERT_Z, binomial_tail, smoothed_rate, tail_score
+from seismo.detect.evidence import (
+    ALERT_P,
+    ALERT_Z,
+    binomial_tail,
+    count_change_tail,
+    smoothed_rate,
+    tail_score,
+)
 from seismo.detect.evidence import z_score as z_on_alert_scale
 from seismo.detect.fingerprint_features import scale_floor
 from seismo.detect.fingerprint_model import Deviation
@@ -118,7 +126,8 @@ class TrafficTest:
         if count is None:
             return None
         z = (math.log1p(max(count, 0.0)) - self.median) / self.spread
-        score = z_on_alert_scale(z, self.alert_z)
+        chance = tail_score(count_change_tail(count, self.normal_count))
+        score = min(z_on_alert_scale(z, self.alert_z), chance)
         feature = RATE if RATE in x else REQUESTS
         scale = self.rate_per_request if feature == RATE else 1.0
         normal = self.normal_count * scale

@@ -6,7 +6,8 @@
   recent level (an exponentially weighted mean of the windows learned lately) and the
   spread of the windows around it, so a step is a large move at any hour while the slow
   daily swing is followed and never alerts. A step must also beat ``TAIL_MARGIN`` times the
-  largest recent move (a decaying maximum), so bursty traffic raises its own bar.
+  largest recent move (a decaying maximum), so bursty traffic raises its own bar, and be
+  improbable as Poisson chance around the level (a quiet service's empty window is not).
 * **CUSUM** (latency). A slow degradation stays inside the noise of any single window for
   a long time. Page's CUSUM adds up each window's latency z-score (from the fitted model,
   clipped so that one spike counts little) beyond an allowance ``CUSUM_SLACK``, and alerts
@@ -24,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from seismo.detect.evidence import ALERT_Z, AT_ALERT
+from seismo.detect.evidence import ALERT_Z, AT_ALERT, count_change_tail, tail_score
 from seismo.detect.evidence import z_score as z_on_alert_scale
 from seismo.detect.explain import Finding, headline_first
 from seismo.detect.fingerprint_entry import Fingerprint, Vector
@@ -102,6 +103,7 @@ class Drift:
         normal = math.expm1(level.mean)
         z = level.z(value, 1.0 / math.sqrt(normal + 1.0))
         score = z_on_alert_scale(z, max(ALERT_Z, TAIL_MARGIN * level.tail))
+        score = min(score, tail_score(count_change_tail(count, normal)))
         spread = abs(count - normal) / abs(z) if z else 1.0
         return score, Deviation("request_count", normal, spread, count, z)
 

@@ -58,6 +58,22 @@ def poisson_tail(events: float, mean: float) -> float:
     return _upper_sum(log_term, k, k + 10_000)
 
 
+def poisson_below(events: float, mean: float) -> float:
+    """P(X <= events) for X ~ Poisson(mean)."""
+    k, mu = round(events), max(mean, 1e-12)
+    if k < 0:
+        return 0.0
+    if k >= mu:
+        return max(0.0, 1.0 - poisson_tail(k + 1, mu))
+    return min(1.0, sum(math.exp(i * math.log(mu) - mu - math.lgamma(i + 1)) for i in range(k + 1)))
+
+
+def count_change_tail(count: float, normal: float) -> float:
+    """How likely a count this far from ``normal`` is by Poisson chance alone (the tail on
+    its side): a quiet service's empty window is not yet silence, a busy one's is."""
+    return poisson_tail(count, normal) if count > normal else poisson_below(count, normal)
+
+
 def _upper_sum(log_term: Callable[[int], float], first: int, last: int) -> float:
     """Sum of ``exp(log_term(i))`` for i from ``first`` (past the mode, so terms shrink) to
     ``last``, stopped once a term no longer counts."""
