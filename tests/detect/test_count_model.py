@@ -127,3 +127,16 @@ def test_an_empty_window_of_a_quiet_service_is_not_yet_silence() -> None:
 
     assert max(e.score for e in ledger_counts().evidence(empty)) < 0.9
     assert busy.evidence(empty)[0].score >= 0.9
+
+
+def test_a_traffic_drop_is_told_by_its_requests_not_by_the_latency_of_the_few_left() -> None:
+    fleet = FleetModel(windows(DAY, seed=1), CONFIG)
+    window = windows(1, seed=4)[0]
+    window.services["gateway"].update(
+        {"request_count": 2.0, "request_rate": 1.0, "latency_p50": 400.0}
+    )
+
+    (gateway,) = [f for f in fleet.findings(window) if f.target == "gateway"]
+
+    assert gateway.score >= 0.9
+    assert gateway.moved[0].feature == "request_rate"

@@ -204,4 +204,4 @@ def _merged(
     score = max([before.score if before else 0.0, *(s for s, _ in evidence)])
     lead = {d.feature for d in firing}
     rest = [d for d in (before.moved if before else ()) if d.feature not in lead]
-    return Finding(scope, target, score, tuple(headline_first([*firing, *rest])[:4]))
+    return Finding(scope, target, score, tuple([*headline_first(firing), *rest][:4]))

@@ -12,7 +12,8 @@ has no model yet (a new callee was, by definition, never seen in training).
 
 Beside each model, the scope's counts are judged as counts (``CountModel``: errors given
 requests, request counts on a log scale); a window's finding takes the stronger verdict,
-and evidence that fires leads its explanation, most user-visible kind first.
+and evidence that fires leads its explanation (most user-visible kind first), ahead of
+the model's view: a traffic drop's few requests can give any latency, the drop is the news.
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ class FleetModel:
         firing = [e.moved for e in evidence if e.score >= AT_ALERT]
         score = max([modelled.score, *(e.score for e in evidence)])
         lead = {d.feature for d in firing}
-        moved = headline_first([*firing, *(d for d in modelled.moved if d.feature not in lead)])
+        rest = [d for d in modelled.moved if d.feature not in lead]
+        moved = [*headline_first(firing), *rest]
         return Finding(scope, target, score, tuple(moved[:4]))
 
     def _new_pairs(self, service: str, count: float, model: FingerprintModel | None) -> Finding:
