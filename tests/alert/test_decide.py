@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from seismo.alert.decide import AlertPolicy, ScoredWindow, alerts_for_window
-from seismo.alert.incident import IncidentState
+from seismo.alert.incident import IncidentBook
 from seismo.alert.severity import business_impact, remediation, severity
 from seismo.detect.explain import Finding
 from seismo.detect.fingerprint_model import Deviation
@@ -17,7 +17,7 @@ POLICY = AlertPolicy()
 FIELDS = {
     "id", "time", "window_start", "window_end", "scope", "target", "score", "severity",
     "summary", "explanation", "business_impact", "remediation", "incident_id", "status",
-    "similar", "suppressed_by",
+    "similar", "suppressed_by", "impacted",
 }  # fmt: skip
 
 
@@ -36,7 +36,7 @@ def test_open_alert_carries_every_field_and_names_the_service() -> None:
         Finding("service", "checkout", 1.0, (ERRORS,)),
     )
 
-    state, alerts = alerts_for_window(spike, IncidentState(), POLICY, now_ms=12_345)
+    state, alerts = alerts_for_window(spike, IncidentBook(), POLICY, now_ms=12_345)
 
     (alert,) = alerts
     assert set(alert.to_dict()) == FIELDS
@@ -46,7 +46,7 @@ def test_open_alert_carries_every_field_and_names_the_service() -> None:
     assert alert.explanation[0]["normal"] == 0.004
     assert alert.severity == "critical"
     assert alert.business_impact is None
-    assert alert.incident_id == state.incident_id
+    assert alert.incident_id == state.open[0].incident_id
     assert json.loads(alert.to_json())["time"] == 12_345
 
 
@@ -58,7 +58,7 @@ def test_system_finding_names_the_service_that_moved_most() -> None:
         Finding("service", "checkout", 0.2, (ERRORS,)),
     )
 
-    _, (alert,) = alerts_for_window(drift, IncidentState(), POLICY, 0)
+    _, (alert,) = alerts_for_window(drift, IncidentBook(), POLICY, 0)
 
     assert alert.scope == "system"
     assert alert.summary.endswith("(most moved service: frontend)")
@@ -66,7 +66,7 @@ def test_system_finding_names_the_service_that_moved_most() -> None:
 
 def test_resolved_alert_closes_the_same_incident() -> None:
     spike = window(0, Finding("service", "checkout", 1.0, (ERRORS,)))
-    state, (opened,) = alerts_for_window(spike, IncidentState(), POLICY, 0)
+    state, (opened,) = alerts_for_window(spike, IncidentBook(), POLICY, 0)
     raised = []
     for start in (5_000, 10_000, 15_000):
         state, alerts = alerts_for_window(quiet(start), state, POLICY, start)
@@ -83,8 +83,8 @@ def test_resolved_alert_closes_the_same_incident() -> None:
 def test_same_window_gives_the_same_alert_id() -> None:
     spike = window(0, Finding("service", "checkout", 1.0, (ERRORS,)))
 
-    _, (first,) = alerts_for_window(spike, IncidentState(), POLICY, 1)
-    _, (second,) = alerts_for_window(spike, IncidentState(), POLICY, 2)
+    _, (first,) = alerts_for_window(spike, IncidentBook(), POLICY, 1)
+    _, (second,) = alerts_for_window(spike, IncidentBook(), POLICY, 2)
 
     assert first.id == second.id
 
@@ -92,7 +92,7 @@ def test_same_window_gives_the_same_alert_id() -> None:
 def test_business_metric_gives_business_impact_and_business_hints() -> None:
     drop = window(0, Finding("metric", "revenue", 0.99, (REVENUE,)))
 
-    _, (alert,) = alerts_for_window(drop, IncidentState(), POLICY, 0)
+    _, (alert,) = alerts_for_window(drop, IncidentBook(), POLICY, 0)
 
     assert alert.business_impact == "value of revenue: 100 normally, 20 now"
     assert any("business flow" in hint for hint in alert.remediation)

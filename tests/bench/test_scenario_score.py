@@ -11,6 +11,7 @@ from seismo.bench.scenario_score import (
     feature_moves,
     kind_result,
     summarise,
+    worst_of,
 )
 from seismo.demo.faults import Fault
 
@@ -157,3 +158,19 @@ def test_an_alert_of_the_run_never_pushed_on_the_ws_is_listed_as_missing() -> No
     )
     missing = summarise(record(*received))["ws_missing"]
     assert [m["id"] for m in missing] == ["lost"]
+
+
+def test_the_worst_of_several_seeds_takes_each_kinds_worst_run() -> None:
+    def run(delay: int | None, explained: bool, alarms: float) -> dict[str, Any]:
+        kind = {"kind": "error-spike", "detected": delay is not None, "delay_windows": delay,
+                "explanation_ok": explained}  # fmt: skip
+        return {"kinds": [kind], "false_alarms_per_hour": alarms}
+
+    worst = worst_of({0: run(0, True, 0.0), 1: run(3, True, 12.0), 2: run(1, False, 0.0)})
+    (row,) = worst["kinds"]
+    assert (row["delay_windows"], row["explained"], row["worst_seed"]) == (3, False, 1)
+    assert worst["false_alarms_per_hour"] == 12.0
+    assert worst["caught_in_time_and_explained"] == 0
+
+    missed = worst_of({0: run(0, True, 0.0), 1: run(None, True, 0.0)})
+    assert (missed["kinds"][0]["detected"], missed["kinds"][0]["delay_windows"]) == (False, None)

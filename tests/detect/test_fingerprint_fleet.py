@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from seismo.alert.decide import AlertPolicy, ScoredWindow, alerts_for_window
-from seismo.alert.incident import IncidentState
+from seismo.alert.incident import IncidentBook
 from seismo.detect.explain import Finding, likely_origin, summary
 from seismo.detect.fingerprint_entry import BadFingerprint, Fingerprint
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
@@ -131,7 +131,7 @@ def test_a_new_pair_raises_one_warning_naming_new_interactions() -> None:
         new_pair.window_start, new_pair.window_end, tuple(model.findings(new_pair))
     )
 
-    _, alerts = alerts_for_window(scored, IncidentState(), AlertPolicy(), now_ms=0)
+    _, alerts = alerts_for_window(scored, IncidentBook(), AlertPolicy(), now_ms=0)
 
     (alert,) = alerts
     assert (alert.status, alert.target, alert.severity) == ("open", "fraud-check", "warning")

@@ -1,6 +1,10 @@
 """The incident lifecycle: one ongoing incident gives one ``open``, then ``update``s only
 when it worsens or moves elsewhere, then ``resolved`` after a run of quiet windows.
 
+Several incidents can be open at once, one per origin (``IncidentBook``): each window's
+causes are matched to the open incidents by the findings they share, a cause no incident
+shares a finding with opens its own, and each incident counts its own quiet windows.
+
 Pure: the state is a small value stored in Redis between windows, so that several detector
 processes handling consecutive windows follow one lifecycle. Windows are applied in the
 order they are processed (the detector loop applies each exactly once); with several
@@ -31,13 +35,26 @@ class IncidentState:
     severity: str = ""
     summary: str = ""
     quiet: int = 0
+    members: tuple[str, ...] = ()
+    """``scope:target`` of every finding that has joined this incident (its origin too)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> IncidentState:
-        return cls(**{**data, "recent": tuple(data.get("recent", ()))})
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(
+            **{
+                **known,
+                "recent": tuple(data.get("recent", ())),
+                "members": tuple(data.get("members", ())),
+            }
+        )
+
+    def shares(self, keys: frozenset[str]) -> bool:
+        """Whether a cause with findings ``keys`` is this incident's."""
+        return self.origin in keys or bool(keys.intersection(self.members))
 
 
 @dataclass(frozen=True)
@@ -60,7 +77,8 @@ def step(
         return (_open(state, seen), "open") if rule.firing(recent) else (state, None)
     if seen.hit:
         if _materially_changed(state, seen):
-            return replace(state, quiet=0, origin=seen.origin, severity=seen.severity), "update"
+            level = max(state.severity, seen.severity, key=SEVERITIES.index)
+            return replace(state, quiet=0, origin=seen.origin, severity=level), "update"
         return replace(state, quiet=0), None
     if state.quiet + 1 >= resolve_after:
         return IncidentState(last_window=state.last_window), "resolved"
@@ -75,7 +93,54 @@ def _open(state: IncidentState, seen: Observation) -> IncidentState:
 
 
 def _materially_changed(state: IncidentState, seen: Observation) -> bool:
-    """Worse severity, or a different service or metric named (not a flip to system)."""
+    """Worse severity than any announced, or a service or metric named that had not joined
+    the incident before (not a flip to system, nor back to an impacted service)."""
     worse = SEVERITIES.index(seen.severity) > SEVERITIES.index(state.severity)
-    moved = seen.origin != state.origin and not seen.origin.startswith("system:")
+    moved = (
+        seen.origin != state.origin
+        and not seen.origin.startswith("system:")
+        and seen.origin not in state.members
+    )
     return worse or moved
+
+
+@dataclass(frozen=True)
+class IncidentBook:
+    """Every open incident, and the window-level history the alarm rule looks at."""
+
+    last_window: int = -1
+    recent: tuple[bool, ...] = ()
+    open: tuple[IncidentState, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "last_window": self.last_window,
+            "recent": list(self.recent),
+            "open": [i.to_dict() for i in self.open],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> IncidentBook:
+        """Also reads the single-incident state stored before several could be open."""
+        if "open" not in data:
+            single = IncidentState.from_dict(data)
+            opened = (single,) if single.incident_id else ()
+            return cls(single.last_window, single.recent, opened)
+        return cls(
+            int(data.get("last_window", -1)),
+            tuple(data.get("recent", ())),
+            tuple(IncidentState.from_dict(i) for i in data["open"]),
+        )
+
+
+def advance(
+    incident: IncidentState,
+    history: tuple[bool, ...],
+    seen: Observation,
+    rule: AlarmRule,
+    resolve_after: int,
+) -> tuple[IncidentState, str | None]:
+    """``step`` for one incident of a book (or a new one): the book's window history before
+    this window stands in for the incident's own."""
+    after, status = step(replace(incident, recent=history), seen, rule, resolve_after)
+    return replace(after, recent=()), status

@@ -55,6 +55,8 @@ class Alert:
     """Most similar past incidents: {incident_id, similarity, outcome} (vector sets)."""
     suppressed_by: str | None = None
     """Why it was not announced: a marked false alarm with the same pattern."""
+    impacted: list[str] = field(default_factory=list)
+    """Services and metrics whose findings are consequences of this origin (call graph)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

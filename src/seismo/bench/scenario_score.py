@@ -334,3 +334,30 @@ def summarise(record: Record) -> dict[str, Any]:
             "ws_latency": bool(ws) and max(ws) < ws_target,
         },
     }
+
+
+def worst_of(summaries: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
+    """Over several seeds' summaries: per kind the worst outcome (undetected, then the
+    longest delay, an unexplained first alert in any seed), and the most false alarms."""
+    kinds: dict[str, dict[str, Any]] = {}
+    for seed, summary in sorted(summaries.items()):
+        for k in summary["kinds"]:
+            row = kinds.setdefault(
+                k["kind"], {"kind": k["kind"], "detected": True, "delay_windows": 0,
+                            "explained": True, "worst_seed": seed}
+            )  # fmt: skip
+            delay = k["delay_windows"] if k["detected"] else None
+            if row["delay_windows"] is not None and (delay is None or delay > row["delay_windows"]):
+                row.update(delay_windows=delay, detected=delay is not None, worst_seed=seed)
+            row["explained"] = row["explained"] and bool(k["explanation_ok"])
+    alarms = {seed: s["false_alarms_per_hour"] for seed, s in summaries.items()}
+    return {
+        "kinds": list(kinds.values()),
+        "false_alarms_per_hour": max(alarms.values(), default=0.0),
+        "false_alarms_per_hour_by_seed": alarms,
+        "caught_in_time_and_explained": sum(
+            1
+            for row in kinds.values()
+            if row["detected"] and row["explained"] and row["delay_windows"] <= TARGET_DELAY_WINDOWS
+        ),
+    }

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,13 @@ from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect as ws_connect
 
 from seismo.bench.report import print_table, write_json
-from seismo.bench.scenario_score import Received, Record, summarise
+from seismo.bench.scenario_score import (
+    TARGET_DELAY_WINDOWS,
+    Received,
+    Record,
+    summarise,
+    worst_of,
+)
 from seismo.config import Settings
 from seismo.demo import fault_store
 from seismo.demo.faults import DEFAULT_TARGETS, KINDS, Fault
@@ -423,16 +429,50 @@ def run(args: argparse.Namespace) -> int:
         rate=args.rate,
         period_s=args.day_seconds,
     )
-    try:
-        record = measure(plan, args.log_dir)
-    except RuntimeError as exc:
-        print(f"seismo bench scenarios: {exc} (keep the role logs with --log-dir DIR)")
-        return 1
-    summary = summarise(record)
-    report(summary, plan)
-    timing = {"window_seconds": WINDOW_S, "grace_seconds": GRACE_S, "day_s": plan.day_s}
-    write_json(args.json, {**summary, "plan": {**vars(plan), **timing}})
+    seeds = args.seeds or [plan.seed]
+    results: dict[int, dict[str, Any]] = {}
+    for seed in seeds:
+        seeded = replace(plan, seed=seed)
+        log_dir = args.log_dir / f"seed-{seed}" if args.log_dir and len(seeds) > 1 else args.log_dir
+        try:
+            record = measure(seeded, log_dir)
+        except RuntimeError as exc:
+            print(f"seismo bench scenarios: {exc} (keep the role logs with --log-dir DIR)")
+            return 1
+        summary = summarise(record)
+        report(summary, seeded)
+        timing = {"window_seconds": WINDOW_S, "grace_seconds": GRACE_S, "day_s": plan.day_s}
+        results[seed] = {**summary, "plan": {**vars(seeded), **timing}}
+    if len(seeds) == 1:
+        write_json(args.json, results[seeds[0]])
+        return 0
+    worst = worst_of(results)
+    report_worst(worst, seeds)
+    write_json(args.json, {"seeds": {str(s): r for s, r in results.items()}, "worst": worst})
     return 0
+
+
+def report_worst(worst: Mapping[str, Any], seeds: list[int]) -> None:
+    """Per kind the worst of the seeds, and the most false alarms."""
+    print_table(
+        f"worst of seeds {', '.join(map(str, seeds))}",
+        ("kind", "detected", "delay", "explained in every seed", "worst seed"),
+        [
+            (
+                k["kind"],
+                "yes" if k["detected"] else "NO",
+                "-" if k["delay_windows"] is None else k["delay_windows"],
+                "yes" if k["explained"] else "no",
+                k["worst_seed"],
+            )
+            for k in worst["kinds"]
+        ],
+    )
+    print(
+        f"caught within {TARGET_DELAY_WINDOWS} windows and explained in every seed: "
+        f"{worst['caught_in_time_and_explained']} of {len(worst['kinds'])}; "
+        f"false alarms per hour, worst seed: {worst['false_alarms_per_hour']}"
+    )
 
 
 def measure(plan: Plan, log_dir: Path | None) -> Record:
@@ -453,6 +493,16 @@ def kind_list(text: str) -> list[str]:
     if unknown or not kinds:
         raise argparse.ArgumentTypeError(f"choose from {', '.join(KINDS)} (comma-separated)")
     return kinds
+
+
+def seed_list(text: str) -> list[int]:
+    try:
+        seeds = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError("comma-separated integers, e.g. 0,1,2") from None
+    if not seeds:
+        raise argparse.ArgumentTypeError("at least one seed")
+    return seeds
 
 
 def register(benches: Any) -> None:
@@ -479,6 +529,12 @@ def register(benches: Any) -> None:
         help="length of the traffic's compressed day (default: the training phase)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the traffic model")
+    parser.add_argument(
+        "--seeds",
+        type=seed_list,
+        default=None,
+        help="comma-separated seeds: one run each, then the worst of them (overrides --seed)",
+    )
     parser.add_argument("--rate", type=float, default=30.0, help="mean user requests per second")
     parser.add_argument("--log-dir", type=Path, default=None, help="keep the role logs here")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")

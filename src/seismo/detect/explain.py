@@ -10,11 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from seismo.detect.fingerprint_features import format_value, label
+from seismo.detect.fingerprint_features import feature_kind, format_value, label
 from seismo.detect.fingerprint_model import Deviation, WindowScore
 
 SCOPES = ("system", "service", "metric")
 """From the least to the most specific: a tie in score goes to the more specific scope."""
+IMPACT = ("errors", "latency", "traffic", "business", "client_errors", "metric")
+"""Kinds of feature by what users feel, first the most: a 5xx rate heads an explanation
+where a log count moved further (logs and topology are supporting evidence)."""
+HEADLINE_Z = 5.0
+"""A feature must have moved this far (robust z) to head an explanation by its kind."""
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,23 @@ class Finding:
 
 
 def finding(scope: str, target: str, scored: WindowScore) -> Finding:
-    """The finding of one scored vector."""
-    return Finding(scope, target, scored.score, tuple(scored.moved()))
+    """The finding of one scored vector, the headline feature first."""
+    return Finding(scope, target, scored.score, tuple(headline_first(scored.moved())))
+
+
+def impact_rank(d: Deviation) -> int:
+    """Where ``d`` stands in ``IMPACT`` when it moved enough to lead; past the end if not."""
+    kind = feature_kind(d.feature).name
+    if abs(d.deviation) < HEADLINE_Z or kind not in IMPACT:
+        return len(IMPACT)
+    if d.feature.startswith("error_rate_") and d.current < d.normal:
+        return len(IMPACT)
+    return IMPACT.index(kind)
+
+
+def headline_first(moved: Sequence[Deviation]) -> list[Deviation]:
+    """``moved`` with the strongly moved features users feel most first (stable otherwise)."""
+    return sorted(moved, key=impact_rank)
 
 
 def likely_origin(findings: Sequence[Finding], threshold: float) -> Finding:
@@ -54,8 +74,9 @@ def summary(f: Finding) -> str:
     top = f.moved[0]
     where = "the system" if f.scope == "system" else f.target
     verb = "rose" if top.current > top.normal else "fell"
+    silent = feature_kind(top.feature).name == "traffic" and top.current <= 0 < top.normal
     sentence = (
-        f"{label(top.feature)} of {where} {verb} from "
+        f"{where} went silent: " * silent + f"{label(top.feature)} of {where} {verb} from "
         f"{format_value(top.feature, top.normal)} to {format_value(top.feature, top.current)}"
     )
     others = [label(d.feature) for d in f.moved[1:]]

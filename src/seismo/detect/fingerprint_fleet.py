@@ -9,6 +9,11 @@ A pair of services never seen before is a signal of its own (SPEC): the fleet le
 often new pairs appear once start-up is over, and when the steady training windows had
 none, a window with a new pair is named after the service that got it, also a service that
 has no model yet (a new callee was, by definition, never seen in training).
+
+Beside each model, the scope's counts are judged as counts (``CountModel``: errors given
+requests, request counts on a log scale); a window's finding takes the stronger verdict,
+and evidence that fires leads its explanation (most user-visible kind first), ahead of
+the model's view: a traffic drop's few requests can give any latency, the drop is the news.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from seismo.detect.explain import Finding, finding
+from seismo.detect.count_model import CountModel
+from seismo.detect.evidence import AT_ALERT
+from seismo.detect.explain import Finding, finding, headline_first
 from seismo.detect.fingerprint_entry import Fingerprint
 from seismo.detect.fingerprint_features import scale_floor
 from seismo.detect.fingerprint_model import (
@@ -61,20 +68,35 @@ class FleetModel:
             for service, vectors in sorted(rows.items())
             if len(vectors) >= max(2, config.min_service_windows)
         }
+        self.counts = {service: CountModel(rows[service]) for service in self.services}
+        self.system_counts = CountModel([w.system for w in windows])
         self.new_pair_score = novelty_score(windows)
 
     def findings(self, window: Fingerprint) -> list[Finding]:
         """The system's finding, then one per service present in ``window`` that has a model
         or got a new pair (the stronger of the two when both)."""
-        found = [finding("system", "system", self.system.score(window.system))]
+        found = [self._judged("system", "system", window.system)]
         for service, vector in window.services.items():
             model = self.services.get(service)
-            scored = [finding("service", service, model.score(vector))] if model else []
+            scored = [self._judged("service", service, vector)] if model else []
             if vector.get(NEW_PAIRS, 0.0) > 0 and self.new_pair_score > 0:
                 scored.append(self._new_pairs(service, vector[NEW_PAIRS], model))
             if scored:
                 found.append(max(scored, key=lambda f: f.score))
         return found
+
+    def _judged(self, scope: str, target: str, vector: Mapping[str, float]) -> Finding:
+        """The model's finding, strengthened by the scope's count evidence where it fires."""
+        model = self.system if scope == "system" else self.services[target]
+        counts = self.system_counts if scope == "system" else self.counts[target]
+        modelled = finding(scope, target, model.score(vector))
+        evidence = counts.evidence(vector)
+        firing = [e.moved for e in evidence if e.score >= AT_ALERT]
+        score = max([modelled.score, *(e.score for e in evidence)])
+        lead = {d.feature for d in firing}
+        rest = [d for d in modelled.moved if d.feature not in lead]
+        moved = [*headline_first(firing), *rest]
+        return Finding(scope, target, score, tuple(moved[:4]))
 
     def _new_pairs(self, service: str, count: float, model: FingerprintModel | None) -> Finding:
         """``service`` got ``count`` never-seen pairs, against its normal (0 without a model)."""

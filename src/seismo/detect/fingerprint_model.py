@@ -224,6 +224,18 @@ class FingerprintModel:
         """The training median of feature ``name`` (0 for a feature this model lacks)."""
         return float(self.scale.median[self.names.index(name)]) if name in self.names else 0.0
 
+    def deviations(self, x: Mapping[str, float], names: Sequence[str]) -> dict[str, Deviation]:
+        """The deviations of the features ``names`` this model has (cheap: no forest)."""
+        current = self.scale.vector(x)[np.newaxis, :]
+        spread = self.scale.spreads(current)[0]
+        out = {}
+        for name in names:
+            if name in self.names:
+                i = self.names.index(name)
+                m, s, c = float(self.scale.median[i]), float(spread[i]), float(current[0][i])
+                out[name] = Deviation(name, m, s, c, (c - m) / s)
+        return out
+
     def score(self, x: Mapping[str, float]) -> WindowScore:
         """Calibrated score (the larger of the two views) and per-feature deviations."""
         current = self.scale.vector(x)[np.newaxis, :]

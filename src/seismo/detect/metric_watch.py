@@ -2,20 +2,30 @@
 
 Every business and custom metric of a fingerprint (its mean in the window) goes through the
 per-metric detector of ``seismo.detect.metric`` (the same code as ``seismo replay``), with
-its state kept between windows as ``to_dict`` data. An ``expected_range`` violation by at
-least ``RANGE_SHARE`` of the window's observations (its ``out_of_range`` count) alerts at
-once. A smoothed normal value (exponentially weighted mean and absolute deviation of the
-learned means) gives the explanation its "normal" figure. A window the detector flags is
-not learned.
+its state kept between windows as ``to_dict`` data.
+
+Evidence is sized to the data (``seismo.detect.evidence``): a window's mean of ``n``
+observations is judged by its standard error, ``sigma / sqrt(n)``, with ``sigma`` the
+learned spread of one observation, so the mean of a handful of orders cannot page on its
+own noise however the per-metric detector scores it; and the move must be material
+(``MATERIAL`` of the normal value). An ``expected_range`` violation alerts at once when the
+window's out-of-range count is improbable given its observations and the learned share of
+out-of-range ones (a binomial test), and is at least ``RANGE_SHARE`` of them. A smoothed
+normal value (exponentially weighted) gives the explanation its "normal" figure. A window
+that is flagged is not learned.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from seismo.detect.base import Detector, detector_from_dict
+from seismo.detect.evidence import ALERT_Z, binomial_tail, smoothed_rate, tail_score, z_score
 from seismo.detect.explain import Finding
 from seismo.detect.fingerprint_entry import Fingerprint, Vector
 from seismo.detect.fingerprint_features import scale_floor
@@ -28,8 +38,30 @@ MIN_ALERT_POINT = 0.6
 positive now and then; one that pages people waits for 0.6 (half again as unusual as the
 rare points of late): measured on Gaussian noise, 0 alerts per 1,000 windows instead of 1-3."""
 RANGE_SHARE = 0.1
-"""Share of a window's observations outside ``expected_range`` that alerts at once: a lone
+"""Smallest share of a window's observations outside ``expected_range`` that alerts: a lone
 outlier among many orders is left to the learned baseline."""
+RANGE_ALERT_P = 1e-4
+"""Tail probability of a window's out-of-range count that alerts (0.9): the range was
+declared by a person, and a business has few KPIs, so this test is run far less often than
+the per-service ones."""
+RANGE_PRIOR = 0.01
+"""Out-of-range share assumed before any observation: a declared range is rarely left."""
+RANGE_PRIOR_WEIGHT = 100.0
+"""That prior counts as this many observations."""
+MEMORY = 0.999
+"""Per window, the weight the out-of-range counts seen so far keep (a memory of ~1,000)."""
+MATERIAL = 0.1
+"""A KPI's mean must move by this share of its normal value to alert: smaller moves are
+not what a business pages for, however well measured."""
+SE_FLOOR = 0.01
+"""The standard error of a mean is never below this share of its normal value."""
+Z_HISTORY = 1000
+"""Standard-error moves of the last learned windows kept to calibrate against: real values
+(order amounts) are long-tailed, so the mean of two orders can sit 20 standard errors out
+in an ordinary hour; a move must also beat what this metric's own history shows."""
+Z_MARGIN = 1.5
+"""A mean alerts at ``Z_MARGIN`` times the 99.9th percentile of its recent moves (and at
+least ``ALERT_Z`` standard errors)."""
 
 
 @dataclass
@@ -39,9 +71,26 @@ class MetricState:
     detector: Detector
     normal: float | None = None
     spread: float = 0.0
+    unit_spread: float = 0.0
+    """Smoothed absolute deviation of the window mean times sqrt(observations): the spread
+    of one observation, from which a window's standard error follows."""
+    seen: float = 0.0
+    """Observations learned (decayed by ``MEMORY`` per window)."""
+    outside: float = 0.0
+    """Of those, out of their expected range (decayed alike)."""
+    moves: list[float] = field(default_factory=list)
+    """The last ``Z_HISTORY`` learned windows' moves, in standard errors (absolute)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"detector": self.detector.to_dict(), "normal": self.normal, "spread": self.spread}
+        return {
+            "detector": self.detector.to_dict(),
+            "normal": self.normal,
+            "spread": self.spread,
+            "unit_spread": self.unit_spread,
+            "seen": self.seen,
+            "outside": self.outside,
+            "moves": self.moves,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MetricState:
@@ -50,15 +99,41 @@ class MetricState:
             detector_from_dict(data["detector"]),
             None if normal is None else float(normal),
             float(data.get("spread", 0.0)),
+            float(data.get("unit_spread", 0.0)),
+            float(data.get("seen", 0.0)),
+            float(data.get("outside", 0.0)),
+            [float(z) for z in data.get("moves", [])],
         )
 
-    def learn(self, value: float) -> None:
+    def learn(self, value: float, count: float = 1.0, outside: float = 0.0) -> None:
         self.detector.learn_one({"value": value})
+        self.seen = self.seen * MEMORY + count
+        self.outside = self.outside * MEMORY + outside
         if self.normal is None:
             self.normal = value
             return
-        self.spread += SMOOTHING * (abs(value - self.normal) - self.spread)
+        gap = abs(value - self.normal)
+        self.moves = [*self.moves, round(gap / self.standard_error(count), 3)][-Z_HISTORY:]
+        self.spread += SMOOTHING * (gap - self.spread)
+        self.unit_spread += SMOOTHING * (gap * math.sqrt(max(count, 1.0)) - self.unit_spread)
         self.normal += SMOOTHING * (value - self.normal)
+
+    def standard_error(self, count: float) -> float:
+        """The standard error of a mean of ``count`` observations (1.25 x the mean absolute
+        deviation estimates a normal sigma), floored at ``SE_FLOOR`` of the normal value."""
+        floor = max(SE_FLOOR * abs(self.normal or 0.0), 1e-9)
+        return max(1.25 * self.unit_spread / math.sqrt(max(count, 1.0)), floor)
+
+    def alert_z(self) -> float:
+        """Standard errors a mean must move to alert: ``Z_MARGIN`` x its recent 99.9th
+        percentile, at least ``ALERT_Z``."""
+        if not self.moves:
+            return ALERT_Z
+        return max(ALERT_Z, Z_MARGIN * float(np.quantile(self.moves, 0.999)))
+
+    def outside_rate(self) -> float:
+        """The learned share of observations outside the expected range."""
+        return smoothed_rate(self.outside, self.seen, RANGE_PRIOR, RANGE_PRIOR_WEIGHT)
 
 
 def on_alert_scale(detector: Detector, score: float, threshold: float) -> float:
@@ -87,21 +162,40 @@ def watch_metric(
     metric: str, summary: Vector, state: MetricState, window: Fingerprint, threshold: float
 ) -> Finding | None:
     """Score one metric's window, learn it unless flagged; None when it had no value."""
-    if summary.get("count", 0) <= 0 or "mean" not in summary:
+    count = summary.get("count", 0.0)
+    if count <= 0 or "mean" not in summary:
         return None
     mean_name, range_name = feature_names(metric, window)
     value = summary["mean"]
-    score = on_alert_scale(state.detector, state.detector.score_one({"value": value}), threshold)
-    normal = value if state.normal is None else state.normal
-    spread = max(state.spread * 1.25, scale_floor(mean_name, normal))
-    moved = [Deviation(mean_name, normal, spread, value, (value - normal) / spread)]
+    learned = on_alert_scale(state.detector, state.detector.score_one({"value": value}), threshold)
+    score, moved = _mean_evidence(mean_name, value, count, state, learned)
     outside = summary.get("out_of_range", 0.0)
-    if outside >= RANGE_SHARE * summary["count"]:
-        score = 1.0
-        moved.insert(0, Deviation(range_name, 0.0, 1.0, outside, outside))
+    if outside > 0 and outside >= RANGE_SHARE * count:
+        expected = state.outside_rate()
+        ranged = tail_score(binomial_tail(outside, count, expected), RANGE_ALERT_P)
+        if ranged >= score:
+            score = ranged
+            moved.insert(0, Deviation(range_name, expected * count, 1.0, outside, outside))
     if score < threshold:
-        state.learn(value)
+        state.learn(value, count, outside)
     return Finding("metric", metric, score, tuple(moved))
+
+
+def _mean_evidence(
+    name: str, value: float, count: float, state: MetricState, learned: float
+) -> tuple[float, list[Deviation]]:
+    """The mean's score: the detector's, capped by how many standard errors it moved (and
+    below half when the move is not material); its deviation in standard errors."""
+    if state.normal is None:
+        spread = scale_floor(name, value)
+        return min(learned, 0.5), [Deviation(name, value, spread, value, 0.0)]
+    normal = state.normal
+    spread = state.standard_error(count)
+    z = (value - normal) / spread
+    score = min(learned, z_score(z, state.alert_z()))
+    if abs(value - normal) < MATERIAL * abs(normal):
+        score = min(score, 0.5)
+    return score, [Deviation(name, normal, spread, value, z)]
 
 
 def metric_findings(

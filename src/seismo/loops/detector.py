@@ -29,13 +29,15 @@ from typing import Any
 import redis
 
 from seismo.alert.decide import AlertPolicy, ScoredWindow, alerts_for_window
-from seismo.alert.incident import IncidentState
+from seismo.alert.incident import IncidentBook
 from seismo.alert.memory import IncidentMemory
 from seismo.alert.model import Alert
 from seismo.alert.publish import queue_publish
 from seismo.alert.rule import AlarmRule
 from seismo.config import Settings
 from seismo.detect.base import Detector
+from seismo.detect.call_graph import CallGraph
+from seismo.detect.drift import Drift, apply_drift
 from seismo.detect.explain import Finding
 from seismo.detect.fingerprint_entry import BadFingerprint, Fingerprint
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
@@ -51,6 +53,13 @@ RETRY_S = 1.0
 
 Entry = tuple[Any, Any]
 """A stream entry: (id, fields)."""
+GRAPH_REFRESH_S = 15.0
+"""How often the service-call graph is read again from the newest application events."""
+GRAPH_EVENTS = 3000
+"""Application events read each time (callers seen in them join the graph)."""
+DRIFT_FIELD = "@drift"
+"""Field of the ``metric-detectors`` hash holding the recent levels and CUSUM sums
+(``seismo.detect.drift``) as JSON; no metric name starts with ``@``."""
 
 
 @dataclass(frozen=True)
@@ -84,17 +93,20 @@ class DetectorConfig:
 class Outcome:
     """What applying one window changes: incident and metric state, alerts, training data."""
 
-    state: IncidentState
+    state: IncidentBook
     metrics: dict[str, MetricState]
     alerts: list[Alert]
     normal: bool
     """Not flagged and no incident open: the window joins the (re)training data."""
     score: float
+    drift: Drift | None = None
     encoded: dict[str, bytes] = field(init=False)
-    """The metric states as written to Redis."""
+    """The metric states (and the drift state) as written to Redis."""
 
     def __post_init__(self) -> None:
         self.encoded = {n: json.dumps(s.to_dict()).encode() for n, s in self.metrics.items()}
+        if self.drift is not None:
+            self.encoded[DRIFT_FIELD] = json.dumps(self.drift.to_dict()).encode()
 
 
 def _text(value: object) -> str:
@@ -130,6 +142,9 @@ class DetectorLoop:
         self.model_version = 0
         self.model: FleetModel | None = None
         self._metric_cache: dict[str, tuple[bytes, MetricState]] = {}
+        self.graph = CallGraph()
+        self._graph_read_at = float("-inf")
+        self._drift_cache: tuple[bytes, Drift] | None = None
 
     def ensure_group(self) -> None:
         """Create the consumer groups (and streams) on fingerprints and feedback if missing."""
@@ -240,10 +255,11 @@ class DetectorLoop:
             return []
         model = self._current_model()
         fleet = model.findings(window) if model else []
+        graph = self._call_graph()
         applied: list[Outcome | None] = [None]
 
         def apply(pipe: Any) -> None:
-            applied[0] = self._apply(pipe, entry_id, window, fleet)
+            applied[0] = self._apply(pipe, entry_id, window, (model, fleet), graph)
 
         self.client.transaction(apply, self.keys.detector_incident, self.keys.metric_detectors)
         outcome = applied[0]
@@ -252,6 +268,8 @@ class DetectorLoop:
         self._metric_cache.update(
             {name: (outcome.encoded[name], state) for name, state in outcome.metrics.items()}
         )
+        if outcome.drift is not None:
+            self._drift_cache = (outcome.encoded[DRIFT_FIELD], outcome.drift)
         for alert in outcome.alerts:
             log.info("alert %s %s %s: %s", alert.status, alert.severity, alert.id, alert.summary)
             if self.memory is not None:
@@ -259,8 +277,25 @@ class DetectorLoop:
         self._train_if_due()
         return outcome.alerts
 
+    def _call_graph(self) -> CallGraph:
+        """The caller pairs of the newest application events, joined to those seen before
+        (read every ``GRAPH_REFRESH_S``): the graph the origin of a cascade is ranked on."""
+        now = self.clock()
+        if now - self._graph_read_at < GRAPH_REFRESH_S:
+            return self.graph
+        self._graph_read_at = now
+        reply: Any = self.client.xrevrange(self.keys.detailed_metrics, count=GRAPH_EVENTS)
+        events = [{_text(k): _text(v) for k, v in fields.items()} for _, fields in reply]
+        self.graph = CallGraph(self.graph.edges | CallGraph.from_events(events).edges)
+        return self.graph
+
     def _apply(
-        self, pipe: Any, entry_id: Any, window: Fingerprint, fleet: list[Finding]
+        self,
+        pipe: Any,
+        entry_id: Any,
+        window: Fingerprint,
+        scored: tuple[FleetModel | None, list[Finding]],
+        graph: CallGraph,
     ) -> Outcome | None:
         """Inside WATCH: read shared state, decide, then queue every write and the XACK.
 
@@ -269,10 +304,10 @@ class DetectorLoop:
         again, finds the entry no longer pending and only acknowledges it.
         """
         raw = pipe.get(self.keys.detector_incident)
-        state = IncidentState.from_dict(json.loads(raw)) if raw else IncidentState()
+        state = IncidentBook.from_dict(json.loads(raw)) if raw else IncidentBook()
         outcome = None
         if self._still_pending(pipe, entry_id):
-            outcome = self._decide(pipe, window, fleet, state)
+            outcome = self._decide(pipe, window, scored, state, graph)
         pipe.multi()
         if outcome is not None:
             self._queue_writes(pipe, window, outcome)
@@ -280,25 +315,45 @@ class DetectorLoop:
         return outcome
 
     def _decide(
-        self, pipe: Any, window: Fingerprint, fleet: list[Finding], state: IncidentState
+        self,
+        pipe: Any,
+        window: Fingerprint,
+        scored_by: tuple[FleetModel | None, list[Finding]],
+        state: IncidentBook,
+        graph: CallGraph,
     ) -> Outcome:
-        """Per-metric findings, the incident step and the alerts not yet published."""
+        """Drift and per-metric findings, the incident step and the alerts not yet published."""
         metrics = self._metric_states(pipe, sorted(window.metrics))
         policy = self.config.policy
+        model, fleet = scored_by
+        drift = None
+        if model is not None:
+            drift = self._drift_state(pipe)
+            fleet = apply_drift(model, window, fleet, drift, policy.rule.threshold)
         found = fleet + metric_findings(
             window, metrics, self.new_metric_detector, policy.rule.threshold
         )
         scored = ScoredWindow(window.window_start, window.window_end, tuple(found))
-        state, alerts = alerts_for_window(scored, state, policy, int(self.clock() * 1000))
+        now_ms = int(self.clock() * 1000)
+        state, alerts = alerts_for_window(scored, state, policy, now_ms, graph)
         return Outcome(
             state=state,
             metrics=metrics,
             alerts=[
                 self._recall(a) for a in alerts if not pipe.exists(self.keys.alert_marker(a.id))
             ],
-            normal=not policy.rule.hit(scored.score) and state.incident_id is None,
+            normal=not policy.rule.hit(scored.score) and not state.open,
             score=scored.score,
+            drift=drift,
         )
+
+    def _drift_state(self, pipe: Any) -> Drift:
+        """The stored drift state (this process's copy while Redis holds the same bytes)."""
+        raw = pipe.hget(self.keys.metric_detectors, DRIFT_FIELD)
+        cached, self._drift_cache = self._drift_cache, None
+        if cached is not None and cached[0] == raw:
+            return cached[1]
+        return Drift.from_dict(json.loads(raw)) if raw else Drift()
 
     def _recall(self, alert: Alert) -> Alert:
         """Add similar past incidents, and suppress the alert if it looks like a marked

@@ -1,0 +1,162 @@
+"""Counts judged as counts: errors given requests, and request counts on a log scale.
+
+The fingerprint model compares each feature with its training spread, which suits features
+measured on plenty of data. A quiet service's error rate is not: 2 errors of 4 requests is
+50 %. Here the errors of a window are tested against the learned normal error rate given
+the window's requests (``binomial_tail``), so a 40 % 5xx rate over six calls is strong
+evidence when the service hardly ever fails, and one error of two calls is not.
+
+Request counts swing over a day by a factor, not by an amount: they are judged on a log
+scale, ``log(1 + count)``, against the training median and spread there, so a fall from 30
+to 1 is a large move even against a +-35 % daily swing, and a doubling at the quiet hour is
+as visible as at the busy one. The move must also be improbable as Poisson chance around
+the normal count, so a service with about six calls a window does not alert on an empty
+window (a 1-in-400 event): its silence takes a few windows to be sure of.
+
+Each test is also calibrated against its own training windows (the strongest evidence seen
+there, with a margin), so bursty errors or traffic that the training showed raise the bar
+for this scope instead of paging. Pure: rows of features in, scores and deviations out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from seismo.detect.evidence import (
+    ALERT_P,
+    ALERT_Z,
+    binomial_tail,
+    count_change_tail,
+    smoothed_rate,
+    tail_score,
+)
+from seismo.detect.evidence import z_score as z_on_alert_scale
+from seismo.detect.fingerprint_features import scale_floor
+from seismo.detect.fingerprint_model import Deviation
+
+ERROR_FEATURES = ("error_rate_5xx", "error_rate_4xx")
+REQUESTS = "request_count"
+RATE = "request_rate"
+ERROR_PRIOR = 0.001
+"""Error share assumed before any request is seen."""
+ERROR_PRIOR_WEIGHT = 100.0
+"""That prior counts as this many requests."""
+TRAIN_P_MARGIN = 1e-3
+"""A window must be this much less likely than the least likely training window."""
+TRAIN_Z_MARGIN = 1.5
+"""A log-scale move must be this many times the largest seen in training."""
+LOG_SPREAD_MIN = 0.05
+"""The smallest spread of ``log(1 + count)``: a 5 % wobble is never news."""
+SILENT = 0.0
+"""A request count at or below this is silence."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One count test on one window: its score on the alert scale and what moved."""
+
+    score: float
+    moved: Deviation
+
+
+@dataclass(frozen=True)
+class ErrorTest:
+    """Errors of one kind given requests, against the learned normal share."""
+
+    feature: str
+    rate: float
+    alert_p: float
+
+    @classmethod
+    def fit(cls, feature: str, rows: Sequence[Mapping[str, float]]) -> ErrorTest:
+        requests = sum(r.get(REQUESTS, 0.0) for r in rows)
+        errors = sum(r.get(feature, 0.0) * r.get(REQUESTS, 0.0) for r in rows)
+        rate = smoothed_rate(errors, requests, ERROR_PRIOR, ERROR_PRIOR_WEIGHT)
+        tails = [_error_tail(r.get(feature, 0.0), r.get(REQUESTS, 0.0), rate) for r in rows]
+        return cls(feature, rate, min([ALERT_P, *(p * TRAIN_P_MARGIN for p in tails)]))
+
+    def evidence(self, x: Mapping[str, float]) -> Evidence | None:
+        share, requests = x.get(self.feature), x.get(REQUESTS, 0.0)
+        if share is None or requests <= 0:
+            return None
+        score = tail_score(_error_tail(share, requests, self.rate), self.alert_p)
+        if share - self.rate < scale_floor(self.feature, self.rate) or share < 2 * self.rate:
+            score = min(score, 0.5)
+        spread = math.sqrt(self.rate * (1.0 - self.rate) / requests)
+        return Evidence(
+            score, Deviation(self.feature, self.rate, spread, share, (share - self.rate) / spread)
+        )
+
+
+@dataclass(frozen=True)
+class TrafficTest:
+    """The request count on a log scale, against the training median and spread there."""
+
+    median: float
+    spread: float
+    alert_z: float
+    rate_per_request: float
+    """``request_rate / request_count`` (one over the window length), for the explanation."""
+
+    @classmethod
+    def fit(cls, rows: Sequence[Mapping[str, float]]) -> TrafficTest:
+        counts = np.array([r.get(REQUESTS, 0.0) for r in rows])
+        logs = np.log1p(counts)
+        median = float(np.median(logs))
+        mad = 1.4826 * float(np.median(np.abs(logs - median)))
+        q75, q25 = np.quantile(logs, [0.75, 0.25])
+        poisson = 1.0 / math.sqrt(float(np.median(counts)) + 1.0)
+        spread = max(mad, float(q75 - q25) / 1.349, poisson, LOG_SPREAD_MIN)
+        largest = float(np.max(np.abs(logs - median))) / spread if len(rows) else 0.0
+        per = [r[RATE] / r[REQUESTS] for r in rows if r.get(REQUESTS, 0.0) > 0 and RATE in r]
+        return cls(
+            median, spread, max(ALERT_Z, TRAIN_Z_MARGIN * largest), float(np.median(per or [1.0]))
+        )
+
+    @property
+    def normal_count(self) -> float:
+        return math.expm1(self.median)
+
+    def evidence(self, x: Mapping[str, float]) -> Evidence | None:
+        count = x.get(REQUESTS)
+        if count is None:
+            return None
+        z = (math.log1p(max(count, 0.0)) - self.median) / self.spread
+        chance = tail_score(count_change_tail(count, self.normal_count))
+        score = min(z_on_alert_scale(z, self.alert_z), chance)
+        feature = RATE if RATE in x else REQUESTS
+        scale = self.rate_per_request if feature == RATE else 1.0
+        normal = self.normal_count * scale
+        current = x[feature]
+        spread = max(abs(current - normal) / abs(z), 1e-9) if z else self.spread * normal
+        return Evidence(score, Deviation(feature, normal, spread, current, z))
+
+
+class CountModel:
+    """The count tests of one scope (the system's or one service's), fitted on training."""
+
+    def __init__(self, rows: Sequence[Mapping[str, float]]) -> None:
+        names = set(rows[0]) if rows else set()
+        self.errors = [ErrorTest.fit(f, rows) for f in ERROR_FEATURES if f in names]
+        self.traffic = TrafficTest.fit(rows) if REQUESTS in names else None
+
+    def evidence(self, x: Mapping[str, float]) -> list[Evidence]:
+        """Every test's evidence on ``x``, strongest first."""
+        tests: list[ErrorTest | TrafficTest] = [*self.errors]
+        if self.traffic is not None:
+            tests.append(self.traffic)
+        found = [e for e in (t.evidence(x) for t in tests) if e is not None]
+        return sorted(found, key=lambda e: e.score, reverse=True)
+
+    def silent(self, x: Mapping[str, float]) -> bool:
+        """No requests in this window from a scope that normally has some."""
+        normal = self.traffic.normal_count if self.traffic else 0.0
+        return x.get(REQUESTS, 0.0) <= SILENT < normal - 1.0
+
+
+def _error_tail(share: float, requests: float, rate: float) -> float:
+    return binomial_tail(share * requests, requests, rate)

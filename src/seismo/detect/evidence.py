@@ -1,0 +1,109 @@
+"""Evidence sized to the data: how surprising a count or a mean is, given how much was seen.
+
+A rate over a handful of events is noisy: 2 errors in 4 requests is 50 %, and says little;
+40 errors in 100 says a lot. So counts are judged as counts (a binomial test of errors given
+requests against the learned normal rate, a Poisson test of events against the learned
+mean) and a mean of ``n`` observations by its standard error (``sigma / sqrt(n)``). Each
+test gives a tail probability, mapped onto the alert scale: ``alert_p`` (or ``alert_z``)
+becomes 0.9, the alert threshold's default, and every further factor of a million (or
+every further z unit) halves the distance to 1.
+
+Pure functions of numbers; no state.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+AT_ALERT = 0.9
+"""The score a test at its alerting tail probability gets."""
+ALERT_P = 1e-6
+"""Tail probability that alerts for a per-window, per-service test: with tens of services
+and thousands of windows an hour, a rarer event than one in a million is news."""
+ALERT_Z = 5.0
+"""Standard errors that alert for a mean or a log-scale rate."""
+
+
+def binomial_tail(events: float, trials: float, rate: float) -> float:
+    """P(X >= events) for X ~ Binomial(trials, rate): ``events`` or more of ``trials``."""
+    k, n = round(events), round(trials)
+    p = min(max(rate, 1e-12), 1.0 - 1e-12)
+    if k <= 0:
+        return 1.0
+    if k > n:
+        return 0.0
+
+    def log_term(i: int) -> float:
+        choose = math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
+        return choose + i * math.log(p) + (n - i) * math.log1p(-p)
+
+    if k <= n * p:
+        return max(0.0, 1.0 - sum(math.exp(log_term(i)) for i in range(k)))
+    return _upper_sum(log_term, k, n)
+
+
+def poisson_tail(events: float, mean: float) -> float:
+    """P(X >= events) for X ~ Poisson(mean)."""
+    k, mu = round(events), max(mean, 1e-12)
+    if k <= 0:
+        return 1.0
+
+    def log_term(i: int) -> float:
+        return i * math.log(mu) - mu - math.lgamma(i + 1)
+
+    if k <= mu:
+        return max(0.0, 1.0 - sum(math.exp(log_term(i)) for i in range(k)))
+
+    return _upper_sum(log_term, k, k + 10_000)
+
+
+def poisson_below(events: float, mean: float) -> float:
+    """P(X <= events) for X ~ Poisson(mean)."""
+    k, mu = round(events), max(mean, 1e-12)
+    if k < 0:
+        return 0.0
+    if k >= mu:
+        return max(0.0, 1.0 - poisson_tail(k + 1, mu))
+    return min(1.0, sum(math.exp(i * math.log(mu) - mu - math.lgamma(i + 1)) for i in range(k + 1)))
+
+
+def count_change_tail(count: float, normal: float) -> float:
+    """How likely a count this far from ``normal`` is by Poisson chance alone (the tail on
+    its side): a quiet service's empty window is not yet silence, a busy one's is."""
+    return poisson_tail(count, normal) if count > normal else poisson_below(count, normal)
+
+
+def _upper_sum(log_term: Callable[[int], float], first: int, last: int) -> float:
+    """Sum of ``exp(log_term(i))`` for i from ``first`` (past the mode, so terms shrink) to
+    ``last``, stopped once a term no longer counts."""
+    top = log_term(first)
+    total = 0.0
+    for i in range(first, last + 1):
+        ratio = math.exp(log_term(i) - top)
+        total += ratio
+        if ratio < 1e-12 * total:
+            break
+    return min(1.0, math.exp(top) * total)
+
+
+def tail_score(p_value: float, alert_p: float = ALERT_P) -> float:
+    """A tail probability on the alert scale: ``alert_p`` -> 0.9, ``alert_p / 1e6`` -> 0.99,
+    ``alert_p * 1e6`` and likelier -> 0."""
+    if p_value <= 0.0:
+        return 1.0
+    ratio = p_value / alert_p
+    return min(1.0, max(0.0, 1.0 - (1.0 - AT_ALERT) * math.pow(ratio, 1.0 / 6.0)))
+
+
+def z_score(z: float, alert_z: float = ALERT_Z) -> float:
+    """A z-score (in standard errors) on the alert scale: ``alert_z`` -> 0.9, each further
+    unit halves the distance to 1; 3.3 units below ``alert_z`` and less -> 0."""
+    if not math.isfinite(z):
+        return 1.0
+    return min(1.0, max(0.0, 1.0 - (1.0 - AT_ALERT) * math.pow(2.0, alert_z - abs(z))))
+
+
+def smoothed_rate(events: float, trials: float, prior: float, weight: float) -> float:
+    """``events / trials`` pulled towards ``prior`` as if ``weight`` trials had shown it."""
+    return (events + prior * weight) / (trials + weight)

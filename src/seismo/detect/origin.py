@@ -1,0 +1,130 @@
+"""Root cause across the call graph: group a window's firing findings by the cause behind them.
+
+When several services move together, the one to name is the deepest whose *own* behaviour
+changed: a caller's 5xx are often the 502s of a failing callee, its latency its callees'
+latency, and a silent callee makes its callers fail. So an error or latency finding is
+explained by a firing service it calls (directly or not) that failed, slowed or went
+silent. A traffic change travels the other way: every callee of a surging entry point sees
+more calls, so a traffic finding is explained by a caller whose traffic moved the same way.
+A firing service that nothing explains is an origin; every other joins the cause of the
+origin it leads to. Business metrics and the system-wide finding join the strongest origin
+(a KPI moving while a service fails is its business impact), or stand alone when no service
+fired. Without a call graph nothing can be ranked, and every firing finding is one cause
+named by ``likely_origin``, as before the graph existed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from seismo.detect.call_graph import CallGraph
+from seismo.detect.explain import Finding, likely_origin
+from seismo.detect.fingerprint_features import feature_kind
+
+SILENT_RATE = 0.0
+"""A request count or rate at or below this, while normally above it, is silence."""
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One origin and the findings that are its consequences in this window."""
+
+    origin: Finding
+    impacted: tuple[Finding, ...] = ()
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset({self.origin.key, *(f.key for f in self.impacted)})
+
+    @property
+    def score(self) -> float:
+        return max(f.score for f in (self.origin, *self.impacted))
+
+
+def headline_kind(f: Finding) -> str:
+    return feature_kind(f.moved[0].feature).name if f.moved else ""
+
+
+def direction(f: Finding) -> int:
+    """+1 when the headline feature rose, -1 when it fell."""
+    return 1 if f.moved and f.moved[0].current >= f.moved[0].normal else -1
+
+
+def silent(f: Finding) -> bool:
+    """Its headline says its traffic stopped."""
+    top = f.moved[0] if f.moved else None
+    return (
+        top is not None
+        and headline_kind(f) == "traffic"
+        and top.current <= SILENT_RATE < top.normal
+    )
+
+
+def causes(findings: Sequence[Finding], graph: CallGraph, threshold: float) -> list[Cause]:
+    """The causes of the firing findings, strongest first (empty when none fires)."""
+    firing = [f for f in findings if f.score >= threshold]
+    if not firing:
+        return []
+    if not graph:
+        origin = likely_origin(firing, threshold)
+        return [Cause(origin, tuple(f for f in firing if f is not origin))]
+    services = {f.target: f for f in firing if f.scope == "service"}
+    others = [f for f in firing if f.scope != "service"]
+    groups = _service_groups(services, graph)
+    if not groups:
+        metrics = [f for f in others if f.scope == "metric"]
+        groups = {f.key: [f] for f in metrics} or {others[0].key: [others[0]]}
+    found = [Cause(members[0], tuple(members[1:])) for members in groups.values()]
+    found.sort(key=lambda c: (c.score, c.origin.strength), reverse=True)
+    placed = {k for c in found for k in c.keys}
+    extra = tuple(f for f in others if f.key not in placed)
+    if extra:
+        found[0] = Cause(found[0].origin, found[0].impacted + extra)
+    return found
+
+
+def _service_groups(services: dict[str, Finding], graph: CallGraph) -> dict[str, list[Finding]]:
+    """origin service -> [its finding, then the findings it explains]."""
+    explainers = {name: _explainers(name, services, graph) for name in services}
+    roots = [name for name, by in explainers.items() if not by]
+    if services and not roots:
+        roots = [max(services, key=lambda n: (services[n].score, services[n].strength))]
+    groups = {root: [services[root]] for root in roots}
+    for name in services:
+        if name not in groups:
+            groups[_root_of(name, explainers, roots, services)].append(services[name])
+    return groups
+
+
+def _explainers(name: str, services: dict[str, Finding], graph: CallGraph) -> set[str]:
+    """The firing services whose own change explains ``name``'s."""
+    f = services[name]
+    if headline_kind(f) == "traffic" and not silent(f):
+        return {
+            u
+            for u in graph.upstream(name) & services.keys()
+            if headline_kind(services[u]) == "traffic" and direction(services[u]) == direction(f)
+        }
+    return {
+        d
+        for d in graph.downstream(name) & services.keys()
+        if headline_kind(services[d]) != "traffic" or silent(services[d])
+    }
+
+
+def _root_of(
+    name: str, explainers: dict[str, set[str]], roots: list[str], services: dict[str, Finding]
+) -> str:
+    """The strongest origin reached by following explainers from ``name``."""
+    seen, todo, reached = {name}, [name], []
+    while todo:
+        for nxt in explainers[todo.pop()]:
+            if nxt in roots:
+                reached.append(nxt)
+            elif nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    if not reached:
+        reached = roots
+    return max(reached, key=lambda n: (services[n].score, services[n].strength))

@@ -1,0 +1,108 @@
+"""Several incidents at once, one per origin; a cascade is one incident."""
+
+from __future__ import annotations
+
+from seismo.alert.decide import AlertPolicy, ScoredWindow, alerts_for_window
+from seismo.alert.incident import IncidentBook, IncidentState
+from seismo.alert.model import Alert
+from seismo.detect.call_graph import CallGraph
+from seismo.detect.explain import Finding
+from seismo.detect.fingerprint_model import Deviation
+
+GRAPH = CallGraph.from_list([["gw", "billing"], ["billing", "vault"], ["gw", "media"]])
+POLICY = AlertPolicy()
+
+
+def errors(target: str, share: float = 0.4) -> Finding:
+    return Finding("service", target, 0.99, (Deviation("error_rate_5xx", 0.0, 0.01, share, 40),))
+
+
+def slow(target: str) -> Finding:
+    return Finding("service", target, 0.97, (Deviation("latency_p99", 80, 8, 900, 102),))
+
+
+def run(*windows: tuple[Finding, ...]) -> list[list[Alert]]:
+    book, raised = IncidentBook(), []
+    for i, found in enumerate(windows):
+        scored = ScoredWindow(i * 1_000, (i + 1) * 1_000, found)
+        book, alerts = alerts_for_window(scored, book, POLICY, i, GRAPH)
+        raised.append(alerts)
+    return raised
+
+
+def test_two_independent_failures_are_two_incidents_each_resolved() -> None:
+    raised = run((errors("vault"), slow("media")), (errors("vault"), slow("media")), (), (), ())
+
+    opened = raised[0]
+    assert sorted((a.status, a.target) for a in opened) == [("open", "media"), ("open", "vault")]
+    assert len({a.incident_id for a in opened}) == 2
+    assert raised[1] == []
+    resolved = [a for a in raised[4]]
+    assert sorted((a.status, a.target) for a in resolved) == [
+        ("resolved", "media"),
+        ("resolved", "vault"),
+    ]
+
+
+def test_a_cascade_is_one_incident_named_after_its_origin_with_the_impacted() -> None:
+    (alerts, *_) = run((errors("gw", 0.2), errors("billing", 0.3), errors("vault")))
+
+    (alert,) = alerts
+    assert alert.target == "vault"
+    assert alert.impacted == ["billing", "gw"]
+    assert alert.summary.endswith("impacted: gw (5xx error rate), billing (5xx error rate)")
+
+
+def test_the_origin_found_a_window_later_updates_the_same_incident() -> None:
+    raised = run((errors("billing"),), (errors("billing"), errors("vault")), (errors("vault"),))
+
+    (first,), (second,), third = raised
+    assert (first.status, first.target) == ("open", "billing")
+    assert (second.status, second.target) == ("update", "vault")
+    assert second.incident_id == first.incident_id
+    assert third == []
+
+
+def test_a_second_failure_while_one_is_open_is_a_new_page() -> None:
+    raised = run((errors("vault"),), (errors("vault"), slow("media")))
+
+    (second,) = raised[1]
+    assert (second.status, second.target) == ("open", "media")
+    assert second.incident_id != raised[0][0].incident_id
+
+
+def test_a_stored_single_incident_state_is_read_as_a_book() -> None:
+    old = IncidentState(5, (True,), "inc-1", "service:vault", "critical", "s", 0)
+
+    book = IncidentBook.from_dict(old.to_dict())
+
+    assert [i.incident_id for i in book.open] == ["inc-1"]
+    assert IncidentBook.from_dict(book.to_dict()) == book
+    assert IncidentBook.from_dict(IncidentState().to_dict()).open == ()
+
+
+def test_a_fault_dipping_below_the_threshold_keeps_its_incident_open() -> None:
+    dip = Finding("service", "vault", 0.7, (Deviation("error_rate_5xx", 0.0, 0.01, 0.2, 20),))
+
+    raised = run(*[(errors("vault"),), (dip,), (dip,), (dip,), (errors("vault"),), (), (), ()])
+
+    statuses = [a.status for alerts in raised for a in alerts]
+    assert statuses == ["open", "resolved"]
+
+
+def test_the_system_moving_while_an_incident_is_open_joins_it() -> None:
+    system = Finding("system", "system", 0.95, (Deviation("error_rate_5xx", 0.0, 0.01, 0.1, 10),))
+
+    raised = run((errors("vault"),), (system,))
+
+    assert raised[1] == []
+
+
+def test_the_origin_flipping_to_an_impacted_service_and_back_is_no_update() -> None:
+    raised = run(
+        (errors("gw", 0.2), errors("billing", 0.3), errors("vault")),
+        (errors("gw", 0.2), errors("billing", 0.3)),
+        (errors("gw", 0.2), errors("billing", 0.3), errors("vault")),
+    )
+
+    assert [a.status for alerts in raised for a in alerts] == ["open"]

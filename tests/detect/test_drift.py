@@ -1,0 +1,145 @@
+"""Normal that moves (recent traffic levels) and changes that creep (latency CUSUM)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from seismo.detect.drift import Drift, apply_drift
+from seismo.detect.fingerprint_entry import Fingerprint
+from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
+from seismo.detect.fingerprint_model import ModelConfig
+from tests.detect.fingerprint_synth import fingerprints
+
+DAY = 600
+"""Windows per compressed day: traffic swings +-40 % over it."""
+
+
+def day_counts(rng: np.random.Generator, windows: int, mean: float) -> list[float]:
+    return [
+        float(rng.poisson(mean * (1 + 0.4 * math.sin(2 * math.pi * i / DAY))))
+        for i in range(windows)
+    ]
+
+
+def fed(counts: list[float]) -> tuple[Drift, list[float]]:
+    """A drift state that has learned ``counts`` in turn, and the score of each."""
+    drift, scores = Drift(), []
+    for count in counts:
+        scored = drift.traffic("service:api", count)
+        scores.append(scored[0] if scored else 0.0)
+        drift.learn_traffic("service:api", count, flagged=bool(scored and scored[0] >= 0.9))
+    return drift, scores
+
+
+def test_a_daily_swing_with_bursts_never_alerts() -> None:
+    rng = np.random.default_rng(3)
+    counts = day_counts(rng, 3 * DAY, 40.0)
+    for i in rng.choice(len(counts), 30, replace=False):
+        counts[i] *= 1.5
+
+    _, scores = fed(counts)
+
+    assert max(scores) < 0.9
+
+
+def test_a_step_is_found_in_its_first_window_at_the_quiet_and_the_busy_hour() -> None:
+    rng = np.random.default_rng(4)
+    for hour in (DAY // 4, 3 * DAY // 4):
+        counts = day_counts(rng, DAY, 40.0)[: hour + 1]
+        drift, _ = fed(counts[:-1])
+        for factor in (3.0, 0.1):
+            scored = drift.traffic("service:api", counts[-1] * factor)
+            assert scored is not None
+            assert scored[0] >= 0.9, (hour, factor)
+            assert scored[1].feature == "request_count"
+
+
+def test_a_quiet_service_is_judged_against_its_poisson_noise() -> None:
+    rng = np.random.default_rng(5)
+    _, scores = fed(day_counts(rng, 2 * DAY, 3.0))
+
+    assert max(scores) < 0.9
+
+
+def test_a_level_that_stays_is_learned_so_the_alert_ends() -> None:
+    rng = np.random.default_rng(6)
+    counts = day_counts(rng, 200, 40.0) + [float(rng.poisson(120)) for _ in range(1500)]
+
+    _, scores = fed(counts)
+
+    assert scores[201] >= 0.9
+    assert max(scores[-100:]) < 0.9
+
+
+def test_cusum_ignores_heavy_tailed_noise() -> None:
+    rng = np.random.default_rng(7)
+    drift = Drift()
+    scores = []
+    for _ in range(5000):
+        z = float(rng.standard_t(3))
+        scored = drift.creep("db", {"latency_p50": z, "latency_p95": z + float(rng.normal())})
+        scores.append(scored[0] if scored else 0.0)
+
+    assert max(scores) < 0.9
+
+
+def test_cusum_catches_a_creep_within_a_few_windows_of_leaving_the_normal_band() -> None:
+    rng = np.random.default_rng(8)
+    drift = Drift()
+    for _ in range(200):
+        drift.creep("db", {"latency_p50": float(rng.normal())})
+    caught = None
+    for i in range(1, 60):
+        z = 0.4 * i + float(rng.normal())
+        scored = drift.creep("db", {"latency_p50": z})
+        if scored and scored[0] >= 0.9:
+            caught = i
+            break
+
+    assert caught is not None
+    assert caught <= 2.5 / 0.4 + 6  # z leaves the band (2.5) at window 6
+
+
+def test_drift_state_round_trips_as_json_data() -> None:
+    rng = np.random.default_rng(9)
+    drift, _ = fed(day_counts(rng, 100, 40.0))
+    drift.creep("db", {"latency_p50": 3.0})
+
+    again = Drift.from_dict(drift.to_dict())
+
+    before, after = drift.traffic("service:api", 90.0), again.traffic("service:api", 90.0)
+    assert before is not None and after is not None
+    assert after[0] == pytest.approx(before[0], abs=1e-3)
+    assert again.cusums == pytest.approx(drift.cusums)
+
+
+def first_alert(windows: list[Fingerprint], fleet: FleetModel, drift: Drift | None) -> int | None:
+    """The first window where ``inventory``'s finding fires (with or without drift tests)."""
+    for i, window in enumerate(windows):
+        found = fleet.findings(window)
+        if drift is not None:
+            found = apply_drift(fleet, window, found, drift, 0.9)
+        if any(f.target == "inventory" and f.score >= 0.9 for f in found):
+            return i
+    return None
+
+
+def test_a_slow_latency_creep_is_caught_sooner_with_cusum_and_normal_windows_stay_quiet() -> None:
+    fleet = FleetModel(fingerprints(80, seed=11), FleetConfig(ModelConfig(n_estimators=30)))
+    normal = fingerprints(300, seed=12)
+    drift = Drift()
+    assert first_alert(normal, fleet, drift) is None
+    creeping = fingerprints(40, seed=13)
+    for i, window in enumerate(creeping):
+        vector = window.services["inventory"]
+        for name in ("latency_p50", "latency_p95", "latency_p99"):
+            vector[name] *= 1.0 + 0.03 * i
+
+    with_cusum = first_alert(creeping, fleet, drift)
+    model_alone = first_alert(creeping, fleet, None)
+
+    assert with_cusum is not None and model_alone is not None
+    assert with_cusum < model_alone

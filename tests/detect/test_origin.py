@@ -1,0 +1,101 @@
+"""Root cause across the call graph, on a topology unlike the demo's.
+
+edge -> orders -> ledger
+edge -> search -> index
+orders -> fx
+"""
+
+from __future__ import annotations
+
+from seismo.detect.call_graph import CallGraph
+from seismo.detect.explain import Finding, summary
+from seismo.detect.fingerprint_model import Deviation
+from seismo.detect.origin import causes
+
+GRAPH = CallGraph.from_events(
+    [
+        {"service": "orders", "caller": "edge"},
+        {"service": "search", "caller": "edge"},
+        {"service": "ledger", "caller": "orders"},
+        {"service": "index", "caller": "search"},
+        {"service": "fx", "caller": "orders"},
+        {"service": "edge"},
+    ]
+)
+
+
+def errors(target: str, share: float, score: float = 0.99) -> Finding:
+    return Finding("service", target, score, (Deviation("error_rate_5xx", 0.0, 0.01, share, 30),))
+
+
+def slow(target: str, ms: float, score: float = 0.99) -> Finding:
+    return Finding("service", target, score, (Deviation("latency_p95", 40, 4, ms, (ms - 40) / 4),))
+
+
+def traffic(target: str, normal: float, now: float, score: float = 0.99) -> Finding:
+    z = (now - normal) / (0.1 * normal)
+    return Finding("service", target, score, (Deviation("request_rate", normal, 1, now, z),))
+
+
+def named(findings: list[Finding]) -> list[tuple[str, list[str]]]:
+    return [
+        (c.origin.target, sorted(f.target for f in c.impacted))
+        for c in causes(findings, GRAPH, 0.9)
+    ]
+
+
+def test_the_graph_reaches_through_intermediate_services() -> None:
+    assert GRAPH.downstream("edge") == {"orders", "search", "ledger", "index", "fx"}
+    assert GRAPH.upstream("ledger") == {"orders", "edge"}
+    assert CallGraph.from_list(GRAPH.to_list()) == GRAPH
+
+
+def test_errors_passed_up_the_call_chain_are_named_at_the_deepest_failing_service() -> None:
+    found = [errors("edge", 0.2, 1.0), errors("orders", 0.3), errors("ledger", 0.4, 0.95)]
+
+    assert named(found) == [("ledger", ["edge", "orders"])]
+
+
+def test_two_services_failing_on_separate_branches_are_two_causes() -> None:
+    found = [errors("ledger", 0.4), slow("index", 400)]
+
+    assert sorted(named(found)) == [("index", []), ("ledger", [])]
+
+
+def test_a_surge_is_named_at_its_entry_point_not_at_every_callee() -> None:
+    found = [traffic("orders", 20, 90, 1.0), traffic("edge", 50, 200), traffic("fx", 5, 22)]
+
+    assert named(found) == [("edge", ["fx", "orders"])]
+
+
+def test_a_silent_service_is_named_not_its_failing_caller() -> None:
+    found = [errors("orders", 0.5, 1.0), errors("edge", 0.2), traffic("ledger", 6, 0, 0.95)]
+
+    assert named(found) == [("ledger", ["edge", "orders"])]
+
+
+def test_latency_of_a_deep_callee_explains_its_callers_latency() -> None:
+    found = [slow("edge", 300, 1.0), slow("orders", 280), slow("fx", 250, 0.92)]
+
+    assert named(found) == [("fx", ["edge", "orders"])]
+
+
+def test_a_moving_kpi_and_the_system_join_the_failing_service() -> None:
+    kpi = Finding("metric", "revenue", 0.97, (Deviation("business_value", 60, 5, 20, -8),))
+    system = Finding("system", "system", 0.95, (Deviation("error_rate_5xx", 0, 0.01, 0.1, 10),))
+
+    (cause,) = causes([errors("ledger", 0.4), kpi, system], GRAPH, 0.9)
+
+    assert cause.origin.target == "ledger"
+    assert {f.key for f in cause.impacted} == {"metric:revenue", "system:system"}
+
+
+def test_without_a_graph_every_firing_finding_is_one_cause_as_before() -> None:
+    (cause,) = causes([errors("ledger", 0.4), slow("index", 400, 0.95)], CallGraph(), 0.9)
+
+    assert cause.origin.target == "ledger"
+    assert [f.target for f in cause.impacted] == ["index"]
+
+
+def test_a_silent_service_is_said_to_have_gone_silent() -> None:
+    assert summary(traffic("ledger", 6, 0)).startswith("ledger went silent: request rate of")
