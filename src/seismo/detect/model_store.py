@@ -22,6 +22,17 @@ from seismo.engine.keys import Keys
 LOCK_MS = 60_000
 
 
+def model_document(model: FleetModel, version: int, now_ms: int) -> dict[str, Any]:
+    """The stored form of a model: its configuration and training windows, from which
+    ``load`` refits it (the same data and seeds give the same model)."""
+    return {
+        "version": version,
+        "trained_at": now_ms,
+        "config": model.config.to_dict(),
+        "windows": [w.to_training() for w in model.windows],
+    }
+
+
 class ModelStore:
     """Reads and writes the shared model, the normal windows and the training lock."""
 
@@ -46,14 +57,8 @@ class ModelStore:
     def save(self, model: FleetModel, now_ms: int) -> int:
         """Store ``model`` as its next version and publish that version in the state hash."""
         version = self.version() + 1
-        stored = {
-            "version": version,
-            "trained_at": now_ms,
-            "config": model.config.to_dict(),
-            "windows": [w.to_training() for w in model.windows],
-        }
         pipe = self.client.pipeline()
-        pipe.set(self.keys.detector_model, json.dumps(stored))
+        pipe.set(self.keys.detector_model, json.dumps(model_document(model, version, now_ms)))
         pipe.hset(
             self.keys.detector_state,
             mapping={
