@@ -95,9 +95,9 @@ class HighQuantile:
         self.kept = [*kept[-CANDIDATES + 1 :], [self.count, value, 0]]
 
     def quantile(self) -> float:
-        """The ``q`` quantile of the values in the window."""
+        """The ``q`` quantile of the values in the window (0 while there are none)."""
         top = sorted((item[1] for item in self.kept), reverse=True)
-        return top[min(len(top), self._rank(len(self))) - 1]
+        return top[min(len(top), self._rank(len(self))) - 1] if top else 0.0
 
 
 class ShapeNovelty:
@@ -318,6 +318,8 @@ class MetricDetector(Detector):
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MetricDetector:
         """Rebuild from ``to_dict``; the windows and shapes are relearned from the values."""
+        if "params" not in data:
+            return cls._from_full_histories(data)
         detector = cls(**data["params"])
         state = data["state"]
         for value in state["values"]:
@@ -326,6 +328,18 @@ class MetricDetector(Detector):
             history.count = int(count)
             history.kept = [[int(i), float(v), int(b)] for i, v, b in kept]
         detector.seen, detector.since = int(state["seen"]), int(state["since"])
+        return detector
+
+    @classmethod
+    def _from_full_histories(cls, data: Mapping[str, Any]) -> MetricDetector:
+        """Read the earlier layout (``config``, whole calibration histories) kept in Redis."""
+        detector = cls(**data["config"])
+        for value in data["values"]:
+            detector._absorb(float(value))
+        for history, items in zip(detector.calibration, data["calibration"], strict=True):
+            for value in items:
+                history.add(float(value))
+        detector.seen, detector.since = int(data["seen"]), int(data["since"])
         return detector
 
 
