@@ -24,7 +24,7 @@ histories, so it is stored in Redis as JSON.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -65,10 +65,11 @@ class HighQuantile:
 
     Only a value that may still rank among the top ``rank`` of some later window can matter:
     one with ``rank`` later values at least as large never will (they leave the window after
-    it). So each value is kept with how many later values have beaten it, and dropped once
-    ``rank`` have, or once it leaves the window. The quantile is exactly that of the whole
-    window; for a noisy signal a few dozen values are kept instead of ``size``, and at most
-    ``CANDIDATES`` (the oldest go first beyond that, a rare approximation).
+    it). So each value is kept, as ``[index, value, beaten]`` in value order, with how many
+    later values have beaten it, and dropped once ``rank`` have; values that left the window
+    are skipped, and dropped when they next come up. The quantile is exactly that of the whole
+    window; a noisy signal keeps a few dozen values instead of ``size``. A signal drifting
+    down keeps more, so at most ``CANDIDATES`` are kept, the oldest going first beyond that.
     """
 
     def __init__(self, size: int, q: float) -> None:
@@ -84,20 +85,35 @@ class HighQuantile:
     def __len__(self) -> int:
         return min(self.count, self.size)
 
+    def _live(self, item: list[float]) -> bool:
+        return item[0] > self.count - self.size
+
     def add(self, value: float) -> None:
-        """Append ``value``, forgetting what left the window or can no longer rank."""
+        """Append ``value``; the values it beats count one more, and go after ``rank``."""
         self.count += 1
-        oldest = self.count - self.size
-        for item in self.kept:
-            if item[1] <= value:
-                item[2] += 1
-        kept = [item for item in self.kept if item[0] > oldest and item[2] < self.rank]
-        self.kept = [*kept[-CANDIDATES + 1 :], [self.count, value, 0]]
+        beaten = bisect_right(self.kept, value, key=lambda item: item[1])
+        for item in self.kept[:beaten]:
+            item[2] += 1
+        below = [item for item in self.kept[:beaten] if item[2] < self.rank and self._live(item)]
+        self.kept[:beaten] = [*below, [self.count, value, 0]]
+        if len(self.kept) > CANDIDATES:
+            self.kept = [item for item in self.kept if self._live(item)]
+            if len(self.kept) > CANDIDATES:
+                self.kept.remove(min(self.kept, key=lambda item: item[0]))
 
     def quantile(self) -> float:
         """The ``q`` quantile of the values in the window (0 while there are none)."""
-        top = sorted((item[1] for item in self.kept), reverse=True)
-        return top[min(len(top), self._rank(len(self))) - 1] if top else 0.0
+        rank, value = self._rank(len(self)), 0.0
+        for item in reversed(self.kept):
+            if self._live(item):
+                value, rank = item[1], rank - 1
+                if rank == 0:
+                    break
+        return value
+
+    def stored(self) -> list[list[float]]:
+        """The kept values still in the window, as stored by ``to_dict``."""
+        return [item for item in self.kept if self._live(item)]
 
 
 class ShapeNovelty:
@@ -307,7 +323,7 @@ class MetricDetector(Detector):
         self.seen += 1
 
     def to_dict(self) -> dict[str, Any]:
-        calibration = [[h.count, h.kept] for h in self.calibration]
+        calibration = [[h.count, h.stored()] for h in self.calibration]
         state = {"values": list(self.kept), "calibration": calibration}
         return {
             "name": self.name,
