@@ -4,8 +4,8 @@ The production detector for business and custom metrics, and the one ``seismo re
 ``seismo bench nab`` run. It follows score -> calibrate -> decide:
 
 - *score*: several causal raw signals, each blind to a different kind of anomaly: a spike
-  (distance from the rolling median), a jump (step size against typical steps), a level shift
-  (short mean against the rolling median) and shape novelty at several time scales (distance
+  (distance from the rolling median, in robust spreads), a jump (step size against typical
+  steps), a level shift (short mean against the rolling median) and shape novelty at several time scales (distance
   from the current shape, block means of the recent values, to its nearest past shapes, as in
   KNN-CAD).
 - *calibrate*: each raw signal against its own recent history: r = value / the signal's
@@ -17,8 +17,9 @@ The production detector for business and custom metrics, and the one ``seismo re
   enter the calibration history, so one anomaly does not hide the next.
 
 Work per point is constant (bounded windows) and nothing looks ahead. The state is plain
-data: the last values (from which the windows and shapes are rebuilt) and the calibration
-histories, so it is stored in Redis as JSON.
+data, ``{"name", "params", "state"}``: the last values (from which the windows and shapes are
+rebuilt) and, per signal, only the few recent values that can still reach its high quantile
+(``HighQuantile``), so it is stored in Redis as JSON: 25 KB typical, under 40 KB on NAB.
 """
 
 from __future__ import annotations
