@@ -5,9 +5,9 @@ The production detector for business and custom metrics, and the one ``seismo re
 
 - *score*: several causal raw signals, each blind to a different kind of anomaly: a spike
   (distance from the rolling median, in robust spreads), a jump (step size against typical
-  steps), a level shift (short mean against the rolling median) and shape novelty at several time scales (distance
-  from the current shape, block means of the recent values, to its nearest past shapes, as in
-  KNN-CAD).
+  steps), a level shift (short mean against the rolling median) and shape novelty at several
+  time scales (distance from the current shape, block means of the recent values, to its
+  nearest past shapes, as in KNN-CAD).
 - *calibrate*: each raw signal against its own recent history: r = value / the signal's
   99.9th percentile over the last ``history`` points, mapped to [0, 1] by r / (1 + r), so 0.5
   means "as unusual as the rare unusual points lately", whatever the metric's units. Signals
