@@ -121,7 +121,7 @@ def test_stored_state_is_compact() -> None:
 
 def test_stored_params_rebuild_the_configuration() -> None:
     data = MetricDetector(long=500, quiet=20).to_dict()
-    assert set(data) == {"name", "params", "state"}
+    assert set(data) == {"name", "params", "state", "seen"}
     assert MetricDetector(**data["params"]).config == data["params"]
 
 

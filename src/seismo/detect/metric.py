@@ -17,9 +17,10 @@ The production detector for business and custom metrics, and the one ``seismo re
   enter the calibration history, so one anomaly does not hide the next.
 
 Work per point is constant (bounded windows) and nothing looks ahead. The state is plain
-data, ``{"name", "params", "state"}``: the last values (from which the windows and shapes are
-rebuilt) and, per signal, only the few recent values that can still reach its high quantile
-(``HighQuantile``), so it is stored in Redis as JSON: 25 KB typical, under 40 KB on NAB.
+data, ``{"name", "params", "state", "seen"}``: the last values (from which the windows and
+shapes are rebuilt) and, per signal, only the few recent values that can still reach its high
+quantile (``HighQuantile``), so it is stored in Redis as JSON: 25 KB typical, under 40 KB on
+NAB.
 """
 
 from __future__ import annotations
@@ -329,7 +330,8 @@ class MetricDetector(Detector):
         return {
             "name": self.name,
             "params": self.config,
-            "state": {**state, "seen": self.seen, "since": self.since},
+            "state": {**state, "since": self.since},
+            "seen": self.seen,  # points learned, at the top for readers that want only that
         }
 
     @classmethod
@@ -344,7 +346,7 @@ class MetricDetector(Detector):
         for history, (count, kept) in zip(detector.calibration, state["calibration"], strict=True):
             history.count = int(count)
             history.kept = [[int(i), float(v), int(b)] for i, v, b in kept]
-        detector.seen, detector.since = int(state["seen"]), int(state["since"])
+        detector.seen, detector.since = int(data["seen"]), int(state["since"])
         return detector
 
     @classmethod
