@@ -121,7 +121,7 @@ def test_stored_state_is_compact() -> None:
 
 def test_stored_params_rebuild_the_configuration() -> None:
     data = MetricDetector(long=500, quiet=20).to_dict()
-    assert set(data) == {"name", "params", "state"}
+    assert set(data) == {"name", "params", "state", "seen"}
     assert MetricDetector(**data["params"]).config == data["params"]
 
 
@@ -157,3 +157,26 @@ def test_expected_range_violation(
     value: float, expected_range: list[float | None] | None, violated: bool
 ) -> None:
     assert expected_range_violation(value, expected_range) is violated
+
+
+def test_state_stored_in_the_earlier_layout_still_loads() -> None:
+    # Redis may hold states written before the compact layout: whole calibration histories
+    values = noisy_daily(400)
+    histories = [[float((7 * i + k) % 97) for i in range(250)] for k in range(6)]
+    earlier = {
+        "name": "metric",
+        "config": MetricDetector().config,
+        "values": values[:300],
+        "calibration": histories,
+        "seen": 300,
+        "since": 100,
+    }
+    restored = detector_from_dict(json.loads(json.dumps(earlier)))
+    assert isinstance(restored, MetricDetector)
+    for history, items in zip(restored.calibration, histories, strict=True):
+        exact = RollingOrder(6000)
+        for item in items:
+            exact.add(item)
+        assert len(history) == 250
+        assert history.quantile() == exact.quantile(0.999)
+    assert all(0.0 <= s <= 1.0 for s in replay(restored, values[300:]))
