@@ -241,7 +241,7 @@ class MetricDetector(Detector):
         median = self.values.quantile(0.5)
         floor = 1e-3 * abs(median) + 1e-9
         spread = self._spread() + floor
-        step = self._typical_step() + floor
+        step = self.steps.quantile(0.5) + floor
         level = (sum(self.recent) + x) / (len(self.recent) + 1)
         return [
             abs(x - median) / spread,
@@ -259,14 +259,6 @@ class MetricDetector(Detector):
         """
         iqr = self.values.quantile(0.75) - self.values.quantile(0.25)
         return max(iqr, (self.values.quantile(0.9) - self.values.quantile(0.1)) / 1.9)
-
-    def _typical_step(self) -> float:
-        """The median step, or the 90th percentile step (on its scale) when larger.
-
-        For Gaussian steps the 90th percentile of their size is 2.44 median sizes; taking the
-        larger keeps a series that is flat most of the time from making any step a jump.
-        """
-        return max(self.steps.quantile(0.5), self.steps.quantile(0.9) / 2.44)
 
     def _calibrated(self, raw: list[float | None]) -> float:
         """Max over signals of r / (1 + r), r = raw / the signal's recent high quantile.
