@@ -240,7 +240,7 @@ class MetricDetector(Detector):
             return [None] * len(self.calibration)
         median = self.values.quantile(0.5)
         floor = 1e-3 * abs(median) + 1e-9
-        spread = self._spread() + floor
+        spread = self.values.quantile(0.75) - self.values.quantile(0.25) + floor
         step = self.steps.quantile(0.5) + floor
         level = (sum(self.recent) + x) / (len(self.recent) + 1)
         return [
@@ -249,16 +249,6 @@ class MetricDetector(Detector):
             abs(level - median) / spread,
             *(shape.score(x) for shape in self.shapes),
         ]
-
-    def _spread(self) -> float:
-        """Robust spread of the window: the IQR, or the 10-90 % range when it is wider.
-
-        The 10-90 % range is divided by 1.9 to be on the IQR's scale for Gaussian data. On
-        a quantised or mostly flat series the IQR collapses to 0 while the series still
-        moves, and every ordinary move would look like a spike.
-        """
-        iqr = self.values.quantile(0.75) - self.values.quantile(0.25)
-        return max(iqr, (self.values.quantile(0.9) - self.values.quantile(0.1)) / 1.9)
 
     def _calibrated(self, raw: list[float | None]) -> float:
         """Max over signals of r / (1 + r), r = raw / the signal's recent high quantile.
