@@ -40,6 +40,7 @@ class StackConfig:
     grace_s: int = 1
     training_windows: int = 20
     stream_maxlen: int = 2_000_000
+    fingerprint_maxlen: int = 50_000
     collector_workers: int = 2
     claim_idle_ms: int = 10_000
 
@@ -55,6 +56,7 @@ def role_environment(
         "SEISMO_GRACE_SECONDS": str(config.grace_s),
         "SEISMO_TRAINING_WINDOWS": str(config.training_windows),
         "SEISMO_STREAM_MAXLEN": str(config.stream_maxlen),
+        "SEISMO_FINGERPRINT_MAXLEN": str(config.fingerprint_maxlen),
         "SEISMO_CLAIM_IDLE_MS": str(config.claim_idle_ms),
         "SEISMO_COLLECTOR_HOST": "127.0.0.1",
         "SEISMO_COLLECTOR_PORT": str(ports["collector"]),
