@@ -97,6 +97,10 @@ class Stack:
             return next(c for c in self.supervisor.children if c.role.name == name)
 
     def start_roles(self, log: Log) -> None:
+        self._spawn_roles()
+        wait_ready(self.supervisor.children, log)
+
+    def _spawn_roles(self) -> None:
         for name in ROLES:
             url = (
                 f"http://127.0.0.1:{self.ports[name]}"
@@ -104,7 +108,6 @@ class Stack:
                 else None
             )
             self.supervisor.start(Role(name, (name,), url))
-        wait_ready(self.supervisor.children, log)
 
     def kill_role(self, name: str) -> None:
         """``kill -9`` of a role's main process (the bench restarts it)."""
@@ -146,6 +149,19 @@ class Stack:
             self.server.stop()
             self.server.start()
             self.start_roles(log)
+
+    def cold_start(self, log: Log, redis_after_s: float = 1.0) -> None:
+        """Stop every role and Redis, then start the roles first and Redis a moment later:
+        each role meets a Redis that is down, then one loading its file. A role that gives
+        up is restarted by ``revive``, as a supervisor would."""
+        with self.lock:
+            self.supervisor.stop_all()
+            self.supervisor.children.clear()
+            self.server.stop()
+            self._spawn_roles()
+        time.sleep(redis_after_s)
+        self.server.start()
+        wait_ready(list(self.supervisor.children), log)
 
     def rss(self) -> dict[str, int]:
         """Resident memory in bytes of Redis and of every role process (collector workers
