@@ -11,7 +11,9 @@ import redis
 
 from seismo.bench.chaos_load import LoadRun, LoadShape, Marks, batch_body, kpi_event
 from seismo.bench.chaos_soak import (
+    EVENT_STREAMS,
     Sample,
+    bytes_per_entry,
     flat_problems,
     growing_until_expiry,
     key_kind,
@@ -58,13 +60,17 @@ def test_every_acknowledged_event_is_found_by_its_marker(
     assert record.acked_count == len(record.acked)
 
 
+CAPS_20K = dict.fromkeys(EVENT_STREAMS, 20_000)
+CAPS_2K = dict.fromkeys(EVENT_STREAMS, 2_000)
+
+
 def sample(at_s: float, rss: int, window_keys: int, detailed: int, batches: int) -> Sample:
     return Sample(
         at_s=at_s,
         rss={"redis": rss, "detector": 100 * 2**20},
         used_memory=rss,
         streams={"detailed-metrics": detailed, "business-metrics-stream": detailed,
-                 "log-metrics-stream": detailed},
+                 "log-metrics-stream": detailed, "system-fingerprints": 10},
         keys={"window": window_keys, "batch id": batches},
         batch_key_bytes=100,
     )  # fmt: skip
@@ -73,7 +79,7 @@ def sample(at_s: float, rss: int, window_keys: int, detailed: int, batches: int)
 def test_memory_is_flat_when_streams_stay_capped_and_windows_expire() -> None:
     first = sample(60, 200 * 2**20, 80, 20_000, 1000)
     last = sample(660, 210 * 2**20, 90, 20_100, 11_000)
-    assert flat_problems(first, last, cap=20_000) == []
+    assert flat_problems(first, last, CAPS_20K) == []
     growth = growing_until_expiry(first, last)["batch id"]
     assert growth["per_s"] == 16.67
     assert growth["level_at"] == round(10000 / 600 * 86_400)
@@ -83,7 +89,7 @@ def test_memory_is_flat_when_streams_stay_capped_and_windows_expire() -> None:
 def test_a_stream_past_its_cap_growing_rss_or_window_keys_are_named() -> None:
     first = sample(60, 200 * 2**20, 80, 20_000, 0)
     last = sample(660, 400 * 2**20, 5000, 40_000, 0)
-    problems = flat_problems(first, last, cap=20_000)
+    problems = flat_problems(first, last, CAPS_20K)
     assert len(problems) == 5  # three streams, window keys, Redis's memory
     assert problems[0].startswith("detailed-metrics holds 40,000")
     assert "window keys" in problems[3]
@@ -102,5 +108,11 @@ def test_memory_is_compared_from_when_every_event_stream_reached_its_cap() -> No
     filling = sample(60, 100 * 2**20, 80, 900, 0)
     full = sample(90, 200 * 2**20, 80, 2_000, 0)
     later = sample(120, 201 * 2**20, 80, 2_000, 0)
-    assert steady_start([filling, full, later], cap=2_000) is full
-    assert steady_start([filling, filling, filling], cap=2_000) is filling  # the middle one
+    assert steady_start([filling, full, later], CAPS_2K) is full
+    assert steady_start([filling, filling, filling], CAPS_2K) is filling  # the middle one
+
+
+def test_bytes_per_entry_is_each_streams_memory_over_its_length() -> None:
+    full = sample(90, 1, 80, 2_000, 0)
+    sized = Sample(**{**full.__dict__, "stream_bytes": {"detailed-metrics": 200_000}})
+    assert bytes_per_entry(sized)["detailed-metrics"] == 100

@@ -65,6 +65,7 @@ FAULTS = (
     "dashboard-kill",
     "redis-pause",
     "restart-all",
+    "cold-start",
 )
 Log = Callable[[str], None]
 
@@ -89,6 +90,8 @@ def inject(stack: Stack, fault: str, log: Log) -> None:
             os.kill(pid, signal.SIGCONT)
     elif fault == "restart-all":
         stack.restart_all(log)
+    elif fault == "cold-start":
+        stack.cold_start(log)
     elif fault != "baseline":
         raise ValueError(f"unknown fault {fault!r}")
 

@@ -1,11 +1,13 @@
 """``seismo bench chaos --soak SECONDS``: the same load, no faults; is memory flat?
 
-The event streams are capped low (``SOAK_STREAM_MAXLEN``) so that even the thinnest (one
-business KPI per batch) reaches its cap in the first minutes; from then on memory must stay
+The event streams and the fingerprint stream are capped low (``SOAK_STREAM_MAXLEN``,
+``SOAK_FINGERPRINT_MAXLEN``) so that even the thinnest (one business KPI per batch) reaches
+its cap in the first minutes; from then on memory must stay
 flat: streams at their cap, window keys expired as windows close, sketches sized up front.
 Every ``SAMPLE_EVERY_S`` the bench records the resident memory (``/proc``) of Redis and of
 each role process, every stream's length and the keys by kind; the report compares the
-first sample with every event stream at its cap (the steady state) with the last.
+first sample with every capped stream at its cap (the steady state) with the last, and
+gives what one entry of each stream costs (what a cap comes to).
 Keys that live for a fixed time (batch ids for a day, so that retries count once) grow
 until that time and then stay level: they are reported with what they will come to.
 """
@@ -17,7 +19,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,8 @@ from seismo.engine.functions import BATCH_ID_TTL_S
 from seismo.engine.keys import Keys
 
 SOAK_STREAM_MAXLEN = 2_000
+SOAK_FINGERPRINT_MAXLEN = 200
+"""With 1 s windows, the fingerprint stream reaches its cap after 200 s."""
 SAMPLE_EVERY_S = 30.0
 WARM_UP_S = 60.0
 RSS_SLACK = 0.10
@@ -67,6 +71,8 @@ class Sample:
     keys: dict[str, int]
     batch_key_bytes: int = 0
     """``MEMORY USAGE`` of one batch id key (0 when there is none)."""
+    stream_bytes: dict[str, int] = field(default_factory=dict)
+    """``MEMORY USAGE`` of each stream."""
 
 
 def key_kind(name: str) -> str:
@@ -90,7 +96,17 @@ def take_sample(stack: Stack, started: float) -> Sample:
         streams={name: int(client.xlen(key)) for name, key in STREAMS.items()},
         keys=count_keys(client),
         batch_key_bytes=batch_key_bytes(client),
+        stream_bytes={name: int(client.memory_usage(key) or 0) for name, key in STREAMS.items()},
     )
+
+
+def bytes_per_entry(sample: Sample) -> dict[str, int]:
+    """What one entry of each stream costs, on average: what a cap comes to."""
+    return {
+        name: sample.stream_bytes.get(name, 0) // length
+        for name, length in sample.streams.items()
+        if length
+    }
 
 
 def batch_key_bytes(client: redis.Redis) -> int:
@@ -101,21 +117,23 @@ def batch_key_bytes(client: redis.Redis) -> int:
 
 
 EVENT_STREAMS = ("detailed-metrics", "business-metrics-stream", "log-metrics-stream")
+CAPS = {**dict.fromkeys(EVENT_STREAMS, SOAK_STREAM_MAXLEN),
+        "system-fingerprints": SOAK_FINGERPRINT_MAXLEN}  # fmt: skip
 
 
-def steady_start(samples: list[Sample], cap: int) -> Sample:
-    """The first sample with every event stream at its cap (else the middle one): before
+def steady_start(samples: list[Sample], caps: Mapping[str, int]) -> Sample:
+    """The first sample with every capped stream at its cap (else the middle one): before
     it, memory grows as the streams fill, as it should."""
     for sample in samples:
-        if all(sample.streams[name] >= cap * (1 - STREAM_SLACK) for name in EVENT_STREAMS):
+        if all(sample.streams[name] >= cap * (1 - STREAM_SLACK) for name, cap in caps.items()):
             return sample
     return samples[len(samples) // 2]
 
 
-def flat_problems(first: Sample, last: Sample, cap: int) -> list[str]:
+def flat_problems(first: Sample, last: Sample, caps: Mapping[str, int]) -> list[str]:
     """What grew when it should not have, between the first and the last sample."""
     problems = []
-    for name in EVENT_STREAMS:
+    for name, cap in caps.items():
         if last.streams[name] > cap * (1 + STREAM_SLACK) + 200:
             problems.append(f"{name} holds {last.streams[name]:,} entries, over its cap {cap:,}")
     if last.keys["window"] > WINDOW_KEY_LIMIT:
@@ -152,7 +170,9 @@ def mib(value: int) -> str:
 
 def run_soak(args: argparse.Namespace) -> int:
     shape = LoadShape(rate=args.rate)
-    config = StackConfig(stream_maxlen=SOAK_STREAM_MAXLEN)
+    config = StackConfig(
+        stream_maxlen=SOAK_STREAM_MAXLEN, fingerprint_maxlen=SOAK_FINGERPRINT_MAXLEN
+    )
     console = Console()
     console.print(
         f"seismo bench chaos --soak {args.soak:g}: {shape.rate:,.0f} events/s, streams capped "
@@ -163,8 +183,8 @@ def run_soak(args: argparse.Namespace) -> int:
         work_dir = Path(args.log_dir or tmp)
         with running_stack(config, work_dir, console.print) as stack:
             samples, load = soak(stack, shape, args.soak, console)
-    first, last = steady_start(samples, SOAK_STREAM_MAXLEN), samples[-1]
-    problems = flat_problems(first, last, SOAK_STREAM_MAXLEN)
+    first, last = steady_start(samples, CAPS), samples[-1]
+    problems = flat_problems(first, last, CAPS)
     report(first, last, problems, load, console)
     write_json(
         args.json,
@@ -172,6 +192,8 @@ def run_soak(args: argparse.Namespace) -> int:
             "soak_seconds": args.soak,
             "rate_events_per_s": shape.rate,
             "stream_maxlen": SOAK_STREAM_MAXLEN,
+            "fingerprint_maxlen": SOAK_FINGERPRINT_MAXLEN,
+            "bytes_per_entry": bytes_per_entry(last),
             "samples": [asdict(s) for s in samples],
             "steady_from_s": first.at_s,
             "flat": not problems,
@@ -238,5 +260,9 @@ def report(
     console.print(
         f"load: {load['acked']:,} of {load['sent']:,} events acknowledged, "
         f"answers {load['statuses']}"
+    )
+    per_entry = bytes_per_entry(last)
+    console.print(
+        "bytes per stream entry: " + ", ".join(f"{n} {b:,}" for n, b in per_entry.items())
     )
     console.print("memory flat" if not problems else "NOT flat: " + "; ".join(problems))

@@ -40,6 +40,7 @@ class StackConfig:
     grace_s: int = 1
     training_windows: int = 20
     stream_maxlen: int = 2_000_000
+    fingerprint_maxlen: int = 50_000
     collector_workers: int = 2
     claim_idle_ms: int = 10_000
 
@@ -55,6 +56,7 @@ def role_environment(
         "SEISMO_GRACE_SECONDS": str(config.grace_s),
         "SEISMO_TRAINING_WINDOWS": str(config.training_windows),
         "SEISMO_STREAM_MAXLEN": str(config.stream_maxlen),
+        "SEISMO_FINGERPRINT_MAXLEN": str(config.fingerprint_maxlen),
         "SEISMO_CLAIM_IDLE_MS": str(config.claim_idle_ms),
         "SEISMO_COLLECTOR_HOST": "127.0.0.1",
         "SEISMO_COLLECTOR_PORT": str(ports["collector"]),
@@ -95,6 +97,10 @@ class Stack:
             return next(c for c in self.supervisor.children if c.role.name == name)
 
     def start_roles(self, log: Log) -> None:
+        self._spawn_roles()
+        wait_ready(self.supervisor.children, log)
+
+    def _spawn_roles(self) -> None:
         for name in ROLES:
             url = (
                 f"http://127.0.0.1:{self.ports[name]}"
@@ -102,7 +108,6 @@ class Stack:
                 else None
             )
             self.supervisor.start(Role(name, (name,), url))
-        wait_ready(self.supervisor.children, log)
 
     def kill_role(self, name: str) -> None:
         """``kill -9`` of a role's main process (the bench restarts it)."""
@@ -144,6 +149,19 @@ class Stack:
             self.server.stop()
             self.server.start()
             self.start_roles(log)
+
+    def cold_start(self, log: Log, redis_after_s: float = 1.0) -> None:
+        """Stop every role and Redis, then start the roles first and Redis a moment later:
+        each role meets a Redis that is down, then one loading its file. A role that gives
+        up is restarted by ``revive``, as a supervisor would."""
+        with self.lock:
+            self.supervisor.stop_all()
+            self.supervisor.children.clear()
+            self.server.stop()
+            self._spawn_roles()
+        time.sleep(redis_after_s)
+        self.server.start()
+        wait_ready(list(self.supervisor.children), log)
 
     def rss(self) -> dict[str, int]:
         """Resident memory in bytes of Redis and of every role process (collector workers
