@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -88,3 +89,23 @@ def test_a_server_that_lost_the_function_library_gets_it_back(own_redis: Embedde
         assert client.post("/api/metrics", json=EVENT).status_code == 200
     assert raw.xlen(Keys().detailed_metrics) == 1
     raw.close()
+
+
+def test_after_a_redis_restart_no_stale_pooled_connection_gives_a_late_503(
+    own_redis: EmbeddedRedis,
+) -> None:
+    batch = {"metrics": [{"type": "log", "level": "info", "message": "m"}] * 200}
+    with (
+        serving(create_app(collector_settings(own_redis.url))) as url,
+        ThreadPoolExecutor(8) as pool,
+    ):
+
+        def burst() -> list[int]:
+            posts = [pool.submit(httpx.post, f"{url}/api/batch", json=batch) for _ in range(32)]
+            return [post.result().status_code for post in posts]
+
+        assert set(burst()) == {200}  # several pooled connections now
+        own_redis.kill()
+        with httpx.Client(base_url=url) as client:
+            assert post_until(client, 200).status_code == 200
+        assert set(burst()) == {200}

@@ -96,7 +96,7 @@ class Routes:
         return response
 
 
-def _handlers() -> dict[Any, Any]:
+def _handlers(client: aioredis.Redis) -> dict[Any, Any]:
     async def field_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, FieldError)
         return error(422, exc.message, exc.field)
@@ -109,6 +109,9 @@ def _handlers() -> dict[Any, Any]:
 
     async def redis_down(request: Request, exc: Exception) -> Response:
         telemetry.REDIS_ERRORS.inc()
+        # The idle pooled connections lead to the server that just failed: after a restart
+        # each would fail once more when next used, seconds later. Drop them now.
+        await client.connection_pool.disconnect(inuse_connections=False)
         return redis_unavailable(exc)
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -155,7 +158,7 @@ def create_app(settings: Settings, client: aioredis.Redis | None = None) -> Star
             Route("/api/batch", collector.batch, methods=["POST"]),
             Route("/forward/{service}/{path:path}", routes.forward),
         ],
-        exception_handlers=_handlers(),
+        exception_handlers=_handlers(collector.client),
         lifespan=lifespan,
     )
 
