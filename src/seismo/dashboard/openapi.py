@@ -10,6 +10,7 @@ from typing import Any
 
 from seismo import __version__
 from seismo.dashboard.params import MAX_EPOCH_MS, MAX_LIMIT, MAX_QUERY, SEVERITIES
+from seismo.demo.faults import KINDS
 
 Schema = dict[str, Any]
 
@@ -178,7 +179,7 @@ FAULT_POST: Schema = {
     "summary": "start a demo fault (it only steers the simulated traffic)",
     "requestBody": {"required": True, "content": {"application/json": {"schema": {
         "type": "object", "required": ["kind"],
-        "properties": {"kind": {"type": "string"}, "service": {"type": "string"},
+        "properties": {"kind": {"enum": list(KINDS)}, "service": {"type": "string"},
                        "duration": {"type": "number", "minimum": 1}}}}}},
     "responses": {"201": _json(FAULT, "the fault started"), "400": BAD, "413": BAD,
                   "503": DOWN},
