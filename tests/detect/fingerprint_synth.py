@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seismo.detect.fingerprint_entry import Fingerprint
+from seismo.fingerprint.entry import Fingerprint
 
 WINDOW_MS = 5_000
 START_MS = 1_700_000_000_000

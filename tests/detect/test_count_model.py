@@ -7,9 +7,9 @@ import math
 import numpy as np
 
 from seismo.detect.count_model import CountModel
-from seismo.detect.fingerprint_entry import Fingerprint
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
 from seismo.detect.fingerprint_model import ModelConfig
+from seismo.fingerprint.entry import Fingerprint
 
 RATES = {"gateway": 50.0, "ledger": 4.0, "search": 900.0}
 """Requests per 2-second window at the daily mean: busy, quiet and very busy."""

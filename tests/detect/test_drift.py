@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from seismo.detect.drift import Drift, apply_drift
-from seismo.detect.fingerprint_entry import Fingerprint
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
 from seismo.detect.fingerprint_model import ModelConfig
+from seismo.fingerprint.entry import Fingerprint
 from tests.detect.fingerprint_synth import fingerprints
 
 DAY = 600

@@ -7,9 +7,9 @@ import pytest
 from seismo.alert.decide import AlertPolicy, ScoredWindow, alerts_for_window
 from seismo.alert.incident import IncidentBook
 from seismo.detect.explain import Finding, likely_origin, summary
-from seismo.detect.fingerprint_entry import BadFingerprint, Fingerprint
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
 from seismo.detect.fingerprint_model import Deviation, ModelConfig
+from seismo.fingerprint.entry import BadFingerprint, Fingerprint
 from tests.detect.fingerprint_synth import Plant, entry_fields, fingerprints
 
 CONFIG = FleetConfig(ModelConfig(n_estimators=50), min_service_windows=10)

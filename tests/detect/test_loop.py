@@ -17,10 +17,10 @@ from seismo.alert.decide import AlertPolicy
 from seismo.alert.memory import IncidentMemory
 from seismo.alert.rule import AlarmRule
 from seismo.detect.base import Features
-from seismo.detect.fingerprint_entry import Fingerprint
 from seismo.detect.fingerprint_fleet import FleetConfig
 from seismo.detect.fingerprint_model import IsolationForestDetector, ModelConfig
 from seismo.engine.keys import Keys
+from seismo.fingerprint.entry import Fingerprint
 from seismo.loops.detector import DetectorConfig, DetectorLoop
 from tests.detect.fingerprint_synth import Plant, entry_fields, fingerprints
 

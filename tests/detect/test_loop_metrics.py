@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seismo.detect.fingerprint_entry import Fingerprint
 from seismo.detect.fingerprint_model import IsolationForestDetector, ModelConfig
 from seismo.detect.metric import default_metric_detector
 from seismo.detect.metric_watch import (
@@ -15,6 +14,7 @@ from seismo.detect.metric_watch import (
     metric_findings,
     on_alert_scale,
 )
+from seismo.fingerprint.entry import Fingerprint
 
 
 def new_detector() -> IsolationForestDetector:

@@ -48,4 +48,4 @@ def ingest_events(
 
 def fingerprints(client: redis.Redis, keys: Keys) -> list[Fingerprint]:
     """Every entry of ``system-fingerprints``, oldest first."""
-    return [Fingerprint.from_fields(fields) for _, fields in client.xrange(keys.fingerprints)]
+    return [Fingerprint.from_entry(fields) for _, fields in client.xrange(keys.fingerprints)]

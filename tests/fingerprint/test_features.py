@@ -68,7 +68,7 @@ def test_entry_fields_parse_into_a_named_vector() -> None:
         b"metrics": b'{"revenue": {"count": 1, "mean": 5, "out_of_range": 0}}',
         b"late_events": b"3",
     }
-    fp = Fingerprint.from_fields(fields)
+    fp = Fingerprint.from_entry(fields)
     assert fp.system == {"request_count": 4.0, "error_rate_5xx": 0.25}
     assert (fp.window_start, fp.window_end, fp.late_events) == (1000, 6000, 3)
     assert fp.services["a"]["request_count"] == 4

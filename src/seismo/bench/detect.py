@@ -25,9 +25,9 @@ import numpy as np
 from rich.progress import Progress
 
 from seismo.bench.report import print_table, write_json
-from seismo.detect.fingerprint_entry import Fingerprint
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
 from seismo.detect.model_store import model_document
+from seismo.fingerprint.entry import Fingerprint
 
 WINDOW_MS = 5_000
 TARGET_SCORE_MS = 200.0

@@ -15,6 +15,8 @@ from typing import Any, TypeVar, cast
 
 import redis
 
+from seismo.fingerprint.entry import BadFingerprint, Fingerprint
+
 T = TypeVar("T")
 Fields = dict[str, str]
 
@@ -77,18 +79,18 @@ def _int(text: str | None) -> int:
 
 def fingerprint_item(entry_id: str, fields: Fields) -> dict[str, Any] | None:
     """A ``system-fingerprints`` entry as the API shows it, or None if it is malformed."""
-    names = _json(fields.get("names"), None)
-    data = _json(fields.get("data"), None)
-    if not isinstance(names, list) or not isinstance(data, list):
+    try:
+        fp = Fingerprint.from_entry(fields)
+    except BadFingerprint:
         return None
     return {
         "id": entry_id,
-        "window_start": _int(fields.get("window_start")),
-        "window_end": _int(fields.get("window_end")),
-        "features": dict(zip(names, data, strict=False)),
-        "services": _json(fields.get("services"), {}),
-        "metrics": _json(fields.get("metrics"), {}),
-        "late_events": _int(fields.get("late_events")),
+        "window_start": fp.window_start,
+        "window_end": fp.window_end,
+        "features": fp.system,
+        "services": fp.services,
+        "metrics": fp.metrics,
+        "late_events": fp.late_events,
     }
 
 

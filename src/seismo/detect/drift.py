@@ -28,9 +28,9 @@ from typing import Any
 from seismo.detect.evidence import ALERT_Z, AT_ALERT, count_change_tail, tail_score
 from seismo.detect.evidence import z_score as z_on_alert_scale
 from seismo.detect.explain import Finding, headline_first
-from seismo.detect.fingerprint_entry import Fingerprint, Vector
 from seismo.detect.fingerprint_fleet import FleetModel
 from seismo.detect.fingerprint_model import Deviation
+from seismo.fingerprint.entry import Fingerprint, Vector
 
 LEVEL_WEIGHT = 0.1
 """Weight of the newest learned window in a recent level (a memory of about 10 windows)."""

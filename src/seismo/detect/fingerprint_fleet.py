@@ -25,7 +25,6 @@ from typing import Any
 from seismo.detect.count_model import CountModel
 from seismo.detect.evidence import AT_ALERT
 from seismo.detect.explain import Finding, finding, headline_first
-from seismo.detect.fingerprint_entry import Fingerprint
 from seismo.detect.fingerprint_features import scale_floor
 from seismo.detect.fingerprint_model import (
     Deviation,
@@ -33,6 +32,7 @@ from seismo.detect.fingerprint_model import (
     ModelConfig,
     model_config_from_dict,
 )
+from seismo.fingerprint.entry import Fingerprint
 
 NEW_PAIRS = "new_interactions"
 

@@ -27,9 +27,9 @@ import numpy as np
 from seismo.detect.base import Detector, detector_from_dict
 from seismo.detect.evidence import ALERT_Z, binomial_tail, smoothed_rate, tail_score, z_score
 from seismo.detect.explain import Finding
-from seismo.detect.fingerprint_entry import Fingerprint, Vector
 from seismo.detect.fingerprint_features import scale_floor
 from seismo.detect.fingerprint_model import Deviation
+from seismo.fingerprint.entry import Fingerprint, Vector
 
 SMOOTHING = 0.1
 """Weight of the newest learned mean in the metric's normal value."""

@@ -15,9 +15,9 @@ from typing import Any
 
 import redis
 
-from seismo.detect.fingerprint_entry import Fingerprint
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
 from seismo.engine.keys import Keys
+from seismo.fingerprint.entry import Fingerprint
 
 LOCK_MS = 60_000
 

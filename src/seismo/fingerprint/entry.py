@@ -1,52 +1,92 @@
-"""One entry of ``system-fingerprints``, parsed (pure): the contract for the detector and
-the dashboard.
+"""One ``system-fingerprints`` entry as a typed value: the one parser of the contract.
 
-Fields of a stream entry: ``window_start`` and ``window_end`` (epoch ms), ``names`` (JSON
-list of feature names), ``data`` (JSON list: the system vector in that order),
-``services`` (JSON object: service -> {feature: value}), ``metrics`` (JSON object: metric
--> {"count", "mean", "out_of_range"}) and ``late_events`` (late events counted since the
-previous entry).
+Fields: ``window_start`` / ``window_end`` (epoch ms), ``names`` and ``data`` (JSON: the system
+vector), ``services`` (JSON: service -> {feature: value}), ``metrics`` (JSON: metric ->
+{"count", "mean", "out_of_range"}), ``late_events``. Values that are not finite numbers are
+dropped here, so every model downstream sees plain floats.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+Vector = dict[str, float]
+
+
+class BadFingerprint(ValueError):
+    """An entry that does not follow the fingerprint format; the message names the field."""
 
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """One closed window of the whole system, of each service and of each metric."""
+    """One closed window: the system vector, one vector per service, per-metric summaries."""
 
     window_start: int
     window_end: int
-    names: tuple[str, ...]
-    data: tuple[float, ...]
-    services: dict[str, dict[str, float]]
-    metrics: dict[str, dict[str, float]]
-    late_events: int
+    system: Vector
+    services: dict[str, Vector] = field(default_factory=dict)
+    metrics: dict[str, Vector] = field(default_factory=dict)
+    late_events: int = 0
+    """Events that arrived after their window was closed, counted since the previous entry."""
 
     @property
-    def system(self) -> dict[str, float]:
-        """The system vector as ``{feature: value}``, ready for ``Detector.learn_one``."""
-        return dict(zip(self.names, self.data, strict=True))
+    def names(self) -> tuple[str, ...]:
+        """The system features, in the entry's order."""
+        return tuple(self.system)
+
+    @property
+    def data(self) -> tuple[float, ...]:
+        """The system vector's values, in the order of ``names``."""
+        return tuple(self.system.values())
 
     @classmethod
-    def from_fields(cls, fields: Mapping[Any, Any]) -> Fingerprint:
-        """Parse a stream entry's fields (bytes or str keys and values, as redis-py gives)."""
-        text = {_text(key): _text(value) for key, value in fields.items()}
-        return cls(
-            window_start=int(text["window_start"]),
-            window_end=int(text["window_end"]),
-            names=tuple(json.loads(text["names"])),
-            data=tuple(float(value) for value in json.loads(text["data"])),
-            services=json.loads(text["services"]),
-            metrics=json.loads(text["metrics"]),
-            late_events=int(text["late_events"]),
-        )
+    def from_entry(cls, fields: Mapping[Any, Any]) -> Fingerprint:
+        """Parse a stream entry's fields (bytes or str keys and values)."""
+        text = {_text(k): _text(v) for k, v in fields.items()}
+        try:
+            names = json.loads(text["names"])
+            data = json.loads(text["data"])
+            if len(names) != len(data):
+                raise BadFingerprint("names and data differ in length")
+            return cls(
+                window_start=int(text["window_start"]),
+                window_end=int(text["window_end"]),
+                system=_vector(dict(zip(names, data, strict=True))),
+                services=_vectors(json.loads(text.get("services", "{}"))),
+                metrics=_vectors(json.loads(text.get("metrics", "{}"))),
+                late_events=int(text.get("late_events", "0")),
+            )
+        except KeyError as exc:
+            raise BadFingerprint(f"missing field {exc.args[0]}") from None
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise BadFingerprint(str(exc)) from None
+
+    def to_training(self) -> dict[str, Any]:
+        """The part a fingerprint model learns from, as JSON-able data."""
+        return {"window_start": self.window_start, "system": self.system, "services": self.services}
+
+    @classmethod
+    def from_training(cls, data: Mapping[str, Any]) -> Fingerprint:
+        """Inverse of ``to_training`` (window end and metrics are not needed to learn)."""
+        start = int(data["window_start"])
+        return cls(start, start, _vector(data["system"]), _vectors(data["services"]))
 
 
 def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _vector(raw: Mapping[str, Any]) -> Vector:
+    return {
+        str(k): float(v)
+        for k, v in raw.items()
+        if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    }
+
+
+def _vectors(raw: Mapping[str, Any]) -> dict[str, Vector]:
+    return {str(name): _vector(values) for name, values in raw.items()}

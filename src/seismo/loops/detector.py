@@ -39,12 +39,12 @@ from seismo.detect.base import Detector
 from seismo.detect.call_graph import CallGraph
 from seismo.detect.drift import Drift, apply_drift
 from seismo.detect.explain import Finding
-from seismo.detect.fingerprint_entry import BadFingerprint, Fingerprint
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
 from seismo.detect.metric import default_metric_detector
 from seismo.detect.metric_watch import MetricState, metric_findings
 from seismo.detect.model_store import ModelStore
 from seismo.engine.keys import Keys
+from seismo.fingerprint.entry import BadFingerprint, Fingerprint
 
 log = logging.getLogger("seismo.detector")
 
