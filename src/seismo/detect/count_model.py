@@ -54,8 +54,6 @@ TRAIN_Z_MARGIN = 1.5
 """A log-scale move must be this many times the largest seen in training."""
 LOG_SPREAD_MIN = 0.05
 """The smallest spread of ``log(1 + count)``: a 5 % wobble is never news."""
-SILENT = 0.0
-"""A request count at or below this is silence."""
 
 
 @dataclass(frozen=True)
@@ -181,11 +179,6 @@ class CountModel:
                 tests.append(test)
         found = [e for e in (t.evidence(x) for t in tests) if e is not None]
         return sorted(found, key=lambda e: e.score, reverse=True)
-
-    def silent(self, x: Mapping[str, float]) -> bool:
-        """No requests in this window from a scope that normally has some."""
-        normal = self.traffic.normal_count if self.traffic else 0.0
-        return x.get(REQUESTS, 0.0) <= SILENT < normal - 1.0
 
 
 def _error_tail(share: float, requests: float, rate: float) -> float:
