@@ -50,7 +50,7 @@ def test_a_cascade_is_one_incident_named_after_its_origin_with_the_impacted() ->
     (alert,) = alerts
     assert alert.target == "vault"
     assert alert.impacted == ["billing", "gw"]
-    assert alert.summary.endswith("impacted: gw (5xx error rate), billing (5xx error rate)")
+    assert alert.summary.endswith("impacted: billing (5xx error rate), gw (5xx error rate)")
 
 
 def test_the_origin_found_a_window_later_updates_the_same_incident() -> None:

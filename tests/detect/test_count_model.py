@@ -140,3 +140,18 @@ def test_a_traffic_drop_is_told_by_its_requests_not_by_the_latency_of_the_few_le
 
     assert gateway.score >= 0.9
     assert gateway.moved[0].feature == "request_rate"
+
+
+def test_error_logs_are_evidence_but_the_5xx_rate_heads_the_explanation() -> None:
+    train = windows(DAY, seed=1)
+    for w in train:
+        w.services["ledger"]["log_errors"] = 0.0
+    fleet = FleetModel(train, CONFIG)
+    window = windows(1, seed=3)[0]
+    window.services["ledger"].update(
+        {"request_count": 6.0, "request_rate": 3.0, "error_rate_5xx": 4 / 6, "log_errors": 9.0}
+    )
+
+    (ledger,) = [f for f in fleet.findings(window) if f.target == "ledger"]
+
+    assert [d.feature for d in ledger.moved[:2]] == ["error_rate_5xx", "log_errors"]

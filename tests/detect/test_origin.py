@@ -99,3 +99,13 @@ def test_without_a_graph_every_firing_finding_is_one_cause_as_before() -> None:
 
 def test_a_silent_service_is_said_to_have_gone_silent() -> None:
     assert summary(traffic("ledger", 6, 0)).startswith("ledger went silent: request rate of")
+
+
+def test_an_elevated_entry_point_explains_its_callees_firing_drop() -> None:
+    found = [traffic("edge", 50, 4, 0.8), traffic("orders", 20, 1, 0.97), slow("index", 90, 0.7)]
+
+    (cause,) = causes(found, GRAPH, 0.9, explain_at=0.6)
+
+    assert cause.origin.target == "edge"
+    assert [f.target for f in cause.impacted] == ["orders"]
+    assert causes(found, GRAPH, 0.9)[0].origin.target == "orders"

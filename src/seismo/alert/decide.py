@@ -61,7 +61,8 @@ def alerts_for_window(
     incidents: list[IncidentState | None] = list(book.open)
     alerts: list[Alert] = []
     claimed: set[int] = set()
-    for cause in causes(window.findings, graph or CallGraph(), threshold):
+    found = causes(window.findings, graph or CallGraph(), threshold, policy.keep_open)
+    for cause in found:
         shared = [i for i, inc in enumerate(book.open) if inc.shares(cause.keys)]
         if cause.origin.scope == "system" and book.open and not shared:
             shared = [0]

@@ -1,10 +1,11 @@
-"""Counts judged as counts: errors given requests, and request counts on a log scale.
+"""Counts judged as counts: errors given requests, error logs, request counts on a log scale.
 
 The fingerprint model compares each feature with its training spread, which suits features
 measured on plenty of data. A quiet service's error rate is not: 2 errors of 4 requests is
 50 %. Here the errors of a window are tested against the learned normal error rate given
 the window's requests (``binomial_tail``), so a 40 % 5xx rate over six calls is strong
-evidence when the service hardly ever fails, and one error of two calls is not.
+evidence when the service hardly ever fails, and one error of two calls is not. Error logs
+are counted against their learned mean per window (a Poisson tail).
 
 Request counts swing over a day by a factor, not by an amount: they are judged on a log
 scale, ``log(1 + count)``, against the training median and spread there, so a fall from 30
@@ -31,6 +32,7 @@ from seismo.detect.evidence import (
     ALERT_Z,
     binomial_tail,
     count_change_tail,
+    poisson_tail,
     smoothed_rate,
     tail_score,
 )
@@ -39,6 +41,7 @@ from seismo.detect.fingerprint_features import scale_floor
 from seismo.detect.fingerprint_model import Deviation
 
 ERROR_FEATURES = ("error_rate_5xx", "error_rate_4xx")
+LOG_ERRORS = "log_errors"
 REQUESTS = "request_count"
 RATE = "request_rate"
 ERROR_PRIOR = 0.001
@@ -51,8 +54,6 @@ TRAIN_Z_MARGIN = 1.5
 """A log-scale move must be this many times the largest seen in training."""
 LOG_SPREAD_MIN = 0.05
 """The smallest spread of ``log(1 + count)``: a 5 % wobble is never news."""
-SILENT = 0.0
-"""A request count at or below this is silence."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,31 @@ class ErrorTest:
         spread = math.sqrt(self.rate * (1.0 - self.rate) / requests)
         return Evidence(
             score, Deviation(self.feature, self.rate, spread, share, (share - self.rate) / spread)
+        )
+
+
+@dataclass(frozen=True)
+class LogErrorTest:
+    """Error logs of a window against the learned mean per window (Poisson tail)."""
+
+    mean: float
+    alert_p: float
+
+    @classmethod
+    def fit(cls, rows: Sequence[Mapping[str, float]]) -> LogErrorTest:
+        counts = [r.get(LOG_ERRORS, 0.0) for r in rows]
+        mean = (sum(counts) + 1.0) / (len(counts) + 1.0)
+        tails = [poisson_tail(c, mean) for c in counts]
+        return cls(mean, min([ALERT_P, *(p * TRAIN_P_MARGIN for p in tails)]))
+
+    def evidence(self, x: Mapping[str, float]) -> Evidence | None:
+        count = x.get(LOG_ERRORS)
+        if count is None:
+            return None
+        score = tail_score(poisson_tail(count, self.mean), self.alert_p)
+        spread = math.sqrt(self.mean)
+        return Evidence(
+            score, Deviation(LOG_ERRORS, self.mean, spread, count, (count - self.mean) / spread)
         )
 
 
@@ -142,20 +168,17 @@ class CountModel:
     def __init__(self, rows: Sequence[Mapping[str, float]]) -> None:
         names = set(rows[0]) if rows else set()
         self.errors = [ErrorTest.fit(f, rows) for f in ERROR_FEATURES if f in names]
+        self.logs = LogErrorTest.fit(rows) if LOG_ERRORS in names else None
         self.traffic = TrafficTest.fit(rows) if REQUESTS in names else None
 
     def evidence(self, x: Mapping[str, float]) -> list[Evidence]:
         """Every test's evidence on ``x``, strongest first."""
-        tests: list[ErrorTest | TrafficTest] = [*self.errors]
-        if self.traffic is not None:
-            tests.append(self.traffic)
+        tests: list[ErrorTest | LogErrorTest | TrafficTest] = [*self.errors]
+        for test in (self.logs, self.traffic):
+            if test is not None:
+                tests.append(test)
         found = [e for e in (t.evidence(x) for t in tests) if e is not None]
         return sorted(found, key=lambda e: e.score, reverse=True)
-
-    def silent(self, x: Mapping[str, float]) -> bool:
-        """No requests in this window from a scope that normally has some."""
-        normal = self.traffic.normal_count if self.traffic else 0.0
-        return x.get(REQUESTS, 0.0) <= SILENT < normal - 1.0
 
 
 def _error_tail(share: float, requests: float, rate: float) -> float:

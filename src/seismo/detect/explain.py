@@ -53,6 +53,8 @@ def impact_rank(d: Deviation) -> int:
         return len(IMPACT)
     if d.feature.startswith("error_rate_") and d.current < d.normal:
         return len(IMPACT)
+    if d.feature.startswith("log_"):
+        return len(IMPACT) - 1
     return IMPACT.index(kind)
 
 

@@ -61,17 +61,26 @@ def silent(f: Finding) -> bool:
     )
 
 
-def causes(findings: Sequence[Finding], graph: CallGraph, threshold: float) -> list[Cause]:
-    """The causes of the firing findings, strongest first (empty when none fires)."""
+def causes(
+    findings: Sequence[Finding],
+    graph: CallGraph,
+    threshold: float,
+    explain_at: float | None = None,
+) -> list[Cause]:
+    """The causes of the firing findings, strongest first (empty when none fires). A
+    service scoring ``explain_at`` (default: the threshold) can explain a firing one, and
+    so be its origin: the entry point of a traffic drop measured on a few requests may
+    score 0.8 in a window where its callees' drops score 0.95."""
     firing = [f for f in findings if f.score >= threshold]
     if not firing:
         return []
     if not graph:
         origin = likely_origin(firing, threshold)
         return [Cause(origin, tuple(f for f in firing if f is not origin))]
-    services = {f.target: f for f in firing if f.scope == "service"}
+    floor = threshold if explain_at is None else min(explain_at, threshold)
+    services = {f.target: f for f in findings if f.scope == "service" and f.score >= floor}
     others = [f for f in firing if f.scope != "service"]
-    groups = _service_groups(services, graph)
+    groups = _service_groups(services, {f.target for f in firing}, graph)
     if not groups:
         metrics = [f for f in others if f.scope == "metric"]
         groups = {f.key: [f] for f in metrics} or {others[0].key: [others[0]]}
@@ -84,14 +93,24 @@ def causes(findings: Sequence[Finding], graph: CallGraph, threshold: float) -> l
     return found
 
 
-def _service_groups(services: dict[str, Finding], graph: CallGraph) -> dict[str, list[Finding]]:
-    """origin service -> [its finding, then the findings it explains]."""
+def _service_groups(
+    services: dict[str, Finding], firing: set[str], graph: CallGraph
+) -> dict[str, list[Finding]]:
+    """origin service -> [its finding, then the findings it explains]; ``services`` are the
+    firing and the merely elevated ones, of which only those explaining a firing one count."""
     explainers = {name: _explainers(name, services, graph) for name in services}
-    roots = [name for name, by in explainers.items() if not by]
-    if services and not roots:
-        roots = [max(services, key=lambda n: (services[n].score, services[n].strength))]
+    relevant = set(firing) & services.keys()
+    todo = list(relevant)
+    while todo:
+        for by in explainers[todo.pop()]:
+            if by not in relevant:
+                relevant.add(by)
+                todo.append(by)
+    roots = [name for name in sorted(relevant) if not explainers[name]]
+    if relevant and not roots:
+        roots = [max(relevant, key=lambda n: (services[n].score, services[n].strength))]
     groups = {root: [services[root]] for root in roots}
-    for name in services:
+    for name in sorted(relevant):
         if name not in groups:
             groups[_root_of(name, explainers, roots, services)].append(services[name])
     return groups
@@ -119,7 +138,7 @@ def _root_of(
     """The strongest origin reached by following explainers from ``name``."""
     seen, todo, reached = {name}, [name], []
     while todo:
-        for nxt in explainers[todo.pop()]:
+        for nxt in sorted(explainers[todo.pop()]):
             if nxt in roots:
                 reached.append(nxt)
             elif nxt not in seen:
