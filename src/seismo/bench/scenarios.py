@@ -47,9 +47,10 @@ from seismo.demo.processes import Role, Supervisor
 from seismo.demo.simulator import send_items
 from seismo.demo.traffic import TrafficModel
 from seismo.engine import running_engine
-from seismo.engine.connection import connect
+from seismo.engine.connection import connect, text
 from seismo.engine.keys import Keys
 from seismo.engine.server import free_port
+from seismo.fingerprint.entry import Fingerprint
 
 WINDOW_S = 1
 GRACE_S = 1
@@ -320,26 +321,20 @@ class Phases:
 
 def text_map(fields: Mapping[Any, Any]) -> dict[str, str]:
     """A Redis hash or stream entry with its names and values as text."""
-    return {_text(k): _text(v) for k, v in fields.items()}
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+    return {text(k): text(v) for k, v in fields.items()}
 
 
 def read_fingerprints(client: redis.Redis, keys: Keys, since_ms: int) -> list[dict[str, Any]]:
     """The fingerprint entries written since ``since_ms``, decoded for scoring."""
     rows = []
     for _, fields in client.xrange(keys.fingerprints, min=str(since_ms)) or []:
-        text = text_map(fields or {})
+        fp = Fingerprint.from_entry(fields or {})
         rows.append(
             {
-                "window_start": int(text.get("window_start", 0)),
-                "system": dict(
-                    zip(json.loads(text["names"]), json.loads(text["data"]), strict=False)
-                ),
-                "services": json.loads(text.get("services", "{}")),
-                "metrics": json.loads(text.get("metrics", "{}")),
+                "window_start": fp.window_start,
+                "system": fp.system,
+                "services": fp.services,
+                "metrics": fp.metrics,
             }
         )
     return rows
