@@ -21,16 +21,28 @@ CF_EXPANSION = 1
 
 
 def ensure_structures(client: redis.Redis, keys: Keys) -> list[str]:
-    """Create every missing sketch and filter; return the names that were created."""
-    created = []
-    if not client.exists(keys.service_calls):
-        client.execute_command(
-            "CF.RESERVE", keys.service_calls, CF_CAPACITY,
-            "BUCKETSIZE", CF_BUCKET_SIZE, "EXPANSION", CF_EXPANSION,
-        )  # fmt: skip
-        created.append(keys.service_calls)
-    for sketch in keys.sketches:
-        if not client.exists(sketch):
-            client.execute_command("CMS.INITBYPROB", sketch, CMS_ERROR, CMS_PROBABILITY)
-            created.append(sketch)
-    return created
+    """Create every missing sketch and filter; return the names that were created.
+
+    Every role prepares the engine as it starts, often all at once: each creation is tried
+    and an "item exists" answer means another process got there first, not a failure.
+    """
+    wanted = [
+        (keys.service_calls, ("CF.RESERVE", keys.service_calls, CF_CAPACITY,
+                              "BUCKETSIZE", CF_BUCKET_SIZE, "EXPANSION", CF_EXPANSION)),
+        *[(sketch, ("CMS.INITBYPROB", sketch, CMS_ERROR, CMS_PROBABILITY))
+          for sketch in keys.sketches],
+    ]  # fmt: skip
+    return [name for name, command in wanted if created(client, name, command)]
+
+
+def created(client: redis.Redis, name: str, command: tuple[object, ...]) -> bool:
+    """Run ``command`` to create ``name`` unless it exists; False when it already did."""
+    if client.exists(name):
+        return False
+    try:
+        client.execute_command(*command)
+    except redis.ResponseError as exc:
+        if "exists" in str(exc).lower():
+            return False
+        raise
+    return True
