@@ -13,7 +13,9 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,17 +47,32 @@ def assert_one_line_failure(done: subprocess.CompletedProcess[str], *words: str)
         assert word in lines[0], lines[0]
 
 
-def filled_data_dir(data_dir: Path, entries: int) -> None:
-    """An append-only file of about ``entries`` KB, written by a real embedded Redis."""
+def written_data_dir(
+    data_dir: Path, writes: int, write: Callable[[Any, int], object], rewrite: bool = True
+) -> None:
+    """An append-only file of ``writes`` commands, written by a real embedded Redis;
+    ``rewrite=False`` keeps them as commands (no compact base), so Redis replays each one
+    at start, which takes a while."""
     with EmbeddedRedis("127.0.0.1", free_port(), data_dir) as server:
         client = connect(server.url)
+        if not rewrite:
+            client.config_set("auto-aof-rewrite-percentage", 0)
         pipe = client.pipeline(transaction=False)
-        for i in range(entries):
-            pipe.xadd("detailed-metrics", {"n": i, "pad": "x" * 1000})
+        for i in range(writes):
+            write(pipe, i)
             if i % 1000 == 999:
                 pipe.execute()
         pipe.execute()
         client.close()
+
+
+def filled_data_dir(data_dir: Path, entries: int) -> None:
+    """About ``entries`` KB of stream entries."""
+    written_data_dir(
+        data_dir,
+        entries,
+        lambda pipe, i: pipe.xadd("detailed-metrics", {"n": i, "pad": "x" * 1000}),
+    )
 
 
 def aof_segment(data_dir: Path) -> Path:
@@ -69,23 +86,10 @@ def test_a_redis_that_does_not_answer_is_one_line_naming_it(role: str) -> None:
     assert_one_line_failure(done, "not answering", "SEISMO_REDIS_URL")
 
 
-def slow_to_load_data_dir(data_dir: Path, commands: int) -> None:
-    """An append-only file of ``commands`` small writes, kept as commands (no rewrite into
-    a compact base): Redis replays each one at start, which takes a while."""
-    with EmbeddedRedis("127.0.0.1", free_port(), data_dir) as server:
-        client = connect(server.url)
-        client.config_set("auto-aof-rewrite-percentage", 0)
-        pipe = client.pipeline(transaction=False)
-        for i in range(commands):
-            pipe.incr(f"counter:{i % 5000}")
-            if i % 5000 == 4999:
-                pipe.execute()
-        pipe.execute()
-        client.close()
-
-
 def test_a_redis_still_loading_after_the_wait_is_one_line_saying_so(tmp_path: Path) -> None:
-    slow_to_load_data_dir(tmp_path, 1_000_000)
+    written_data_dir(
+        tmp_path, 1_000_000, lambda pipe, i: pipe.incr(f"counter:{i % 5000}"), rewrite=False
+    )
     done = run_seismo(
         "aggregator",
         env={

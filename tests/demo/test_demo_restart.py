@@ -37,7 +37,7 @@ def fill_through_the_collector(data_dir: Path, ports: dict[str, int]) -> int:
     url = f"http://127.0.0.1:{ports['collector']}"
     logs = 0
     try:
-        wait_healthy(f"{url}/health", collector)  # type: ignore[arg-type]
+        wait_healthy(f"{url}/health", collector)
         with httpx.Client(base_url=url, timeout=30) as http:
             while aof_bytes(data_dir) < AOF_BYTES:
                 answer = http.post("/api/batch", json={"metrics": batch(logs)})

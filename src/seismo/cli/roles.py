@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from seismo.config import ConfigError, Settings, load_settings
 from seismo.engine import Engine, running_engine
-from seismo.engine.server import port_is_free
+from seismo.engine.server import port_problem
 
 RoleBody = Callable[[Settings, Engine, threading.Event], None]
 
@@ -33,11 +33,9 @@ class Listen:
 
     def check(self) -> None:
         """A ``ConfigError`` naming the setting when something already holds the port."""
-        if not port_is_free(self.host, self.port):
-            raise ConfigError(
-                f"{self.setting}: port {self.port} is already in use; stop what holds it "
-                "or choose another port"
-            )
+        problem = port_problem(self.setting, self.host, self.port)
+        if problem is not None:
+            raise ConfigError(problem)
 
 
 def stop_on_signals() -> threading.Event:

@@ -30,7 +30,7 @@ from seismo.demo.simulator import local_url
 from seismo.engine import running_engine
 from seismo.engine.connection import text
 from seismo.engine.keys import Keys
-from seismo.engine.server import port_is_free
+from seismo.engine.server import port_problem
 
 PIPELINE_ROLES = ("collector", "aggregator", "detector", "dashboard")
 READY_TIMEOUT_S = 60.0
@@ -65,11 +65,8 @@ def busy_ports(settings: Settings, roles: Iterable[Role]) -> list[str]:
         "service-b": ("SEISMO_DEMO_SERVICE_PORT", "127.0.0.1", settings.demo_service_port),
     }
     wanted = [ports[role.name] for role in roles if role.name in ports]
-    return [
-        f"{variable}: port {port} is already in use; stop what holds it or choose another port"
-        for variable, host, port in wanted
-        if not port_is_free(host, port)
-    ]
+    problems = [port_problem(variable, host, port) for variable, host, port in wanted]
+    return [problem for problem in problems if problem is not None]
 
 
 def service_b_url(settings: Settings) -> str:

@@ -54,6 +54,13 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
+def port_problem(setting: str, host: str, port: int) -> str | None:
+    """What to tell a user whose role's port (chosen by ``setting``) is held, else None."""
+    if port_is_free(host, port):
+        return None
+    return f"{setting}: port {port} is already in use; stop what holds it or choose another port"
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A port nothing listens on now (the kernel's choice), for tests and benchmarks."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
