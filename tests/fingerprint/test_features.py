@@ -7,7 +7,14 @@ from pathlib import Path
 
 from seismo.config import Settings
 from seismo.fingerprint.entry import Fingerprint
-from seismo.fingerprint.features import SERVICE_FEATURES, SYSTEM_FEATURES, feature_table
+from seismo.fingerprint.features import (
+    BY_NAME,
+    FEATURES,
+    SERVICE_FEATURES,
+    SYSTEM_FEATURES,
+    feature_table,
+    feature_table_markdown,
+)
 from seismo.fingerprint.windows import (
     CLOSE_BATCH,
     lookback_windows,
@@ -79,3 +86,15 @@ def test_readme_documents_every_feature() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     section = readme.split("\n## Fingerprints\n")[1].split("\n## ")[0]
     assert all(f"| `{name}` |" in section for name in SYSTEM_FEATURES)
+
+
+def test_readme_feature_table_is_the_generated_one() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert feature_table_markdown() in readme
+
+
+def test_every_feature_has_a_kind_a_label_and_a_known_scope() -> None:
+    assert len(BY_NAME) == len(FEATURES)
+    for feature in FEATURES:
+        assert feature.label and feature.meaning and feature.floor > 0
+        assert feature.scopes and set(feature.scopes) <= {"system", "service", "metric"}

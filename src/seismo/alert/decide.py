@@ -19,8 +19,8 @@ from seismo.alert.rule import AlarmRule
 from seismo.alert.severity import business_impact, remediation, severity
 from seismo.detect.call_graph import CallGraph
 from seismo.detect.explain import Finding, summary
-from seismo.detect.fingerprint_features import label
 from seismo.detect.origin import Cause, causes
+from seismo.fingerprint.features import label
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from seismo.detect.explain import Finding
-from seismo.detect.fingerprint_features import feature_kind, format_value, label
+from seismo.fingerprint.features import feature_kind, format_value, label
 
 SEVERITIES = ("info", "warning", "critical")
 

@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seismo.demo.faults import Fault
+from seismo.fingerprint import features
 
 Alert = Mapping[str, Any]
 
-LATENCY = frozenset({"latency_p50", "latency_p95", "latency_p99"})
-TRAFFIC = frozenset({"request_count", "request_rate"})
-KPI = frozenset({"business_value", "business_out_of_range", "value", "out_of_range"})
+LATENCY = features.of_kind(features.LATENCY)
+TRAFFIC = features.of_kind(features.TRAFFIC)
+KPI = frozenset(features.names_in(features.METRIC_SCOPE))
 RIGHT_FEATURES: Mapping[str, frozenset[str]] = {
-    "error-spike": frozenset({"error_rate_5xx", "log_errors"}),
+    "error-spike": features.of_kind(features.ERRORS, features.LOG_ERRORS),
     "latency-regression": LATENCY,
     "traffic-surge": TRAFFIC,
     "traffic-drop": TRAFFIC,

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from seismo.detect.fingerprint_features import feature_kind, format_value, label
 from seismo.detect.fingerprint_model import Deviation, WindowScore
+from seismo.fingerprint.features import feature_kind, format_value, label
 
 SCOPES = ("system", "service", "metric")
 """From the least to the most specific: a tie in score goes to the more specific scope."""

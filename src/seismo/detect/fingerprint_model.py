@@ -25,7 +25,8 @@ from numpy.typing import NDArray
 from sklearn.ensemble import IsolationForest
 
 from seismo.detect.base import Detector, Features, register
-from seismo.detect.fingerprint_features import feature_kind, scale_floor
+from seismo.detect.fingerprint_features import scale_floor
+from seismo.fingerprint.features import feature_kind
 
 Z_CLIP = 50.0
 """Scaled features are clipped here before the forest: a huge value is as isolated as 50."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from seismo.detect.call_graph import CallGraph
 from seismo.detect.explain import Finding, likely_origin
-from seismo.detect.fingerprint_features import feature_kind
+from seismo.fingerprint.features import feature_kind
 
 SILENT_RATE = 0.0
 """A request count or rate at or below this, while normally above it, is silence."""
