@@ -9,10 +9,9 @@ from typing import Any
 import redis
 
 from seismo.config import Settings
-from seismo.engine.functions import INGEST
+from seismo.engine.functions import INGEST, IngestCall
 from seismo.engine.keys import Keys
 from seismo.fingerprint.entry import Fingerprint
-from seismo.fingerprint.windows import window_ttl_seconds
 
 BASE_MS = 1_700_000_000_000
 """A window boundary for every window length 1-60 s (divisible by 60,000)."""
@@ -32,17 +31,8 @@ def ingest_events(
     client: redis.Redis, keys: Keys, settings: Settings, events: list[dict[str, Any]]
 ) -> list[int]:
     """Apply ``events`` with ``seismo_ingest``; returns ``[accepted, late, duplicate]``."""
-    argv = [
-        keys.prefix,
-        settings.window_seconds * 1000,
-        settings.stream_maxlen,
-        window_ttl_seconds(settings),
-        "",
-        60,
-        json.dumps(events),
-    ]
-    ingest_keys = keys.ingest_keys
-    reply = client.fcall(INGEST, len(ingest_keys), *ingest_keys, *argv)
+    args = IngestCall.from_settings(settings, keys).fcall_args(json.dumps(events).encode())
+    reply = client.fcall(INGEST, *args)
     return [int(value) for value in reply[:3]]
 
 

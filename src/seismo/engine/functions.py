@@ -16,7 +16,7 @@ import redis
 from seismo.config import Settings
 from seismo.engine.keys import Keys
 
-LIBRARY_VERSION = "5"
+LIBRARY_VERSION = "6"
 
 TTL_MARGIN_S = 60
 """Extra life of a window's structures beyond the time it should be closed, so an
@@ -77,12 +77,13 @@ class IngestCall:
     def fcall_args(self, events_json: bytes, batch_id: str | None = None) -> list[Any]:
         """Arguments after the Function name: numkeys, KEYS, then ARGV as the header lists."""
         keys = self.keys.ingest_keys
+        if batch_id:
+            keys.append(self.keys.batch_marker(batch_id))
         argv = [
             self.keys.prefix,
             self.window_ms,
             self.stream_maxlen,
             self.window_ttl_s,
-            batch_id or "",
             BATCH_ID_TTL_S,
             events_json,
         ]

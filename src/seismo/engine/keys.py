@@ -204,8 +204,13 @@ class Keys:
 
     @property
     def batch_prefix(self) -> str:
-        """``<prefix>batch:<batch_id>`` marks a batch already applied (idempotent retries)."""
+        """The start of every batch marker's name (``batch_marker``)."""
         return self._name("batch:")
+
+    def batch_marker(self, batch_id: str) -> str:
+        """``<prefix>batch:<batch_id>``: set NX by the ingest Function when it applies a batch,
+        so a client's retry of the same batch counts once (expires after a day)."""
+        return self.batch_prefix + batch_id
 
     def window(self, window_id: int, part: str) -> str:
         """The per-window key ``part`` (see ``WINDOW_PARTS``) of window ``window_id``."""
@@ -223,7 +228,8 @@ class Keys:
 
     @property
     def ingest_keys(self) -> list[str]:
-        """``KEYS`` of the ``seismo_ingest`` Function, in its header's order."""
+        """``KEYS`` of the ``seismo_ingest`` Function, in its header's order (a batch with an
+        id adds its ``batch_marker`` as ``KEYS[9]``)."""
         return [
             self.service_calls,
             self.endpoint_frequency,

@@ -5,7 +5,7 @@
 -- Per-window keys are derived from the key prefix ('' or '{ns}:'), so with a namespace
 -- every key of an installation shares one hash slot: '<prefix>w:<window id>:<part>'.
 
-local LIBRARY_VERSION = '5'
+local LIBRARY_VERSION = '6'
 
 local function window_key(prefix, w, part)
   return prefix .. 'w:' .. w .. ':' .. part
@@ -289,21 +289,22 @@ local KIND = {app = 'app', application = 'app', metric = 'app', business = 'busi
 -- KEYS[3] status-codes (CMS)        KEYS[4] business-metrics (CMS)
 -- KEYS[5] detailed-metrics (stream) KEYS[6] business-metrics-stream
 -- KEYS[7] log-metrics-stream        KEYS[8] engine state (hash)
+-- KEYS[9] batch marker ('<prefix>batch:<id>'), only for a batch that carries an id
 -- ARGV[1] key prefix    ARGV[2] window length (ms)   ARGV[3] stream MAXLEN (approximate)
--- ARGV[4] TTL of per-window keys (s)   ARGV[5] batch id or ''   ARGV[6] batch-id TTL (s)
--- ARGV[7] JSON list of events: {"type", "timestamp": epoch ms, ...}; type app|business|log
+-- ARGV[4] TTL of per-window keys (s)   ARGV[5] batch marker TTL (s)
+-- ARGV[6] JSON list of events: {"type", "timestamp": epoch ms, ...}; type app|business|log
 --         (or the batch item names application|metric|business_metric, meaning the same)
 -- Returns {accepted, late, duplicate, late positions (0-based)}: late events (window already
 -- closed) update the sketches and streams and the state's late_events counter, but no
 -- closed window.
 local function ingest(keys, args)
   local prefix, window_ms, maxlen = args[1], tonumber(args[2]), args[3]
-  local ttl, batch_id = tonumber(args[4]), args[5]
-  if batch_id ~= '' then
-    local fresh = redis.call('SET', prefix .. 'batch:' .. batch_id, '1', 'NX', 'EX', args[6])
+  local ttl = tonumber(args[4])
+  if keys[9] then
+    local fresh = redis.call('SET', keys[9], '1', 'NX', 'EX', args[5])
     if not fresh then return {0, 0, 1, {}} end
   end
-  local events = cjson.decode(args[7])
+  local events = cjson.decode(args[6])
   local last_closed = tonumber(redis.call('HGET', keys[8], 'last_closed') or '-1')
   local g = {endpoint_cms = {}, status_cms = {}, business_cms = {}, pairs = {},
     service_names = {}}
@@ -417,21 +418,36 @@ local function metric_aggregates(counts, fields)
   return out
 end
 
--- The values of 'names' from 'features', in that order; an unknown name is a code error.
+-- Checks that 'features' computes exactly the declared 'names' ('declared' is the same
+-- names as a set): a feature computed here but missing from the Python feature table, or
+-- declared there but not computed here, is a code error, never a silently wrong vector.
+local function check_declared(features, names, declared)
+  for name in pairs(features) do
+    if not declared[name] then error('seismo_close_windows: undeclared feature ' .. name) end
+  end
+  for _, name in ipairs(names) do
+    if features[name] == nil then error('seismo_close_windows: unknown feature ' .. name) end
+  end
+end
+
+-- The values of 'names' from 'features', in that order.
 local function ordered(features, names)
   local out = {}
-  for i, name in ipairs(names) do
-    local value = features[name]
-    if value == nil then error('seismo_close_windows: unknown feature ' .. name) end
-    out[i] = value
-  end
+  for i, name in ipairs(names) do out[i] = features[name] end
   return out
 end
 
+-- 'features' rebuilt in the order of 'names' (the JSON object's key order stays as it was).
 local function select_features(features, names)
   local out = {}
   for _, name in ipairs(names) do out[name] = features[name] end
   return out
+end
+
+local function name_set(names)
+  local set = {}
+  for _, name in ipairs(names) do set[name] = true end
+  return set
 end
 
 -- Services that reported recently stay in the fingerprint with zeros while silent (a
@@ -479,8 +495,10 @@ local function close_window(keys, c, w, late_events)
     local p = 's:' .. svc .. ':'
     local features = traffic_features(counts, p, c.seconds,
       window_key(prefix, w, 'latency:' .. svc), window_key(prefix, w, 'distinct:' .. svc))
+    check_declared(features, c.service_names, c.service_set)
     services[svc] = select_features(features, c.service_names)
   end
+  check_declared(system, c.names, c.system_set)
   local metrics = metric_aggregates(counts, redis.call('SMEMBERS', window_key(prefix, w, 'metrics')))
   redis.call('XADD', keys[2], 'MAXLEN', '~', c.maxlen, '*',
     'window_start', string.format('%d', w * c.window_ms),
@@ -519,12 +537,14 @@ end
 -- ARGV[6] most windows closed by one call   ARGV[7] look-back (windows)
 -- ARGV[8] windows a silent service stays in the fingerprint
 -- ARGV[9] JSON list of system feature names   ARGV[10] JSON list of per-service names
+--         (seismo.fingerprint.features: exactly the features computed here, or an error)
 -- Returns {closed, last_closed, skipped, now_ms}.
 local function close_windows(keys, args)
   local c = {prefix = args[1], window_ms = tonumber(args[2]), maxlen = args[5],
     memory = tonumber(args[8]), names = cjson.decode(args[9]), names_json = args[9],
     service_names = cjson.decode(args[10])}
   c.seconds = c.window_ms / 1000
+  c.system_set, c.service_set = name_set(c.names), name_set(c.service_names)
   local now = tonumber(args[4]) or server_now_ms()
   local newest = math.floor((now - tonumber(args[3])) / c.window_ms) - 1
   local stored = redis.call('HGET', keys[1], 'last_closed')
