@@ -22,10 +22,13 @@ Id = Annotated[str, Meta(max_length=256)]
 
 
 class _Item(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, omit_defaults=True):
+    """A canonical batch item; each subclass is one value of its ``type`` field (the wire
+    schemas of the single-event routes are ``seismo.ingest.schemas``'s)."""
+
     timestamp: Timestamp | None = None
 
 
-class Application(_Item, kw_only=True, tag="application"):
+class ApplicationItem(_Item, kw_only=True, tag="application"):
     service: Name
     endpoint: Endpoint
     response_time: Milliseconds
@@ -36,11 +39,11 @@ class Application(_Item, kw_only=True, tag="application"):
     session_id: Id | None = None
 
 
-class Metric(Application, kw_only=True, tag="metric"):
-    pass
+class MetricItem(ApplicationItem, kw_only=True, tag="metric"):
+    """``type: metric``: the same as ``application``."""
 
 
-class Business(_Item, kw_only=True, tag="business"):
+class BusinessItem(_Item, kw_only=True, tag="business"):
     metric_name: Name
     value: float
     expected_range: Annotated[list[float], Meta(min_length=2, max_length=2)] | None = None
@@ -48,11 +51,11 @@ class Business(_Item, kw_only=True, tag="business"):
     service: Name | None = None
 
 
-class BusinessMetric(Business, kw_only=True, tag="business_metric"):
-    pass
+class BusinessMetricItem(BusinessItem, kw_only=True, tag="business_metric"):
+    """``type: business_metric``: the same as ``business``."""
 
 
-class Log(_Item, kw_only=True, tag="log"):
+class LogItem(_Item, kw_only=True, tag="log"):
     level: Literal["debug", "info", "warning", "error", "critical"]
     message: Text
     service: Name | None = None
@@ -60,7 +63,7 @@ class Log(_Item, kw_only=True, tag="log"):
     context: dict[str, Any] | None = None
 
 
-Item = Application | Metric | Business | BusinessMetric | Log
+Item = ApplicationItem | MetricItem | BusinessItem | BusinessMetricItem | LogItem
 
 
 class FastBatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -69,9 +72,9 @@ class FastBatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 def _finite(item: Item) -> bool:
-    if isinstance(item, Application):
+    if isinstance(item, ApplicationItem):
         return math.isfinite(item.response_time)
-    if isinstance(item, Business):
+    if isinstance(item, BusinessItem):
         bounds = item.expected_range or (0.0, 0.0)
         return all(math.isfinite(v) for v in (item.value, *bounds)) and bounds[0] <= bounds[1]
     return True
