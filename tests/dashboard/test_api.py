@@ -8,6 +8,7 @@ import time
 import httpx
 import redis
 
+from seismo.engine.functions import INGEST, IngestCall
 from seismo.engine.keys import Keys
 from tests.dashboard.conftest import (
     SEARCH_SLOW,
@@ -178,10 +179,7 @@ def test_redis_data_summarises_structures_and_streams(
     redis_client.hset(keys.state, "last_closed", now // 5000 - 1)  # as the aggregator does
     business = {"type": "business", "timestamp": now, "metric_name": "revenue", "value": 9.5}
     events = json.dumps([{**event, "response_time": 12, "status_code": 200}, business])
-    redis_client.fcall(
-        "seismo_ingest", len(keys.ingest_keys), *keys.ingest_keys, "", 5000, 1000, 60, "", 60,
-        events,
-    )  # fmt: skip
+    redis_client.fcall(INGEST, *IngestCall(keys, 5000, 1000, 60).fcall_args(events.encode()))
     body = api.get("/redis-data").json()
     kinds = {s["key"]: s for s in body["structures"]}
     assert kinds["service-calls"]["type"] == "cuckoo-filter"
