@@ -17,14 +17,18 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Annotated, Any, TypedDict
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 
 from msgspec import Meta
 
-from seismo.alert.severity import SEVERITIES
-from seismo.detect.explain import SCOPES
-from seismo.detect.fingerprint_model import Deviation
+if TYPE_CHECKING:
+    from seismo.detect.fingerprint_model import Deviation
 
+SCOPES = ("system", "service", "metric")
+"""Where a finding is: the whole system, one service, one business metric. The same as
+``seismo.detect.explain.SCOPES`` (a test checks), written here so that reading the contract
+loads no detector (and no scikit-learn)."""
+SEVERITIES = ("info", "warning", "critical")
 STATUSES = ("open", "update", "resolved")
 """An incident's alerts: the first (open), while it goes on (update), the last (resolved)."""
 

@@ -20,8 +20,8 @@ import msgspec
 
 from seismo import __version__
 from seismo.alert.memory import OUTCOMES
-from seismo.alert.model import Alert
-from seismo.dashboard.params import MAX_EPOCH_MS, MAX_LIMIT, MAX_QUERY, SEVERITIES
+from seismo.alert.model import SEVERITIES, Alert
+from seismo.dashboard.params import MAX_EPOCH_MS, MAX_LIMIT, MAX_QUERY
 from seismo.demo.faults import KINDS, Fault
 
 Schema = dict[str, Any]
