@@ -45,21 +45,43 @@ clean:
 
 # The dashboard UI (ui/, React + TypeScript) is built by Vite into the Python package, which
 # serves it; npm runs only from here, and only again when a UI source changed (stamp files).
+# Its API types are generated, never written by hand: the dashboard's OpenAPI document (whose
+# Alert schema comes from the dataclass in seismo.alert.model) is written to ui/openapi.json,
+# and openapi-typescript turns it into ui/src/api.generated.ts. `make ui` regenerates both
+# (rewriting a file only when its text changed), so the build then type-checks the UI against
+# the Python contract; `make uitest` (in `make test`) fails when a committed copy is stale.
 UI_BUILT := src/seismo/dashboard/static/.built
 UI_DEPS := ui/node_modules/.installed
+UI_API := ui/openapi.json ui/src/api.generated.ts
+UI_API_STAMP := ui/node_modules/.api-generated
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
+PY_SOURCES := $(shell find src/seismo -name '*.py' 2>/dev/null)
 
-ui: $(UI_BUILT)
+ui: $(UI_API) $(UI_BUILT)
 
 $(UI_DEPS): ui/package.json ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund
+	touch $@
+
+$(UI_API): $(UI_API_STAMP) ;
+
+$(UI_API_STAMP): $(PY_SOURCES) $(INSTALLED) $(UI_DEPS)
+	$(VENV)/bin/python -m seismo.dashboard.openapi > ui/openapi.json.new
+	if cmp -s ui/openapi.json.new ui/openapi.json; then rm ui/openapi.json.new; \
+	else mv ui/openapi.json.new ui/openapi.json; fi
+	cd ui && npm run --silent api > api.generated.ts.new
+	if cmp -s ui/api.generated.ts.new ui/src/api.generated.ts; then rm ui/api.generated.ts.new; \
+	else mv ui/api.generated.ts.new ui/src/api.generated.ts; fi
 	touch $@
 
 $(UI_BUILT): $(UI_SOURCES) $(UI_DEPS)
 	cd ui && npm run build
 	touch $@
 
-uitest: $(UI_DEPS)
+uitest: install $(UI_DEPS)
+	$(VENV)/bin/python -m seismo.dashboard.openapi | diff -u ui/openapi.json - \
+		|| { echo "ui/openapi.json is stale: run make ui and commit it"; exit 1; }
+	cd ui && npm run api:check
 	cd ui && npm run lint && npm test
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download fails here).

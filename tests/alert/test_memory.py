@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import redis
 
 from seismo.alert.memory import IncidentMemory, pattern_vector
 from seismo.engine.keys import Keys
+from tests.builders import alert_dict, moved
 
-
-def alert(alert_id: str, moment: int, **overrides: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "id": alert_id,
-        "time": moment,
-        "window_start": moment - 5000,
-        "window_end": moment,
-        "scope": "service",
-        "target": "checkout",
-        "summary": "5xx error rate of checkout rose",
-        "explanation": [
-            {"feature": "error_rate_5xx", "normal": 0.0, "current": 0.3, "deviation": 20.0},
-            {"feature": "latency_p99", "normal": 100, "current": 150, "deviation": 2.0},
-        ],
-        "incident_id": f"inc-{alert_id}",
-    }
-    return base | overrides
-
-
-SLOWER = [{"feature": "latency_p99", "normal": 100, "current": 900, "deviation": 30.0}]
+SLOWER = [moved("latency_p99", 100, 900, 30.0)]
 
 
 @pytest.fixture
@@ -38,67 +18,71 @@ def memory(redis_client: redis.Redis, keys: Keys) -> IncidentMemory:
 
 
 def test_a_pattern_depends_on_what_moved_and_where() -> None:
-    assert pattern_vector(alert("a", 1, explanation=[])) is None
-    here = pattern_vector(alert("a", 1))
+    assert pattern_vector(alert_dict("a", 1, explanation=[])) is None
+    here = pattern_vector(alert_dict("a", 1))
     assert here is not None
-    assert pattern_vector(alert("b", 2)) == here
-    assert pattern_vector(alert("c", 3, target="search")) != here
-    assert pattern_vector(alert("d", 4, explanation=SLOWER)) != here
+    assert pattern_vector(alert_dict("b", 2)) == here
+    assert pattern_vector(alert_dict("c", 3, target="search")) != here
+    assert pattern_vector(alert_dict("d", 4, explanation=SLOWER)) != here
 
 
 def test_similar_lists_earlier_incidents_most_alike_first_never_itself(
     memory: IncidentMemory,
 ) -> None:
-    for item in (alert("a", 1000), alert("b", 2000, explanation=SLOWER), alert("c", 3000)):
+    for item in (
+        alert_dict("a", 1000),
+        alert_dict("b", 2000, explanation=SLOWER),
+        alert_dict("c", 3000),
+    ):
         assert memory.remember(item)
-    found = memory.similar(alert("c", 3000))
+    found = memory.similar(alert_dict("c", 3000))
     assert [p.incident_id for p in found][:1] == ["inc-a"]
     assert found[0].similarity > 0.99
     assert "inc-c" not in [p.incident_id for p in found]
-    assert memory.similar(alert("a", 1000)) == []
+    assert memory.similar(alert_dict("a", 1000)) == []
 
 
 def test_unrelated_patterns_are_not_listed_as_similar(memory: IncidentMemory) -> None:
-    memory.remember(alert("a", 1000, target="search"))
-    assert memory.similar(alert("b", 2000)) == []
+    memory.remember(alert_dict("a", 1000, target="search"))
+    assert memory.similar(alert_dict("b", 2000)) == []
 
 
 def test_a_marked_false_alarm_suppresses_the_same_pattern_only(
     memory: IncidentMemory, redis_client: redis.Redis, keys: Keys
 ) -> None:
-    memory.remember(alert("a", 1000))
-    assert memory.suppressing_match(alert("b", 2000)) is None
-    event = memory.mark(alert("a", 1000), "false_alarm")
+    memory.remember(alert_dict("a", 1000))
+    assert memory.suppressing_match(alert_dict("b", 2000)) is None
+    event = memory.mark(alert_dict("a", 1000), "false_alarm")
     assert (event["incident_id"], event["time"]) == ("inc-a", 1234500)
-    match = memory.suppressing_match(alert("b", 2000))
+    match = memory.suppressing_match(alert_dict("b", 2000))
     assert match is not None
     assert match.reason.startswith("suppressed: like false alarm inc-a, similarity ")
-    assert memory.suppressing_match(alert("c", 3000, explanation=SLOWER)) is None
+    assert memory.suppressing_match(alert_dict("c", 3000, explanation=SLOWER)) is None
     assert redis_client.xlen(keys.feedback_stream) == 1
 
 
 def test_a_mark_survives_later_alerts_of_the_same_incident(memory: IncidentMemory) -> None:
-    memory.remember(alert("a", 1000))
-    memory.mark(alert("a", 1000), "acknowledged")
-    memory.remember(alert("a2", 2000, incident_id="inc-a", status="update"))
+    memory.remember(alert_dict("a", 1000))
+    memory.mark(alert_dict("a", 1000), "acknowledged")
+    memory.remember(alert_dict("a2", 2000, incident_id="inc-a", status="update"))
     assert memory.outcome("inc-a") == "acknowledged"
-    assert [p.outcome for p in memory.similar(alert("b", 3000))] == ["acknowledged"]
+    assert [p.outcome for p in memory.similar(alert_dict("b", 3000))] == ["acknowledged"]
 
 
 def test_marking_an_alert_never_remembered_still_stores_the_mark(memory: IncidentMemory) -> None:
-    memory.mark(alert("x", 1000), "false_alarm")
+    memory.mark(alert_dict("x", 1000), "false_alarm")
     assert memory.outcomes(["inc-x", "inc-y"]) == {"inc-x": "false_alarm"}
 
 
 def test_an_unknown_outcome_is_refused(memory: IncidentMemory) -> None:
     with pytest.raises(ValueError, match="outcome"):
-        memory.mark(alert("a", 1000), "ignored")
+        memory.mark(alert_dict("a", 1000), "ignored")
 
 
 def test_every_alert_of_an_incident_is_matched_not_only_its_last(memory: IncidentMemory) -> None:
-    memory.remember(alert("a", 1000))
-    memory.remember(alert("a2", 2000, incident_id="inc-a", target="payments"))
-    memory.mark(alert("a", 1000), "false_alarm")
-    found = memory.similar(alert("b", 3000))
+    memory.remember(alert_dict("a", 1000))
+    memory.remember(alert_dict("a2", 2000, incident_id="inc-a", target="payments"))
+    memory.mark(alert_dict("a", 1000), "false_alarm")
+    found = memory.similar(alert_dict("b", 3000))
     assert [(p.incident_id, p.outcome) for p in found] == [("inc-a", "false_alarm")]
-    assert memory.suppressing_match(alert("c", 4000, target="payments")) is not None
+    assert memory.suppressing_match(alert_dict("c", 4000, target="payments")) is not None

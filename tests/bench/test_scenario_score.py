@@ -14,6 +14,7 @@ from seismo.bench.scenario_score import (
     worst_of,
 )
 from seismo.demo.faults import Fault
+from tests.builders import alert_dict, moved
 
 T0 = 1_800_000_000_000
 WINDOW = 1000
@@ -30,18 +31,18 @@ def alert(
     summary: str = "",
     alert_id: str | None = None,
 ) -> dict[str, Any]:
-    return {
-        "id": alert_id or f"{status}-{window_start}",
-        "window_start": window_start,
-        "window_end": window_start + WINDOW,
-        "status": status,
-        "scope": scope,
-        "target": target,
-        "summary": summary,
-        "explanation": [
-            {"feature": f, "normal": 0, "current": 1, "deviation": 9} for f in features
-        ],
-    }
+    """An alert about the window starting at ``window_start`` whose explanation names
+    ``features``."""
+    return alert_dict(
+        alert_id or f"{status}-{window_start}",
+        window_start + WINDOW,
+        window_ms=WINDOW,
+        status=status,
+        scope=scope,
+        target=target,
+        summary=summary,
+        explanation=[moved(f, 0, 1, 9) for f in features],
+    )
 
 
 def record(*received: Received, faults: tuple[Fault, ...] = (SPIKE,), **extra: Any) -> Record:

@@ -18,7 +18,6 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis
@@ -134,41 +133,9 @@ def add_history(
     return last
 
 
-def make_alert(alert_id: str, moment: int, **overrides: Any) -> dict[str, Any]:
-    """An alert in the common contract's format; ``overrides`` replace any field."""
-    alert: dict[str, Any] = {
-        "id": alert_id,
-        "time": moment,
-        "window_start": moment - WINDOW_MS,
-        "window_end": moment,
-        "scope": "service",
-        "target": "checkout",
-        "score": 0.94,
-        "severity": "critical",
-        "summary": "5xx error rate of checkout rose from 0.4 % to 31 %",
-        "explanation": [
-            {"feature": "error_rate_5xx", "normal": 0.004, "current": 0.31, "deviation": 25.0},
-            {"feature": "latency_p95", "normal": 120.0, "current": 310.0, "deviation": 6.2},
-        ],
-        "business_impact": None,
-        "remediation": ["Check the last deploy of checkout", "Look at payments' error logs"],
-        "incident_id": f"inc-{alert_id}",
-        "status": "open",
-    }
-    alert.update(overrides)
-    return alert
-
-
-def add_alert(client: redis.Redis, keys: Keys, alert: dict[str, Any]) -> None:
-    """Append the alert to the history and publish it, as the detector does."""
-    text = json.dumps(alert)
-    client.xadd(keys.anomalies, {"alert": text})
-    client.publish(keys.alerts, text)
-
-
 def set_training(client: redis.Redis, keys: Keys, trained: int, needed: int) -> None:
     """The detector's training progress, in its state hash."""
-    status = "scoring" if trained >= needed else "training"
+    status = "ready" if trained >= needed else "training"
     client.hset(
         keys.detector_state, mapping={"trained": trained, "needed": needed, "status": status}
     )

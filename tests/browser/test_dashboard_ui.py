@@ -14,14 +14,13 @@ from seismo.bench.serving import serving
 from seismo.dashboard.app import create_app
 from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis
+from tests.builders import add_alert, alert_dict
 
 from .conftest import (
     WINDOW_MS,
     Console,
-    add_alert,
     add_fingerprint,
     add_history,
-    make_alert,
     set_training,
     system_features,
 )
@@ -43,7 +42,7 @@ def test_every_view_loads_without_console_errors(
     dashboard: str, page: Page, console: Console, redis_client: redis.Redis, keys: Keys
 ) -> None:
     last = add_history(redis_client, keys, 20, now_ms())
-    add_alert(redis_client, keys, make_alert("a1", last))
+    add_alert(redis_client, keys, alert_dict("a1", last))
     set_training(redis_client, keys, 20, 60)
     open_live(page, dashboard)
     expect(page.get_by_test_id("training")).to_contain_text("learning 33%")
@@ -81,7 +80,7 @@ def test_a_page_that_lost_its_backend_reconnects_and_gets_what_it_missed(
         expect(chart).to_have_attribute("data-points", "3")
     expect(page.get_by_test_id("connection")).not_to_have_text("live")
     add_fingerprint(redis_client, keys, last + WINDOW_MS, system_features(rate=97.0))
-    add_alert(redis_client, keys, make_alert("missed", last + WINDOW_MS))
+    add_alert(redis_client, keys, alert_dict("missed", last + WINDOW_MS))
     with serving(create_app(redis_server.url, keys), port=int(url.rsplit(":", 1)[1])):
         expect(page.get_by_test_id("connection")).to_have_text("live")
         expect(chart).to_have_attribute("data-points", "4")
@@ -94,7 +93,7 @@ def test_a_published_alert_appears_in_the_feed(
     open_live(page, f"{dashboard}/#/anomalies")
     expect(page.get_by_text("No anomalies yet")).to_be_visible()
     summary = "p99 latency of payments rose from 180 ms to 2.4 s"
-    add_alert(redis_client, keys, make_alert("live1", now_ms(), summary=summary))
+    add_alert(redis_client, keys, alert_dict("live1", now_ms(), summary=summary))
     card = page.get_by_test_id("alert").filter(has_text=summary)
     expect(card).to_be_visible()
     expect(card.locator("table.explanation")).to_contain_text("error rate 5xx")
@@ -104,7 +103,7 @@ def test_a_published_alert_appears_in_the_feed(
 def test_a_false_alarm_mark_survives_a_reload(
     dashboard: str, page: Page, redis_client: redis.Redis, keys: Keys
 ) -> None:
-    add_alert(redis_client, keys, make_alert("fa1", now_ms()))
+    add_alert(redis_client, keys, alert_dict("fa1", now_ms()))
     open_live(page, f"{dashboard}/#/anomalies")
     card = page.locator('[data-alert-id="fa1"]')
     card.get_by_role("button", name="False alarm").click()
@@ -119,9 +118,9 @@ def test_search_finds_a_past_alert_by_a_word_of_its_summary(
     dashboard: str, page: Page, redis_client: redis.Redis, keys: Keys
 ) -> None:
     moment = now_ms()
-    add_alert(redis_client, keys, make_alert("s1", moment - 60_000))
+    add_alert(redis_client, keys, alert_dict("s1", moment - 60_000))
     timeout = "Upstream timeouts on search: p95 latency tripled"
-    add_alert(redis_client, keys, make_alert("s2", moment, summary=timeout, target="search"))
+    add_alert(redis_client, keys, alert_dict("s2", moment, summary=timeout, target="search"))
     open_live(page, f"{dashboard}/#/anomalies")
     expect(page.get_by_test_id("alert")).to_have_count(2)
     page.get_by_label("Search").fill("timeouts")
@@ -135,13 +134,13 @@ def test_overview_screenshot_shows_charts_alerts_and_training(
     dashboard: str, page: Page, redis_client: redis.Redis, keys: Keys, tmp_path: Path
 ) -> None:
     last = add_history(redis_client, keys, 75, now_ms(), incident=range(62, 66))
-    add_alert(redis_client, keys, make_alert("shot1", last - 11 * WINDOW_MS))
+    add_alert(redis_client, keys, alert_dict("shot1", last - 11 * WINDOW_MS))
     catalog = "p95 latency of catalog rose from 110 ms to 260 ms"
     earlier = last - 40 * WINDOW_MS
     add_alert(
         redis_client,
         keys,
-        make_alert("shot2", earlier, severity="warning", target="catalog", summary=catalog),
+        alert_dict("shot2", earlier, severity="warning", target="catalog", summary=catalog),
     )
     set_training(redis_client, keys, 60, 60)
     page.set_viewport_size({"width": 1440, "height": 720})

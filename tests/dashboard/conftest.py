@@ -43,31 +43,6 @@ def add_fingerprint(
     return str(client.xadd(keys.fingerprints, fields))
 
 
-def make_alert(alert_id: str, moment: int, **overrides: Any) -> dict[str, Any]:
-    """An alert in the contract's format; ``overrides`` replace any field."""
-    alert = {
-        "id": alert_id,
-        "time": moment,
-        "window_start": moment - 5000,
-        "window_end": moment,
-        "scope": "service",
-        "target": "checkout",
-        "score": 0.93,
-        "severity": "critical",
-        "summary": "5xx error rate of checkout rose from 0.4 % to 31 %",
-        "explanation": [
-            {"feature": "error_rate_5xx", "normal": 0.004, "current": 0.31, "deviation": 25.0},
-            {"feature": "latency_p95", "normal": 120.0, "current": 180.0, "deviation": 3.0},
-        ],
-        "business_impact": None,
-        "remediation": ["check the last deploy of checkout"],
-        "incident_id": f"inc-{alert_id}",
-        "status": "open",
-    }
-    alert.update(overrides)
-    return alert
-
-
 SEARCH_SLOW = {
     "target": "search",
     "summary": "p95 latency of search rose: upstream timeouts",
@@ -75,13 +50,6 @@ SEARCH_SLOW = {
     "remediation": ["check the index of search"],
 }
 """Overrides for an alert that shares no word of its text with the default checkout one."""
-
-
-def add_alert(client: redis.Redis, keys: Keys, alert: dict[str, Any]) -> None:
-    """Append the alert to the history and publish it, as the detector does."""
-    text = json.dumps(alert)
-    client.xadd(keys.anomalies, {"alert": text})
-    client.publish(keys.alerts, text)
 
 
 def add_log(

@@ -10,19 +10,14 @@ import redis
 
 from seismo.engine.functions import INGEST, IngestCall
 from seismo.engine.keys import Keys
-from tests.dashboard.conftest import (
-    SEARCH_SLOW,
-    add_alert,
-    add_fingerprint,
-    add_log,
-    make_alert,
-)
+from tests.builders import add_alert, alert_dict
+from tests.dashboard.conftest import SEARCH_SLOW, add_fingerprint, add_log
 
 
 def test_health_reports_redis_and_the_anomaly_count(
     api: httpx.Client, redis_client: redis.Redis, keys: Keys
 ) -> None:
-    add_alert(redis_client, keys, make_alert("a1", 1000))
+    add_alert(redis_client, keys, alert_dict("a1", 1000))
     body = api.get("/health").json()
     assert body["status"] == "ok"
     assert body["redis"]["connected"] is True
@@ -66,8 +61,8 @@ def test_fingerprint_service_filter_keeps_only_that_service(
 def test_anomalies_are_newest_first_with_feedback_and_filters(
     api: httpx.Client, redis_client: redis.Redis, keys: Keys
 ) -> None:
-    add_alert(redis_client, keys, make_alert("a1", 1000))
-    add_alert(redis_client, keys, make_alert("a2", 2000, severity="warning", target="search"))
+    add_alert(redis_client, keys, alert_dict("a1", 1000))
+    add_alert(redis_client, keys, alert_dict("a2", 2000, severity="warning", target="search"))
     items = api.get("/api/anomalies").json()["items"]
     assert [a["id"] for a in items] == ["a2", "a1"]
     assert items[0]["feedback"] is None
@@ -82,8 +77,8 @@ def test_anomalies_are_newest_first_with_feedback_and_filters(
 def test_full_text_search_finds_an_alert_by_words_of_its_summary(
     api: httpx.Client, redis_client: redis.Redis, keys: Keys
 ) -> None:
-    add_alert(redis_client, keys, make_alert("a1", 1000))
-    add_alert(redis_client, keys, make_alert("a2", 2000, **SEARCH_SLOW))
+    add_alert(redis_client, keys, alert_dict("a1", 1000))
+    add_alert(redis_client, keys, alert_dict("a2", 2000, **SEARCH_SLOW))
     found = api.get("/api/anomalies", params={"q": "checkout 5xx"}).json()["items"]
     assert [a["id"] for a in found] == ["a1"]
     stemmed = api.get("/api/anomalies", params={"q": "timeout"}).json()["items"]
@@ -95,7 +90,7 @@ def test_full_text_search_finds_an_alert_by_words_of_its_summary(
 def test_search_syntax_in_a_query_is_only_words(
     api: httpx.Client, redis_client: redis.Redis, keys: Keys
 ) -> None:
-    add_alert(redis_client, keys, make_alert("a1", 1000))
+    add_alert(redis_client, keys, alert_dict("a1", 1000))
     for query in ("checkout @severity:{", "-(5xx|*", '"unterminated', "%%%"):
         response = api.get("/api/anomalies", params={"q": query})
         assert response.status_code == 200, query
@@ -104,8 +99,8 @@ def test_search_syntax_in_a_query_is_only_words(
 def test_marks_are_stored_shown_and_announced(
     api: httpx.Client, redis_client: redis.Redis, keys: Keys
 ) -> None:
-    add_alert(redis_client, keys, make_alert("a1", 1000))
-    add_alert(redis_client, keys, make_alert("a2", 2000, incident_id="inc-a1", status="update"))
+    add_alert(redis_client, keys, alert_dict("a1", 1000))
+    add_alert(redis_client, keys, alert_dict("a2", 2000, incident_id="inc-a1", status="update"))
     answer = api.post("/api/anomalies/a1/false-alarm")
     assert answer.status_code == 200
     assert answer.json()["feedback"] == "false_alarm"
@@ -127,11 +122,11 @@ def test_marking_an_unknown_alert_is_a_404_naming_the_id(api: httpx.Client) -> N
 def test_each_alert_lists_similar_past_incidents_with_their_outcome(
     api: httpx.Client, redis_client: redis.Redis, keys: Keys
 ) -> None:
-    add_alert(redis_client, keys, make_alert("a1", 1000))
+    add_alert(redis_client, keys, alert_dict("a1", 1000))
     api.post("/api/anomalies/a1/false-alarm")
-    add_alert(redis_client, keys, make_alert("a2", 2000))
+    add_alert(redis_client, keys, alert_dict("a2", 2000))
     other = [{"feature": "request_rate", "normal": 10, "current": 1, "deviation": -9.0}]
-    add_alert(redis_client, keys, make_alert("a3", 3000, explanation=other))
+    add_alert(redis_client, keys, alert_dict("a3", 3000, explanation=other))
     items = {a["id"]: a for a in api.get("/api/anomalies").json()["items"]}
     assert items["a2"]["similar"][0]["incident_id"] == "inc-a1"
     assert items["a2"]["similar"][0]["outcome"] == "false_alarm"

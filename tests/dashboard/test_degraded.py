@@ -15,8 +15,9 @@ from seismo.dashboard.context import Context
 from seismo.dashboard.params import Filters
 from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis
+from tests.builders import add_alert, alert_dict
 from tests.conftest import free_port
-from tests.dashboard.conftest import SEARCH_SLOW, ServerThread, add_alert, add_log, make_alert
+from tests.dashboard.conftest import SEARCH_SLOW, ServerThread, add_log
 
 
 def test_health_is_503_while_redis_is_down_and_recovers_by_itself(
@@ -45,8 +46,8 @@ def test_without_redisearch_search_matches_words_of_recent_entries(
 ) -> None:
     ctx = Context(redis_server.url, keys)
     ctx.known = replace(ctx.capabilities(), search=False, vector_sets=False)
-    add_alert(redis_client, keys, make_alert("a1", 1000))
-    add_alert(redis_client, keys, make_alert("a2", 2000, **SEARCH_SLOW))
+    add_alert(redis_client, keys, alert_dict("a1", 1000))
+    add_alert(redis_client, keys, alert_dict("a2", 2000, **SEARCH_SLOW))
     add_log(redis_client, keys, "payment gateway timeout")
     add_log(redis_client, keys, "all good", level="info")
     found = history.anomalies(ctx, Filters(q="Checkout 5XX"))

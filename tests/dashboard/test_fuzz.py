@@ -7,14 +7,15 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from seismo.engine.keys import Keys
-from tests.dashboard.conftest import add_alert, add_fingerprint, add_log, make_alert
+from tests.builders import add_alert, alert_dict
+from tests.dashboard.conftest import add_fingerprint, add_log
 
 
 def test_no_generated_request_makes_the_dashboard_answer_5xx(
     server: str, redis_client: redis.Redis, keys: Keys
 ) -> None:
     add_fingerprint(redis_client, keys, 5000, [1, 1, 0, 100], services={"api": {"x": 1}})
-    add_alert(redis_client, keys, make_alert("a1", 1000))
+    add_alert(redis_client, keys, alert_dict("a1", 1000))
     add_log(redis_client, keys, "db timeout")
     schema = schemathesis.openapi.from_url(f"{server}/openapi.json")
     checked = []

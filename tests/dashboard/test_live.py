@@ -15,7 +15,8 @@ from websockets.sync.client import ClientConnection, connect
 from seismo.engine.connection import connect as connect_redis
 from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis
-from tests.dashboard.conftest import add_alert, add_fingerprint, make_alert
+from tests.builders import add_alert, alert_dict
+from tests.dashboard.conftest import add_fingerprint
 
 
 @contextmanager
@@ -42,7 +43,7 @@ def test_new_fingerprints_alerts_and_marks_are_pushed_live(
         time.sleep(0.7)  # past the wait for a first message: the feed is live
         add_fingerprint(redis_client, keys, 5000, [10, 2, 0.01, 120])
         assert _next(socket, "fingerprint")["data"]["features"]["request_count"] == 10
-        add_alert(redis_client, keys, make_alert("a1", int(time.time() * 1000)))
+        add_alert(redis_client, keys, alert_dict("a1", int(time.time() * 1000)))
         alert = _next(socket, "alert")["data"]
         assert (alert["id"], alert["feedback"]) == ("a1", None)
         response = httpx.post(f"{server}/api/anomalies/a1/ack")
@@ -56,7 +57,7 @@ def test_a_reconnecting_client_first_gets_what_it_missed(
 ) -> None:
     since = int(time.time() * 1000)
     add_fingerprint(redis_client, keys, 5000, [1, 1, 0, 100])
-    add_alert(redis_client, keys, make_alert("missed", since + 1))
+    add_alert(redis_client, keys, alert_dict("missed", since + 1))
     with _ws(server, since=since) as socket:
         assert _next(socket, "fingerprint")["data"]["window_end"] == 5000
         assert _next(socket, "alert")["data"]["id"] == "missed"
@@ -68,12 +69,12 @@ def test_an_alert_replayed_is_not_pushed_twice(
     server: str, redis_client: redis.Redis, keys: Keys
 ) -> None:
     since = int(time.time() * 1000)
-    alert = make_alert("once", since + 1)
+    alert = alert_dict("once", since + 1)
     redis_client.xadd(keys.anomalies, {"alert": json.dumps(alert)})
     with _ws(server, since=since) as socket:
         assert _next(socket, "alert")["data"]["id"] == "once"
         redis_client.publish(keys.alerts, json.dumps(alert))
-        add_alert(redis_client, keys, make_alert("next", since + 2))
+        add_alert(redis_client, keys, alert_dict("next", since + 2))
         assert _next(socket, "alert")["data"]["id"] == "next"
 
 
@@ -93,7 +94,7 @@ def test_the_feed_resumes_by_itself_after_redis_is_killed(
         client = _reconnected(redis_server.url)
         add_fingerprint(client, keys, 5000, [3, 1, 0, 100])
         assert _next(socket, "fingerprint")["data"]["window_end"] == 5000
-        add_alert(client, keys, make_alert("after", int(time.time() * 1000)))
+        add_alert(client, keys, alert_dict("after", int(time.time() * 1000)))
         assert _next(socket, "alert")["data"]["id"] == "after"
 
 

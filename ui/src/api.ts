@@ -1,104 +1,29 @@
 // The dashboard backend's read API, typed. Every call is same-origin: the product serves
 // this UI, so there is no base URL to configure.
 
-export type Severity = "info" | "warning" | "critical";
-export type Feedback = "acknowledged" | "false_alarm";
+import type { components } from "./api.generated";
 
-export interface Training {
-  trained: number | null;
-  needed: number | null;
-  status: string | null;
-}
+// Every type of an answer comes from the OpenAPI document the backend serves (generated from
+// the Python contract: `make ui` writes openapi.json and api.generated.ts), so a change of
+// the contract that this UI does not follow fails its build.
+type Schemas = components["schemas"];
 
-export interface Health {
-  status: string;
-  uptime_s: number;
-  redis: { connected: boolean; url_host: string; version: string | null };
-  anomaly_count: number | null;
-  /** null until a detector has written its state. */
-  training: Training | null;
-  /** What this Redis lacks and what is turned off because of it. */
-  notes?: string[];
-  error?: string;
-}
-
-export type FeatureMap = Record<string, number>;
-
-export interface Fingerprint {
-  id: string;
-  window_start: number;
-  window_end: number;
-  features: FeatureMap;
-  services: Record<string, FeatureMap>;
-  metrics: Record<string, { count: number; mean: number; out_of_range: number }>;
-  late_events: number;
-}
-
-export interface Explanation {
-  feature: string;
-  normal: number;
-  current: number;
-  deviation: number;
-}
-
-export interface SimilarIncident {
-  incident_id: string;
-  similarity: number;
-  outcome: string | null;
-}
-
-export interface Alert {
-  id: string;
-  time: number;
-  window_start: number;
-  window_end: number;
-  scope: "system" | "service" | "metric";
-  target: string;
-  score: number;
-  severity: Severity;
-  summary: string;
-  explanation: Explanation[];
-  business_impact: string | null;
-  remediation: string[];
-  incident_id: string;
-  status: "open" | "update" | "resolved";
-  feedback?: Feedback | null;
-  similar?: SimilarIncident[];
-  suppressed_by?: string | null;
-}
-
-export interface LogEvent {
-  timestamp: number | string;
-  level: string;
-  message: string;
-  service: string;
-  trace_id?: string | null;
-}
-
-export interface RedisStructure {
-  key: string;
-  type: string;
-  memory_bytes: number;
-  size: number;
-  sample: unknown;
-}
-
-export interface RedisStream {
-  key: string;
-  length: number;
-  memory_bytes: number;
-  last_entries: unknown[];
-}
-
-export interface RedisData {
-  structures: RedisStructure[];
-  streams: RedisStream[];
-}
-
-export interface Graph {
-  nodes: string[];
-  edges: { source: string; target: string; count: number }[];
-}
+export type Alert = Schemas["AlertWithFeedback"];
+export type Severity = Alert["severity"];
+export type Feedback = NonNullable<Alert["feedback"]>;
+export type Explanation = Schemas["Explanation"];
+export type SimilarIncident = Schemas["SimilarIncident"];
+export type Health = Schemas["Health"];
+export type Training = Schemas["Training"];
+export type Fingerprint = Schemas["Fingerprint"];
+export type FeatureMap = Fingerprint["features"];
+export type LogEvent = Schemas["LogEvent"];
+export type RedisStructure = Schemas["RedisStructure"];
+export type RedisStream = Schemas["RedisStream"];
+export type RedisData = Schemas["RedisData"];
+export type Graph = Schemas["Graph"];
+export type Faults = Schemas["Faults"];
+export type FeedbackEvent = Schemas["FeedbackEvent"];
 
 export type Query = Record<string, string | number | undefined | null>;
 
@@ -168,11 +93,11 @@ export const api = {
     request<{ items: Alert[] }>(`/api/anomalies${queryString(query)}`),
   logs: (query: Query = {}) => request<{ items: LogEvent[] }>(`/api/logs${queryString(query)}`),
   feedback: (id: string, kind: "ack" | "false-alarm") =>
-    request<unknown>(`/api/anomalies/${encodeURIComponent(id)}/${kind}`, { method: "POST" }),
+    request<FeedbackEvent>(`/api/anomalies/${encodeURIComponent(id)}/${kind}`, { method: "POST" }),
   graph: () => optional<Graph>("/api/graph"),
-  faults: () => optional<unknown>("/api/faults"),
+  faults: () => optional<Faults>("/api/faults"),
   injectFault: (fault: { kind: string; service?: string; duration_s: number }) =>
-    request<unknown>("/api/faults", {
+    request<Schemas["Fault"]>("/api/faults", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(fault),

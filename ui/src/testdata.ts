@@ -36,13 +36,17 @@ export function alert(id: string, time: number, extra: Partial<Alert> = {}): Ale
     score: 0.93,
     severity: "critical",
     summary: "checkout 5xx errors jumped",
-    explanation: [{ feature: "error_rate_5xx", normal: 0.01, current: 0.4, deviation: 12.5 }],
+    explanation: [
+      { feature: "error_rate_5xx", normal: 0.01, spread: 0.005, current: 0.4, deviation: 12.5 },
+    ],
     business_impact: null,
     remediation: ["Roll back the last checkout deploy"],
     incident_id: `inc-${id}`,
     status: "open",
     feedback: null,
     similar: [],
+    suppressed_by: null,
+    impacted: [],
     ...extra,
   };
 }

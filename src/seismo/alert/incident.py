@@ -17,9 +17,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from seismo.alert.model import stable_id
+from seismo.alert.model import SEVERITIES, stable_id
 from seismo.alert.rule import AlarmRule
-from seismo.alert.severity import SEVERITIES
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,12 @@ import math
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import redis
 
+from seismo.alert.model import AlertRecord, SimilarIncident
 from seismo.engine.keys import Keys
 
 PATTERN_DIMENSIONS = 128
@@ -46,10 +47,8 @@ SIMILAR_WIDTH = 5
 OUTCOMES = ("acknowledged", "false_alarm")
 FEEDBACK_MAXLEN = 10_000
 
-Alert = Mapping[str, Any]
 
-
-def incident_of(alert: Alert) -> str:
+def incident_of(alert: AlertRecord) -> str:
     """The element an alert is remembered under: its incident, else the alert itself."""
     return str(alert.get("incident_id") or alert["id"])
 
@@ -64,7 +63,7 @@ def _damped(value: object) -> float:
     return math.copysign(math.log1p(abs(number)), number)
 
 
-def pattern_vector(alert: Alert) -> list[float] | None:
+def pattern_vector(alert: AlertRecord) -> list[float] | None:
     """The alert's pattern of moved features, or None when its explanation moved nothing."""
     vector = [0.0] * PATTERN_DIMENSIONS
     where = f"{alert.get('scope')}:{alert.get('target')}"
@@ -84,8 +83,9 @@ class PastIncident:
     similarity: float
     outcome: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_dict(self) -> SimilarIncident:
+        return {"incident_id": self.incident_id, "similarity": self.similarity,
+                "outcome": self.outcome}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ class IncidentMemory:
         values = self.client.hmget(self.keys.alert_feedback, ids)
         return {i: _text(v) for i, v in zip(ids, values, strict=True) if v is not None}
 
-    def remember(self, alert: Alert) -> bool:
+    def remember(self, alert: AlertRecord) -> bool:
         """VADD the alert's pattern; False when its explanation has none to add."""
         vector = pattern_vector(alert)
         if vector is None:
@@ -160,7 +160,7 @@ class IncidentMemory:
         )  # fmt: skip
         return True
 
-    def _nearest(self, alert: Alert, count: int, where: str | None) -> list[PastIncident]:
+    def _nearest(self, alert: AlertRecord, count: int, where: str | None) -> list[PastIncident]:
         """Other incidents by their alert most like this one, best first, with outcomes."""
         vector = pattern_vector(alert)
         if vector is None:
@@ -177,13 +177,13 @@ class IncidentMemory:
         marks = self.outcomes(best)
         return [PastIncident(i, score, marks.get(i, "open")) for i, score in best.items()]
 
-    def similar(self, alert: Alert, k: int = DEFAULT_SIMILAR) -> list[PastIncident]:
+    def similar(self, alert: AlertRecord, k: int = DEFAULT_SIMILAR) -> list[PastIncident]:
         """The ``k`` earlier incidents most like this alert (never its own incident)."""
         earlier = f".time < {int(alert.get('time') or 0)}"
         return self._nearest(alert, SIMILAR_WIDTH * k, earlier)[:k]
 
     def suppressing_match(
-        self, alert: Alert, threshold: float = SUPPRESS_SIMILARITY
+        self, alert: AlertRecord, threshold: float = SUPPRESS_SIMILARITY
     ) -> Suppression | None:
         """The marked false alarm that silences this alert, when one is at least this close."""
         for incident in self._nearest(alert, SEARCH_WIDTH, None):
@@ -193,7 +193,7 @@ class IncidentMemory:
                 return Suppression(incident)
         return None
 
-    def mark(self, alert: Alert, outcome: str) -> dict[str, Any]:
+    def mark(self, alert: AlertRecord, outcome: str) -> dict[str, Any]:
         """Store an operator's mark on the alert's incident and announce it.
 
         The mark goes to the feedback hash (what listings and suppression read) and into the

@@ -1,5 +1,11 @@
 """The alert: what every subscriber of ``alerts`` and every reader of ``anomalies`` gets.
 
+This dataclass is the one written form of the contract: the dashboard's OpenAPI document
+derives its Alert schema from it (``seismo.dashboard.openapi``), and the UI's TypeScript
+types are generated from that document (``make ui``). The ``Meta`` annotations add what the
+JSON schema needs beyond the Python type (a vocabulary, a unit); to Python they are ``str``
+and ``int``.
+
 Its id is derived from the incident, the status and the window, never random: a window
 processed twice (a crashed detector's pending entry finished by another) yields the same
 id, which the publisher writes once.
@@ -9,12 +15,53 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 
-from seismo.detect.fingerprint_model import Deviation
+from msgspec import Meta
 
+if TYPE_CHECKING:
+    from seismo.detect.fingerprint_model import Deviation
+
+SCOPES = ("system", "service", "metric")
+"""Where a finding is: the whole system, one service, one business metric. The same as
+``seismo.detect.explain.SCOPES`` (a test checks), written here so that reading the contract
+loads no detector (and no scikit-learn)."""
+SEVERITIES = ("info", "warning", "critical")
 STATUSES = ("open", "update", "resolved")
+"""An incident's alerts: the first (open), while it goes on (update), the last (resolved)."""
+
+AlertRecord = Mapping[str, Any]
+"""An alert as read back from JSON (a stream entry, a message): a mapping, not an ``Alert``."""
+
+
+def _one_of(words: tuple[str, ...]) -> Meta:
+    return Meta(extra_json_schema={"enum": list(words)})
+
+
+EpochMs = Annotated[int, Meta(description="epoch ms")]
+Scope = Annotated[str, _one_of(SCOPES)]
+Severity = Annotated[str, _one_of(SEVERITIES)]
+Status = Annotated[str, _one_of(STATUSES)]
+
+
+class Explanation(TypedDict):
+    """One moved feature as the alert shows it (normal = training median, with its spread)."""
+
+    feature: str
+    normal: float
+    spread: float
+    current: float
+    deviation: float
+
+
+class SimilarIncident(TypedDict):
+    """A remembered incident like this one, with what an operator said of it."""
+
+    incident_id: str
+    similarity: float
+    outcome: str
 
 
 def stable_id(*parts: object) -> str:
@@ -22,8 +69,8 @@ def stable_id(*parts: object) -> str:
     return hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()[:16]
 
 
-def explanation_item(d: Deviation) -> dict[str, Any]:
-    """One moved feature as the alert shows it (normal = training median, with its spread)."""
+def explanation_item(d: Deviation) -> Explanation:
+    """One moved feature as the alert shows it."""
     return {
         "feature": d.feature,
         "normal": round(d.normal, 6),
@@ -38,21 +85,21 @@ class Alert:
     """One alert of an incident's lifecycle (``status``: open, update or resolved)."""
 
     id: str
-    time: int
-    window_start: int
-    window_end: int
-    scope: str
+    time: EpochMs
+    window_start: EpochMs
+    window_end: EpochMs
+    scope: Scope
     target: str
-    score: float
-    severity: str
+    score: Annotated[float, Meta(ge=0, le=1)]
+    severity: Severity
     summary: str
     incident_id: str
-    status: str
-    explanation: list[dict[str, Any]] = field(default_factory=list)
+    status: Status
+    explanation: list[Explanation] = field(default_factory=list)
     business_impact: str | None = None
     remediation: list[str] = field(default_factory=list)
-    similar: list[dict[str, Any]] = field(default_factory=list)
-    """Most similar past incidents: {incident_id, similarity, outcome} (vector sets)."""
+    similar: list[SimilarIncident] = field(default_factory=list)
+    """Most similar past incidents (vector sets)."""
     suppressed_by: str | None = None
     """Why it was not announced: a marked false alarm with the same pattern."""
     impacted: list[str] = field(default_factory=list)

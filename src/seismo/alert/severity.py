@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from seismo.alert.model import SEVERITIES
 from seismo.detect.explain import Finding
 from seismo.fingerprint.features import feature_kind, format_value, label
-
-SEVERITIES = ("info", "warning", "critical")
 
 KIND_SHIFT = {"errors": 1, "business": 1, "topology": -1, "logs": -1}
 """Severity levels added for a moved feature of this kind (others: 0)."""

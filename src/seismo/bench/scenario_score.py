@@ -15,10 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from seismo.alert.model import AlertRecord
 from seismo.demo.faults import Fault
 from seismo.fingerprint import features
-
-Alert = Mapping[str, Any]
 
 LATENCY = features.of_kind(features.LATENCY)
 TRAFFIC = features.of_kind(features.TRAFFIC)
@@ -53,7 +52,7 @@ TARGET_WS_MARGIN_MS = 500
 class Received:
     """One alert as it arrived: its JSON, the local arrival time, and the path it came by."""
 
-    alert: Alert
+    alert: AlertRecord
     at_ms: int
     via: str
     """``pubsub`` (the ``alerts`` channel) or ``ws`` (the dashboard WebSocket)."""
@@ -105,13 +104,13 @@ def window_of(timestamp_ms: int, window_ms: int) -> int:
     return timestamp_ms // window_ms
 
 
-def feature_named(kind: str, alert: Alert) -> bool:
+def feature_named(kind: str, alert: AlertRecord) -> bool:
     """True when the explanation of ``alert`` names a right feature for a ``kind`` fault."""
     features = {str(item.get("feature")) for item in alert.get("explanation") or []}
     return bool(features & RIGHT_FEATURES[kind])
 
 
-def target_named(kind: str, service: str, alert: Alert) -> bool:
+def target_named(kind: str, service: str, alert: AlertRecord) -> bool:
     """True when ``alert`` names a right target: the faulty service (also as the system
     alert's most moved service) or a target right for the kind."""
     targets = {service} | EXTRA_TARGETS.get(kind, frozenset())
@@ -121,7 +120,7 @@ def target_named(kind: str, service: str, alert: Alert) -> bool:
     )
 
 
-def explanation_ok(kind: str, service: str, alert: Alert) -> bool:
+def explanation_ok(kind: str, service: str, alert: AlertRecord) -> bool:
     """True when ``alert`` names a right feature and a right target for a ``kind`` fault."""
     return feature_named(kind, alert) and target_named(kind, service, alert)
 

@@ -10,10 +10,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from seismo.alert.model import SEVERITIES
+
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_EPOCH_MS = 10**15
-SEVERITIES = ("info", "warning", "critical")
 NAME = re.compile(r"^[\w.:/\- ]{1,200}$")
 LEVEL = re.compile(r"^[A-Za-z]{1,20}$")
 MAX_QUERY = 500

@@ -163,7 +163,9 @@ function Logs({ logs }: { logs: LogEvent[] }) {
           {logs.map((log, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: log lines have no id; the list is replaced whole
             <tr key={`${log.trace_id ?? ""}-${i}`}>
-              <td className="muted nowrap">{formatTime(log.timestamp)}</td>
+              <td className="muted nowrap">
+                {log.timestamp === null ? "" : formatTime(log.timestamp)}
+              </td>
               <td className={`level level-${log.level.toLowerCase()}`}>{log.level}</td>
               <td>{log.service}</td>
               <td>{log.message}</td>

@@ -25,7 +25,7 @@ describe("HealthCards", () => {
   it("says the detector scores once training is done", () => {
     render(
       <HealthCards
-        health={{ ...health, training: { trained: 60, needed: 60, status: "scoring" } }}
+        health={{ ...health, training: { trained: 60, needed: 60, status: "ready" } }}
         error={null}
         latestRate={12}
       />,
