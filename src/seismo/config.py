@@ -3,6 +3,9 @@
 Every role (collector, aggregator, detector, dashboard, demo) takes a ``Settings`` as an
 argument; only the command line builds one from the environment. A bad value stops the
 program at start with a message naming the variable, never later in the middle of work.
+
+Each default is written here once: the classes configured by a setting (``AlarmRule``,
+``AlertPolicy``, the detector role's ``DetectorConfig``) take theirs from ``DEFAULTS``.
 """
 
 from __future__ import annotations
@@ -82,6 +85,11 @@ class Settings(BaseSettings):
     claim_idle_ms: int = Field(
         default=10_000, ge=100, description="A fingerprint pending this long is taken over."
     )
+    metric_detector: str = Field(
+        default="metric",
+        pattern=r"^[a-z0-9_]+$",
+        description="Per-metric detector, by registered name (an unknown name lists the known).",
+    )
     log_level: str = Field(
         default="info",
         pattern=r"^(debug|info|warning|error)$",
@@ -108,6 +116,10 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+
+DEFAULTS = Settings.model_construct()
+"""Every setting at its default, the environment not read: the one source of the defaults."""
 
 
 def load_settings() -> Settings:

@@ -271,7 +271,7 @@ def test_metric_state_stays_whole_when_detectors_take_turns(
 
     assert taken == [5, 5, 2]
     stored = json.loads(redis_client.hget(keys.metric_detectors, "revenue") or "{}")
-    assert stored["detector"]["seen"] == 12
+    assert stored["detector"]["state"]["seen"] == 12
 
 
 def test_a_window_marked_as_false_alarm_joins_the_training_data(

@@ -121,8 +121,32 @@ def test_stored_state_is_compact() -> None:
 
 def test_stored_params_rebuild_the_configuration() -> None:
     data = MetricDetector(long=500, quiet=20).to_dict()
-    assert set(data) == {"name", "params", "state", "seen"}
+    assert set(data) == {"name", "params", "state"}
     assert MetricDetector(**data["params"]).config == data["params"]
+
+
+def test_state_stored_with_seen_beside_it_still_loads() -> None:
+    # The layout before the one detector shape: ``seen`` at the top, not in the state
+    original = MetricDetector()
+    replay(original, noisy_daily(400))
+    data = json.loads(json.dumps(original.to_dict()))
+    earlier = {**data, "state": dict(data["state"]), "seen": data["state"].pop("seen")}
+    restored = detector_from_dict(earlier)
+    assert restored.to_dict() == original.to_dict()
+
+
+def test_a_flagged_point_is_kept_out_of_the_calibration_only() -> None:
+    values = noisy_daily(800)
+    detector = MetricDetector()
+    replay(detector, values[:700])
+    before = detector.to_dict()["state"]
+    spike = {"value": values[700] + 40}
+    assert detector.score_one(spike) >= detector.threshold
+    detector.learn_one(spike)
+    after = detector.to_dict()["state"]
+    assert after["calibration"] == before["calibration"]
+    assert after["values"][-1] == spike["value"]
+    assert (after["seen"], after["since"]) == (before["seen"] + 1, 0)
 
 
 def test_high_quantile_is_the_sliding_window_s() -> None:

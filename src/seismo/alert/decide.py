@@ -17,6 +17,7 @@ from seismo.alert.incident import IncidentBook, IncidentState, Observation, adva
 from seismo.alert.model import Alert, explanation_item, stable_id
 from seismo.alert.rule import AlarmRule
 from seismo.alert.severity import business_impact, remediation, severity
+from seismo.config import DEFAULTS
 from seismo.detect.call_graph import CallGraph
 from seismo.detect.explain import Finding, summary
 from seismo.detect.origin import Cause, causes
@@ -28,7 +29,7 @@ class AlertPolicy:
     """How scores become alerts: the alarm rule and the quiet run that resolves."""
 
     rule: AlarmRule = field(default_factory=AlarmRule)
-    resolve_after: int = 3
+    resolve_after: int = DEFAULTS.resolve_windows
     keep_open: float = 0.6
     """An open incident is not quiet while one of its findings still scores this much: a
     fault measured on few events (six calls a window) dips below the alert threshold now

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from seismo.config import DEFAULTS
+
 
 @dataclass(frozen=True)
 class AlarmRule:
     """A window is a *hit* at ``threshold``; an alarm needs ``hits`` of the last ``of``."""
 
-    threshold: float = 0.9
+    threshold: float = DEFAULTS.alert_threshold
     hits: int = 1
     of: int = 1
 

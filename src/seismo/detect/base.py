@@ -2,10 +2,16 @@
 
 Production (the detector role), replay (``seismo replay``) and tests call the same objects.
 ``score_one`` returns a calibrated anomaly score in [0, 1] (higher is more anomalous) for a
-point *before* it is learned; ``learn_one`` then updates the state. A detector's constructor
-arguments are its whole configuration; ``to_dict`` / ``from_dict`` store it with its learned
-state as plain JSON-able data (never pickle), and ``REGISTRY`` maps names to classes so a
-stored model or a setting can name its class.
+point *before* it is learned; ``learn_one`` then updates the state. A point that scores at
+least the detector's ``threshold`` is *flagged*, and a flagged point is not learned into
+what decides the score, so one anomaly does not teach the detector that its twin is normal
+(each detector's docstring says precisely what it keeps out).
+
+A detector's constructor arguments are its whole configuration: ``to_dict`` stores it as
+``{"name", "params", "state"}``, plain JSON-able data (never pickle), where ``cls(**params)``
+builds the same configuration and ``state`` is what it learned. ``REGISTRY`` maps names to
+classes so a stored model or a setting (``SEISMO_METRIC_DETECTOR``) can name its class;
+importing ``seismo.detect`` registers every detector of the package.
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
+
+from seismo.config import ConfigError
 
 Features = Mapping[str, float]
 
@@ -34,6 +42,27 @@ class Detector(ABC):
             return 0.0
         return min(1.0, max(0.0, score))
 
+    @property
+    @abstractmethod
+    def threshold(self) -> float:
+        """Score from which a point is flagged (a detection), and so not learned."""
+
+    @property
+    @abstractmethod
+    def params(self) -> dict[str, Any]:
+        """The constructor arguments, as JSON-able values: ``type(self)(**params)``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"name", "params", "state"}``: configuration and learned state as JSON-able data."""
+        return {"name": self.name, "params": self.params, "state": self._state()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Rebuild a detector from ``to_dict``'s output."""
+        detector = cls(**data["params"])
+        detector._restore(data["state"])
+        return detector
+
     @abstractmethod
     def _learn(self, x: Features) -> None: ...
 
@@ -41,13 +70,10 @@ class Detector(ABC):
     def _score(self, x: Features) -> float: ...
 
     @abstractmethod
-    def to_dict(self) -> dict[str, Any]:
-        """Configuration and learned state as JSON-able data, with ``"name"``."""
+    def _state(self) -> dict[str, Any]: ...
 
-    @classmethod
     @abstractmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Detector:
-        """Rebuild a detector from ``to_dict``'s output."""
+    def _restore(self, state: Mapping[str, Any]) -> None: ...
 
 
 def _finite(x: Features) -> dict[str, float]:
@@ -62,6 +88,15 @@ def register(cls: D) -> D:
     """Class decorator: make ``cls`` findable by its ``name`` (settings, stored models)."""
     REGISTRY[cls.name] = cls
     return cls
+
+
+def detector_class(name: str, setting: str = "detector") -> type[Detector]:
+    """The detector registered as ``name``; a one-line ``ConfigError`` naming ``setting``
+    and the registered names when there is none."""
+    if name not in REGISTRY:
+        known = ", ".join(sorted(REGISTRY))
+        raise ConfigError(f"{setting}: no detector is registered as {name!r} (known: {known})")
+    return REGISTRY[name]
 
 
 def detector_from_dict(data: Mapping[str, Any]) -> Detector:

@@ -53,7 +53,18 @@ class FleetConfig:
 
 
 class FleetModel:
-    """The system model plus a model per sufficiently seen service."""
+    """The system model plus a model per sufficiently seen service.
+
+    Plainly outside the detector registry: it is not a single-stream ``learn_one`` /
+    ``score_one`` detector. It is fitted in one go on a batch of windows, each with a system
+    vector and a vector per service, and is immutable once fitted (the detector loop
+    retrains it on the windows that were not flagged, so a flagged window is never learned);
+    it answers a window with several findings (the system and each service), not one score;
+    and it is shared by every detector process, stored as its configuration and training
+    windows (``seismo.detect.model_store``), not as ``{"name", "params", "state"}``.
+    ``IsolationForestDetector`` is the same fingerprint model as a registered streaming
+    detector, for one stream.
+    """
 
     def __init__(self, windows: Sequence[Fingerprint], config: FleetConfig) -> None:
         self.config = config

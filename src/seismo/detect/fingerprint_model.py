@@ -18,15 +18,17 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.ensemble import IsolationForest
 
 from seismo.detect.base import Detector, Features, register
 from seismo.detect.fingerprint_features import scale_floor
 from seismo.fingerprint.features import feature_kind
+
+if TYPE_CHECKING:
+    from sklearn.ensemble import IsolationForest
 
 Z_CLIP = 50.0
 """Scaled features are clipped here before the forest: a huge value is as isolated as 50."""
@@ -210,6 +212,8 @@ class FingerprintModel:
             raise ValueError("the training windows share no feature")
         self.scale = RobustScale.fit(names, np.array([[r[n] for n in names] for r in rows]))
         z = self.scale.z(np.array([self.scale.vector(r) for r in rows]))
+        from sklearn.ensemble import IsolationForest  # loaded by the first fit, not by import
+
         forest = IsolationForest(n_estimators=config.n_estimators, random_state=config.random_state)
         self.forest = ForestPaths(forest.fit(_clipped(z)))
         self.forest_calibration = TailCalibrator.fit(
@@ -269,7 +273,9 @@ class IsolationForestDetector(Detector):
 
     Learns nothing until ``min_train`` points are buffered, then scores against a model
     fitted on the last ``window`` learned points, refitted every ``refit_every`` points.
-    Stored as its configuration and those points (never pickle); ``from_dict`` refits.
+    A point scoring at least ``threshold`` against a fitted model is flagged and not
+    buffered, so it never joins the training data. Stored as its configuration and those
+    points (never pickle); ``from_dict`` refits.
     """
 
     name = "isolation_forest"
@@ -279,17 +285,37 @@ class IsolationForestDetector(Detector):
         min_train: int = 30,
         window: int = 256,
         refit_every: int = 64,
-        config: ModelConfig | None = None,
+        config: ModelConfig | Mapping[str, Any] | None = None,
+        threshold: float = 0.9,
     ) -> None:
         self.min_train = min_train
         self.window = window
         self.refit_every = refit_every
-        self.config = config or ModelConfig()
+        self.config = (
+            config if isinstance(config, ModelConfig) else model_config_from_dict(config or {})
+        )
+        self._threshold = threshold
         self.fitted_on: list[dict[str, float]] = []
         self.pending: list[dict[str, float]] = []
         self.model: FingerprintModel | None = None
 
+    @property
+    def threshold(self) -> float:
+        return self._threshold
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {
+            "min_train": self.min_train,
+            "window": self.window,
+            "refit_every": self.refit_every,
+            "config": asdict(self.config),
+            "threshold": self._threshold,
+        }
+
     def _learn(self, x: Features) -> None:
+        if self.model is not None and self._score(x) >= self._threshold:
+            return
         self.pending.append(dict(x))
         due = self.refit_every if self.model else self.min_train - len(self.fitted_on)
         if len(self.pending) >= due:
@@ -305,26 +331,22 @@ class IsolationForestDetector(Detector):
             return 0.0
         return self.model.score(x).score
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "min_train": self.min_train,
-            "window": self.window,
-            "refit_every": self.refit_every,
-            "config": asdict(self.config),
-            "fitted_on": self.fitted_on,
-            "pending": self.pending,
-        }
+    def _state(self) -> dict[str, Any]:
+        return {"fitted_on": self.fitted_on, "pending": self.pending}
+
+    def _restore(self, state: Mapping[str, Any]) -> None:
+        self.fitted_on = [dict(p) for p in state["fitted_on"]]
+        self.pending = [dict(p) for p in state["pending"]]
+        self._fit()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> IsolationForestDetector:
-        detector = cls(
-            int(data["min_train"]),
-            int(data["window"]),
-            int(data["refit_every"]),
-            model_config_from_dict(data["config"]),
-        )
-        detector.fitted_on = [dict(p) for p in data["fitted_on"]]
-        detector.pending = [dict(p) for p in data["pending"]]
-        detector._fit()
-        return detector
+        """Rebuild from ``to_dict``, also from the earlier flat layout kept in Redis."""
+        if "params" not in data:
+            names = ("min_train", "window", "refit_every", "config")
+            state = ("fitted_on", "pending")
+            data = {
+                "params": {n: data[n] for n in names},
+                "state": {n: data[n] for n in state},
+            }
+        return super().from_dict(data)

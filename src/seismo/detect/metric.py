@@ -12,15 +12,21 @@ The production detector for business and custom metrics, and the one ``seismo re
   99.9th percentile over the last ``history`` points, mapped to [0, 1] by r / (1 + r), so 0.5
   means "as unusual as the rare unusual points lately", whatever the metric's units. Signals
   are fused by max.
-- *decide*: a fused score >= ``decide`` is a detection; the following ``quiet`` points are
-  damped (halved), since one incident should give one alarm, and a detected point does not
-  enter the calibration history, so one anomaly does not hide the next.
+- *decide*: a fused score >= ``decide`` is a detection (the detector's ``threshold``); the
+  following ``quiet`` points are damped (halved, so below ``decide``: not flagged), since one
+  incident should give one alarm.
+
+What a flagged point is kept out of, precisely: the calibration histories, which decide what
+counts as unusual, so one anomaly does not raise the bar and hide the next, nor make its twin
+look normal. It still enters the windows (median, steps, recent level, shapes), which need
+every point in order; one value moves a rolling median by at most one rank. The damped
+points of the quiet period after it are learned in full.
 
 Work per point is constant (bounded windows) and nothing looks ahead. The state is plain
-data, ``{"name", "params", "state", "seen"}``: the last values (from which the windows and
-shapes are rebuilt) and, per signal, only the few recent values that can still reach its high
-quantile (``HighQuantile``), so it is stored in Redis as JSON: 25 KB typical, under 40 KB on
-NAB.
+data, ``{"name", "params", "state"}``: the points learned, the last values (from which the
+windows and shapes are rebuilt) and, per signal, only the few recent values that can still
+reach its high quantile (``HighQuantile``), so it is stored in Redis as JSON: 25 KB typical,
+under 40 KB on NAB.
 """
 
 from __future__ import annotations
@@ -306,30 +312,40 @@ class MetricDetector(Detector):
             shape.add(value)
         self.seen += 1
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def threshold(self) -> float:
+        return float(self.config["decide"])
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {**self.config, "scales": [list(scale) for scale in self.config["scales"]]}
+
+    def _state(self) -> dict[str, Any]:
         calibration = [[h.count, h.stored()] for h in self.calibration]
-        state = {"values": list(self.kept), "calibration": calibration}
         return {
-            "name": self.name,
-            "params": self.config,
-            "state": {**state, "since": self.since},
-            "seen": self.seen,  # points learned, at the top for readers that want only that
+            "values": list(self.kept),
+            "calibration": calibration,
+            "since": self.since,
+            "seen": self.seen,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MetricDetector:
-        """Rebuild from ``to_dict``; the windows and shapes are relearned from the values."""
+        """Rebuild from ``to_dict``, also from the two earlier layouts kept in Redis."""
         if "params" not in data:
             return cls._from_full_histories(data)
-        detector = cls(**data["params"])
-        state = data["state"]
+        if "seen" in data:  # stored while ``seen`` sat beside the state
+            data = {**data, "state": {**data["state"], "seen": data["seen"]}}
+        return super().from_dict(data)
+
+    def _restore(self, state: Mapping[str, Any]) -> None:
+        """The windows and shapes are relearned from the values."""
         for value in state["values"]:
-            detector._absorb(float(value))
-        for history, (count, kept) in zip(detector.calibration, state["calibration"], strict=True):
+            self._absorb(float(value))
+        for history, (count, kept) in zip(self.calibration, state["calibration"], strict=True):
             history.count = int(count)
             history.kept = [[int(i), float(v), int(b)] for i, v, b in kept]
-        detector.seen, detector.since = int(data["seen"]), int(state["since"])
-        return detector
+        self.seen, self.since = int(state["seen"]), int(state["since"])
 
     @classmethod
     def _from_full_histories(cls, data: Mapping[str, Any]) -> MetricDetector:

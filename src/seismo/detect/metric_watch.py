@@ -137,13 +137,12 @@ class MetricState:
 
 
 def on_alert_scale(detector: Detector, score: float, threshold: float) -> float:
-    """``score`` moved onto the alert scale: the detector's decision point (its ``decide``
-    setting, raised to at least ``MIN_ALERT_POINT``) becomes ``threshold``; 0 and 1 stay
-    put, linearly in between. A detector without one is already on the alert scale."""
-    config = getattr(detector, "config", None)
-    if not isinstance(config, Mapping) or "decide" not in config:
+    """``score`` moved onto the alert scale: the detector's decision point (its
+    ``threshold``, raised to at least ``MIN_ALERT_POINT``) becomes ``threshold``; 0 and 1
+    stay put, linearly in between. A detector deciding at ``threshold`` is already on it."""
+    point = max(detector.threshold, MIN_ALERT_POINT)
+    if point == threshold:
         return score
-    point = max(float(config["decide"]), MIN_ALERT_POINT)
     if score <= point:
         return score * threshold / point
     return threshold + (score - point) * (1.0 - threshold) / (1.0 - point)

@@ -5,6 +5,11 @@ loads the model refits it (fixed seeds: the same data gives the same model), so 
 detector scores the next window at once. Windows that were not flagged accumulate in a
 sorted set by window start (adding one twice is harmless) and are the (re)training data.
 One process at a time trains, holding a lock key set with NX PX.
+
+The fleet model is outside the detector registry (``FleetModel`` says why), so its document
+is its own: ``{"version", "trained_at", "config", "windows"}``. The registered per-metric
+detectors are stored beside their metric's state as ``{"name", "params", "state"}``
+(``seismo.detect.metric_watch``).
 """
 
 from __future__ import annotations

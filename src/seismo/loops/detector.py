@@ -34,13 +34,12 @@ from seismo.alert.memory import IncidentMemory
 from seismo.alert.model import Alert
 from seismo.alert.publish import queue_publish
 from seismo.alert.rule import AlarmRule
-from seismo.config import Settings
-from seismo.detect.base import Detector
+from seismo.config import DEFAULTS, Settings
+from seismo.detect.base import Detector, detector_class
 from seismo.detect.call_graph import CallGraph
 from seismo.detect.drift import Drift, apply_drift
 from seismo.detect.explain import Finding
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
-from seismo.detect.metric import default_metric_detector
 from seismo.detect.metric_watch import MetricState, metric_findings
 from seismo.detect.model_store import ModelStore
 from seismo.engine.keys import Keys
@@ -57,6 +56,8 @@ GRAPH_REFRESH_S = 15.0
 """How often the service-call graph is read again from the newest application events."""
 GRAPH_EVENTS = 3000
 """Application events read each time (callers seen in them join the graph)."""
+METRIC_DETECTOR = "SEISMO_METRIC_DETECTOR"
+"""The setting that names the per-metric detector (its errors name it)."""
 DRIFT_FIELD = "@drift"
 """Field of the ``metric-detectors`` hash holding the recent levels and CUSUM sums
 (``seismo.detect.drift``) as JSON; no metric name starts with ``@``."""
@@ -64,17 +65,19 @@ DRIFT_FIELD = "@drift"
 
 @dataclass(frozen=True)
 class DetectorConfig:
-    """The detector role's configuration (from ``Settings`` at the edge)."""
+    """The detector role's configuration (from ``Settings`` at the edge, defaults too)."""
 
-    training_windows: int = 60
-    retrain_windows: int = 720
-    retrain_every: int = 360
+    training_windows: int = DEFAULTS.training_windows
+    retrain_windows: int = DEFAULTS.retrain_windows
+    retrain_every: int = DEFAULTS.retrain_every
     policy: AlertPolicy = field(default_factory=AlertPolicy)
     fleet: FleetConfig = field(default_factory=FleetConfig)
-    claim_idle_ms: int = 10_000
+    claim_idle_ms: int = DEFAULTS.claim_idle_ms
     block_ms: int = 1_000
     batch: int = 10
-    anomalies_maxlen: int = 100_000
+    anomalies_maxlen: int = DEFAULTS.stream_maxlen
+    metric_detector: str = DEFAULTS.metric_detector
+    """Registered name of the per-metric detector."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DetectorConfig:
@@ -86,6 +89,7 @@ class DetectorConfig:
             fleet=FleetConfig(min_service_windows=max(2, settings.training_windows // 2)),
             claim_idle_ms=settings.claim_idle_ms,
             anomalies_maxlen=settings.stream_maxlen,
+            metric_detector=detector_class(settings.metric_detector, METRIC_DETECTOR).name,
         )
 
 
@@ -128,7 +132,7 @@ class DetectorLoop:
         config: DetectorConfig,
         consumer: str | None = None,
         clock: Callable[[], float] = time.time,
-        new_metric_detector: Callable[[], Detector] = default_metric_detector,
+        new_metric_detector: Callable[[], Detector] | None = None,
         memory: IncidentMemory | None = None,
     ) -> None:
         self.client = client
@@ -136,7 +140,9 @@ class DetectorLoop:
         self.config = config
         self.consumer = consumer or consumer_name()
         self.clock = clock
-        self.new_metric_detector = new_metric_detector
+        self.new_metric_detector = new_metric_detector or detector_class(
+            config.metric_detector, METRIC_DETECTOR
+        )
         self.memory = memory
         self.store = ModelStore(client, keys)
         self.model_version = 0
