@@ -670,13 +670,9 @@ export interface components {
             id: string;
             window_start: number;
             window_end: number;
-            features: {
-                [key: string]: number | null;
-            };
+            features: components["schemas"]["SystemVector"];
             services: {
-                [key: string]: {
-                    [key: string]: number | null;
-                };
+                [key: string]: components["schemas"]["ServiceVector"];
             };
             metrics: {
                 [key: string]: {
@@ -684,6 +680,162 @@ export interface components {
                 };
             };
             late_events: number;
+        };
+        /** @description The system's features of one window. */
+        SystemVector: {
+            /**
+             * request count
+             * @description application events in the window
+             */
+            request_count?: number | null;
+            /**
+             * request rate
+             * @description request_count / window length
+             */
+            request_rate?: number | null;
+            /**
+             * 4xx error rate
+             * @description responses 400-499 / requests (0 without requests)
+             */
+            error_rate_4xx?: number | null;
+            /**
+             * 5xx error rate
+             * @description responses >= 500 / requests (0 without requests)
+             */
+            error_rate_5xx?: number | null;
+            /**
+             * median latency
+             * @description median response time (t-digest); 0 without requests
+             */
+            latency_p50?: number | null;
+            /**
+             * p95 latency
+             * @description 95th percentile response time (t-digest); 0 without requests
+             */
+            latency_p95?: number | null;
+            /**
+             * p99 latency
+             * @description 99th percentile response time (t-digest); 0 without requests
+             */
+            latency_p99?: number | null;
+            /**
+             * number of distinct endpoints
+             * @description distinct `service endpoint` pairs (HyperLogLog)
+             */
+            distinct_endpoints?: number | null;
+            /**
+             * number of new interactions
+             * @description `service:endpoint` and `caller:service` pairs the Cuckoo filter had never seen
+             */
+            new_interactions?: number | null;
+            /**
+             * busiest endpoint's share of traffic
+             * @description the heaviest endpoint's requests / requests (TopK); system only
+             */
+            top_endpoint_share?: number | null;
+            /**
+             * number of active services
+             * @description services that reported anything (a vanished service lowers it); system only
+             */
+            active_services?: number | null;
+            /**
+             * log count
+             * @description log events of any level
+             */
+            log_count?: number | null;
+            /**
+             * error log count
+             * @description log events at level error or critical
+             */
+            log_errors?: number | null;
+            /**
+             * warning log count
+             * @description log events at level warning
+             */
+            log_warnings?: number | null;
+            /**
+             * business observation count
+             * @description business metric events (per service: those carrying a `service`)
+             */
+            business_observations?: number | null;
+            /**
+             * out-of-range business observations
+             * @description business metric events outside their `expected_range` (per metric: that metric's)
+             */
+            business_out_of_range?: number | null;
+        };
+        /** @description One service's features of one window. */
+        ServiceVector: {
+            /**
+             * request count
+             * @description application events in the window
+             */
+            request_count?: number | null;
+            /**
+             * request rate
+             * @description request_count / window length
+             */
+            request_rate?: number | null;
+            /**
+             * 4xx error rate
+             * @description responses 400-499 / requests (0 without requests)
+             */
+            error_rate_4xx?: number | null;
+            /**
+             * 5xx error rate
+             * @description responses >= 500 / requests (0 without requests)
+             */
+            error_rate_5xx?: number | null;
+            /**
+             * median latency
+             * @description median response time (t-digest); 0 without requests
+             */
+            latency_p50?: number | null;
+            /**
+             * p95 latency
+             * @description 95th percentile response time (t-digest); 0 without requests
+             */
+            latency_p95?: number | null;
+            /**
+             * p99 latency
+             * @description 99th percentile response time (t-digest); 0 without requests
+             */
+            latency_p99?: number | null;
+            /**
+             * number of distinct endpoints
+             * @description distinct `service endpoint` pairs (HyperLogLog)
+             */
+            distinct_endpoints?: number | null;
+            /**
+             * number of new interactions
+             * @description `service:endpoint` and `caller:service` pairs the Cuckoo filter had never seen
+             */
+            new_interactions?: number | null;
+            /**
+             * log count
+             * @description log events of any level
+             */
+            log_count?: number | null;
+            /**
+             * error log count
+             * @description log events at level error or critical
+             */
+            log_errors?: number | null;
+            /**
+             * warning log count
+             * @description log events at level warning
+             */
+            log_warnings?: number | null;
+            /**
+             * business observation count
+             * @description business metric events (per service: those carrying a `service`)
+             */
+            business_observations?: number | null;
+            /**
+             * out-of-range business observations
+             * @description business metric events outside their `expected_range` (per metric: that metric's)
+             */
+            business_out_of_range?: number | null;
         };
         LogEvent: {
             id: string;

@@ -4,7 +4,8 @@
 import type { Alert, FeatureMap, Fingerprint, Severity } from "./api";
 
 export interface SeriesSpec {
-  feature: string;
+  /** A feature of the system vector (the generated type names exactly the table's). */
+  feature: keyof FeatureMap;
   label: string;
   color: string;
   /** Turns the stored value into what the axis shows (e.g. a rate into a percentage). */

@@ -23,6 +23,7 @@ from seismo.alert.memory import OUTCOMES
 from seismo.alert.model import SEVERITIES, Alert
 from seismo.dashboard.params import MAX_EPOCH_MS, MAX_LIMIT, MAX_QUERY
 from seismo.demo.faults import KINDS, Fault
+from seismo.fingerprint import features
 
 Schema = dict[str, Any]
 
@@ -52,6 +53,22 @@ def generated() -> dict[str, Schema]:
 
 
 NUMBER_MAP: Schema = {"type": "object", "additionalProperties": {"type": ["number", "null"]}}
+
+
+def feature_vector(scope: str, description: str) -> Schema:
+    """The vector of ``scope``: one number per feature the feature table declares there, so
+    the UI's types name exactly the features the windows carry."""
+    return {
+        "type": "object",
+        "description": description,
+        "properties": {
+            f.name: {"type": ["number", "null"], "title": f.label, "description": f.meaning}
+            for f in features.FEATURES
+            if scope in f.scopes
+        },
+    }
+
+
 ERROR: Schema = {
     "type": "object",
     "required": ["error"],
@@ -76,8 +93,8 @@ FINGERPRINT: Schema = {
         "id": {"type": "string"},
         "window_start": {"type": "integer"},
         "window_end": {"type": "integer"},
-        "features": NUMBER_MAP,
-        "services": {"type": "object", "additionalProperties": NUMBER_MAP},
+        "features": ref("SystemVector"),
+        "services": {"type": "object", "additionalProperties": ref("ServiceVector")},
         "metrics": {"type": "object", "additionalProperties": NUMBER_MAP},
         "late_events": {"type": "integer"},
     },
@@ -258,6 +275,8 @@ def schemas() -> dict[str, Schema]:
         "Error": ERROR,
         "FeedbackEvent": FEEDBACK,
         "Fingerprint": FINGERPRINT,
+        "SystemVector": feature_vector(features.SYSTEM, "The system's features of one window."),
+        "ServiceVector": feature_vector(features.SERVICE, "One service's features of one window."),
         "LogEvent": LOG,
         "Training": TRAINING,
         "Health": HEALTH,
