@@ -300,12 +300,8 @@ class FingerprintModel:
         if self.forest is not None:
             raw = float(self.forest.raw(_clipped(z[np.newaxis, :]))[0])
             forest = self.forest_calibration(raw)
-        deviations = tuple(
-            Deviation(n, float(m), float(s), float(c), float(d))
-            for n, m, s, c, d in zip(
-                self.names, self.scale.median, spread, current[0], z, strict=True
-            )
-        )
+        columns = (self.scale.median.tolist(), spread.tolist(), current[0].tolist(), z.tolist())
+        deviations = tuple(map(Deviation, self.names, *columns))
         return WindowScore(max(forest, jump), deviations)
 
 
