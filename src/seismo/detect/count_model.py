@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -170,6 +171,23 @@ class CountModel:
         self.errors = [ErrorTest.fit(f, rows) for f in ERROR_FEATURES if f in names]
         self.logs = LogErrorTest.fit(rows) if LOG_ERRORS in names else None
         self.traffic = TrafficTest.fit(rows) if REQUESTS in names else None
+
+    def state(self) -> dict[str, Any]:
+        """The fitted tests as plain numbers (a few per test)."""
+        return {
+            "errors": [asdict(test) for test in self.errors],
+            "logs": asdict(self.logs) if self.logs else None,
+            "traffic": asdict(self.traffic) if self.traffic else None,
+        }
+
+    @classmethod
+    def from_state(cls, data: Mapping[str, Any]) -> CountModel:
+        """The model ``state`` describes, as fitted."""
+        model = cls.__new__(cls)
+        model.errors = [ErrorTest(**test) for test in data["errors"]]
+        model.logs = LogErrorTest(**data["logs"]) if data["logs"] else None
+        model.traffic = TrafficTest(**data["traffic"]) if data["traffic"] else None
+        return model
 
     def evidence(self, x: Mapping[str, float]) -> list[Evidence]:
         """Every test's evidence on ``x``, strongest first."""

@@ -1,9 +1,10 @@
 """One fingerprint model for the system vector and one per service, fitted together.
 
 A service gets its own model once it appears in ``min_service_windows`` training windows,
-so a service that shows up later is modelled at the next retraining. The fleet is rebuilt
-from its training windows and configuration alone (``FleetModel(windows, config)``), which
-is how a stored model is loaded: the same data and fixed seeds give the same model.
+so a service that shows up later is modelled at the next retraining. The fleet is stored
+compactly (``to_dict`` / ``from_dict``): each service as its fitted numbers (about 1 KB),
+the system as its training vectors, from which its forest is refitted (fixed seeds: the
+same data gives the same model).
 
 A pair of services never seen before is a signal of its own (SPEC): the fleet learns how
 often new pairs appear once start-up is over, and when the steady training windows had
@@ -67,21 +68,58 @@ class FleetModel:
     """
 
     def __init__(self, windows: Sequence[Fingerprint], config: FleetConfig) -> None:
-        self.config = config
-        self.windows = list(windows)
-        self.system = FingerprintModel([w.system for w in windows], config.model)
+        """Fit the system's and every sufficiently seen service's models on ``windows``."""
         rows: dict[str, list[dict[str, float]]] = {}
         for window in windows:
             for service, vector in window.services.items():
                 rows.setdefault(service, []).append(vector)
+        starts = [w.window_start for w in windows]
+        self._fit_system(config, starts, [w.system for w in windows], novelty_score(windows))
         self.services = {
-            service: FingerprintModel(vectors, config.model)
+            service: FingerprintModel(vectors, config.model, forest=False)
             for service, vectors in sorted(rows.items())
             if len(vectors) >= max(2, config.min_service_windows)
         }
         self.counts = {service: CountModel(rows[service]) for service in self.services}
-        self.system_counts = CountModel([w.system for w in windows])
-        self.new_pair_score = novelty_score(windows)
+
+    def _fit_system(
+        self, config: FleetConfig, starts: list[int], rows: list[dict[str, float]], novelty: float
+    ) -> None:
+        self.config = config
+        self.trained_on = starts
+        """The start of every training window, oldest first."""
+        self.system_rows = rows
+        self.system = FingerprintModel(rows, config.model)
+        self.system_counts = CountModel(rows)
+        self.new_pair_score = novelty
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form: configuration, system training vectors, each service's state."""
+        return {
+            "config": self.config.to_dict(),
+            "trained_on": self.trained_on,
+            "new_pair_score": self.new_pair_score,
+            "system_rows": self.system_rows,
+            "services": {
+                service: {"model": model.state(), "counts": self.counts[service].state()}
+                for service, model in self.services.items()
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FleetModel:
+        """The fleet ``to_dict`` describes: services as stored, the system refitted."""
+        fleet = cls.__new__(cls)
+        config = FleetConfig.from_dict(data["config"])
+        rows = [dict(row) for row in data["system_rows"]]
+        starts = [int(start) for start in data["trained_on"]]
+        fleet._fit_system(config, starts, rows, float(data["new_pair_score"]))
+        stored = data["services"]
+        fleet.services = {
+            s: FingerprintModel.from_state(v["model"], config.model) for s, v in stored.items()
+        }
+        fleet.counts = {s: CountModel.from_state(v["counts"]) for s, v in stored.items()}
+        return fleet
 
     def findings(self, window: Fingerprint) -> list[Finding]:
         """The system's finding, then one per service present in ``window`` that has a model

@@ -3,11 +3,18 @@
 Pure: a list of normal feature dicts in, scores and deviations out; no Redis, no clock.
 Two views of one window are combined, each calibrated against the training windows:
 
-* an Isolation Forest (scikit-learn, fixed ``random_state`` so a refit from the same data
-  is identical) on robustly scaled features, for unusual *combinations*;
 * per-feature robust z-scores (median and MAD/IQR of training, with a floor per feature
-  kind), each calibrated against its own training tail, for single-feature jumps that a
-  forest under-weights, and for the explanation.
+  kind), each calibrated against its own training tail, for single-feature jumps, and for
+  the explanation;
+* optionally an Isolation Forest (scikit-learn, fixed ``random_state`` so a refit from the
+  same data is identical) on the scaled features, for unusual *combinations*. The system
+  vector has one; a service's model does not (``forest=False``): with a thousand services
+  the forests were nine tenths of the training time, most of the scoring time and all of
+  the stored state, while a service's own faults move one of its features (which the
+  z-view and the count tests judge) and a combination across services is the system's.
+
+A model without a forest is stored as its fitted numbers (``state`` / ``from_state``, a
+few hundred bytes); one with a forest is refitted from its training rows.
 
 ``IsolationForestDetector`` wraps the model in the streaming ``Detector`` contract
 (buffer while learning, fit when enough points are seen, refit periodically).
@@ -72,6 +79,13 @@ class TailCalibrator:
     median: NDArray[np.float64]
     spread: NDArray[np.float64]
 
+    def state(self) -> dict[str, list[float]]:
+        return {"median": self.median.tolist(), "spread": self.spread.tolist()}
+
+    @classmethod
+    def from_state(cls, data: Mapping[str, Sequence[float]]) -> TailCalibrator:
+        return cls(np.array(data["median"], dtype=np.float64), np.array(data["spread"]))
+
     @classmethod
     def fit(cls, raw: NDArray[np.float64], spread_min: float) -> TailCalibrator:
         """Median and upper tail (99th percentile) of each column of the training scores."""
@@ -110,11 +124,29 @@ class RobustScale:
         q75, q25 = np.quantile(matrix, [0.75, 0.25], axis=0)
         requests = float(median[names.index("request_count")]) if "request_count" in names else 0
         floors = np.array([scale_floor(n, m, requests) for n, m in zip(names, median, strict=True)])
-        spread = np.maximum.reduce([mad, (q75 - q25) / 1.349, floors])
+        return cls.of(names, median, np.maximum.reduce([mad, (q75 - q25) / 1.349, floors]))
+
+    @classmethod
+    def of(
+        cls, names: Sequence[str], median: NDArray[np.float64], spread: NDArray[np.float64]
+    ) -> RobustScale:
+        """The scale with these medians and spreads (the rest follows from the names)."""
         shares = np.array([feature_kind(n).unit == "%" for n in names])
         latencies = np.array([feature_kind(n).unit == "ms" for n in names])
         at = names.index("request_count") if "request_count" in names else None
         return cls(tuple(names), median, spread, shares, latencies, at)
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "names": list(self.names),
+            "median": self.median.tolist(),
+            "spread": self.spread.tolist(),
+        }
+
+    @classmethod
+    def from_state(cls, data: Mapping[str, Any]) -> RobustScale:
+        median, spread = np.array(data["median"], dtype=np.float64), np.array(data["spread"])
+        return cls.of(list(data["names"]), median, spread)
 
     def vector(self, x: Mapping[str, float]) -> NDArray[np.float64]:
         """``x`` in this model's feature order; a missing feature counts as normal."""
@@ -202,7 +234,9 @@ class WindowScore:
 class FingerprintModel:
     """Learned normal of one feature vector (the system's or one service's)."""
 
-    def __init__(self, rows: Sequence[Mapping[str, float]], config: ModelConfig) -> None:
+    def __init__(
+        self, rows: Sequence[Mapping[str, float]], config: ModelConfig, forest: bool = True
+    ) -> None:
         """Fit on ``rows`` (normal windows); the features are those every row carries."""
         if len(rows) < 2:
             raise ValueError("a fingerprint model needs at least two training windows")
@@ -212,14 +246,34 @@ class FingerprintModel:
             raise ValueError("the training windows share no feature")
         self.scale = RobustScale.fit(names, np.array([[r[n] for n in names] for r in rows]))
         z = self.scale.z(np.array([self.scale.vector(r) for r in rows]))
-        from sklearn.ensemble import IsolationForest  # loaded by the first fit, not by import
-
-        forest = IsolationForest(n_estimators=config.n_estimators, random_state=config.random_state)
-        self.forest = ForestPaths(forest.fit(_clipped(z)))
-        self.forest_calibration = TailCalibrator.fit(
-            self.forest.raw(_clipped(z)), config.forest_spread_min
-        )
         self.z_calibration = TailCalibrator.fit(np.abs(z), config.z_spread_min)
+        self.forest: ForestPaths | None = None
+        if forest:
+            from sklearn.ensemble import IsolationForest  # loaded by the first fit, not import
+
+            fitted = IsolationForest(
+                n_estimators=config.n_estimators, random_state=config.random_state
+            ).fit(_clipped(z))
+            self.forest = ForestPaths(fitted)
+            self.forest_calibration = TailCalibrator.fit(
+                self.forest.raw(_clipped(z)), config.forest_spread_min
+            )
+
+    def state(self) -> dict[str, Any]:
+        """The fitted numbers of a model without a forest (a forest is refitted instead)."""
+        if self.forest is not None:
+            raise ValueError("a model with a forest is stored as its training rows")
+        return {"scale": self.scale.state(), "z_calibration": self.z_calibration.state()}
+
+    @classmethod
+    def from_state(cls, data: Mapping[str, Any], config: ModelConfig) -> FingerprintModel:
+        """The model ``state`` describes, as fitted (no refit)."""
+        model = cls.__new__(cls)
+        model.config = config
+        model.scale = RobustScale.from_state(data["scale"])
+        model.z_calibration = TailCalibrator.from_state(data["z_calibration"])
+        model.forest = None
+        return model
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -242,18 +296,17 @@ class FingerprintModel:
         return out
 
     def score(self, x: Mapping[str, float]) -> WindowScore:
-        """Calibrated score (the larger of the two views) and per-feature deviations."""
+        """Calibrated score (the larger of the views) and per-feature deviations."""
         current = self.scale.vector(x)[np.newaxis, :]
         spread = self.scale.spreads(current)[0]
         z = (current[0] - self.scale.median) / spread
-        forest = self.forest_calibration(float(self.forest.raw(_clipped(z[np.newaxis, :]))[0]))
         jump = self.z_calibration(np.abs(z))
-        deviations = tuple(
-            Deviation(n, float(m), float(s), float(c), float(d))
-            for n, m, s, c, d in zip(
-                self.names, self.scale.median, spread, current[0], z, strict=True
-            )
-        )
+        forest = 0.0
+        if self.forest is not None:
+            raw = float(self.forest.raw(_clipped(z[np.newaxis, :]))[0])
+            forest = self.forest_calibration(raw)
+        columns = (self.scale.median.tolist(), spread.tolist(), current[0].tolist(), z.tolist())
+        deviations = tuple(map(Deviation, self.names, *columns))
         return WindowScore(max(forest, jump), deviations)
 
 

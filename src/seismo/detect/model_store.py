@@ -1,14 +1,15 @@
 """The fingerprint model in Redis, shared by every detector process, without pickle.
 
-What is stored is data: the training windows (JSON) and the configuration; a process that
-loads the model refits it (fixed seeds: the same data gives the same model), so a restarted
-detector scores the next window at once. Windows that were not flagged accumulate in a
-sorted set by window start (adding one twice is harmless) and are the (re)training data.
-One process at a time trains, holding a lock key set with NX PX.
+What is stored is data (JSON, ``FleetModel.to_dict``): each service's fitted numbers and
+the system's training vectors, which a loading process refits (fixed seeds: the same data
+gives the same model), so a restarted detector scores the next window at once. Windows
+that were not flagged accumulate in a sorted set by window start (adding one twice is
+harmless) and are the (re)training data. One process at a time trains, holding a lock key
+set with NX PX.
 
 The fleet model is outside the detector registry (``FleetModel`` says why), so its document
-is its own: ``{"version", "trained_at", "config", "windows"}``. The registered per-metric
-detectors are stored beside their metric's state as ``{"name", "params", "state"}``
+is its own: ``{"version", "trained_at", "model"}``. The registered per-metric detectors are
+stored beside their metric's state as ``{"name", "params", "state"}``
 (``seismo.detect.metric_watch``).
 """
 
@@ -20,7 +21,7 @@ from typing import Any
 
 import redis
 
-from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
+from seismo.detect.fingerprint_fleet import FleetModel
 from seismo.engine.keys import Keys
 from seismo.fingerprint.entry import Fingerprint
 
@@ -28,14 +29,8 @@ LOCK_MS = 60_000
 
 
 def model_document(model: FleetModel, version: int, now_ms: int) -> dict[str, Any]:
-    """The stored form of a model: its configuration and training windows, from which
-    ``load`` refits it (the same data and seeds give the same model)."""
-    return {
-        "version": version,
-        "trained_at": now_ms,
-        "config": model.config.to_dict(),
-        "windows": [w.to_training() for w in model.windows],
-    }
+    """The stored form of a model: its version and training time beside ``to_dict``."""
+    return {"version": version, "trained_at": now_ms, "model": model.to_dict()}
 
 
 class ModelStore:
@@ -51,13 +46,14 @@ class ModelStore:
         return int(raw) if raw else 0
 
     def load(self) -> tuple[int, FleetModel | None]:
-        """The stored model, refitted from its training windows; (0, None) if none."""
+        """The stored model and its version; (0, None) if none. A model stored in an older
+        form gives its version and None, so that this process trains the next version."""
         raw = self.client.get(self.keys.detector_model)
         if raw is None:
             return 0, None
         stored = json.loads(raw)
-        windows = [Fingerprint.from_training(w) for w in stored["windows"]]
-        return int(stored["version"]), FleetModel(windows, FleetConfig.from_dict(stored["config"]))
+        model = FleetModel.from_dict(stored["model"]) if "model" in stored else None
+        return int(stored["version"]), model
 
     def save(self, model: FleetModel, now_ms: int) -> int:
         """Store ``model`` as its next version and publish that version in the state hash."""
@@ -69,7 +65,7 @@ class ModelStore:
             mapping={
                 "status": "ready",
                 "model_version": version,
-                "model_windows": len(model.windows),
+                "model_windows": len(model.trained_on),
                 "services": len(model.services),
                 "trained_at": now_ms,
                 "since_training": 0,
