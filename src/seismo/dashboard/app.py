@@ -4,10 +4,10 @@
 Redis, names and server capabilities are the running ``engine``'s when one is given, else
 ``settings.redis_url`` and ``settings.namespace`` (the capabilities checked on first use).
 The HTTP routes are plain functions (Starlette runs them in its thread pool); the WebSocket
-is async. A background task keeps
-the search copies and the incident memory up to date between requests. Every error is JSON
-``{"error", "field"}``: 400 for a bad parameter, 404 for an unknown alert or path, 503 with
-``Retry-After`` while Redis does not answer (the next request reconnects).
+is async. A background task keeps the search copies and the incident memory up to date
+between requests. Every error is JSON ``{"error", "field"}``: 400 for a bad parameter, 404
+for an unknown alert or path, 503 with ``Retry-After`` while Redis does not answer (the
+next request reconnects).
 """
 
 from __future__ import annotations
