@@ -3,7 +3,8 @@
 The same server as the ``seismo collector`` and ``seismo dashboard`` roles (granian's
 embedded mode: one worker on an event loop of its own thread), on a real socket rather than
 an in-process transport, so what is measured or tested is what a client meets. Stops when
-the ``with`` block ends.
+the ``with`` block ends, closing the WebSockets still open: a server process does that by
+exiting, but the embedded server would leave them open after it stops listening.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from granian.constants import HTTPModes, Interfaces
 from granian.log import LogLevels
 from granian.server.embed import Server
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from seismo.engine.server import free_port
 
@@ -33,6 +35,35 @@ def _answers(port: int) -> bool:
     return False
 
 
+class OpenSockets:
+    """The app, keeping the task of each WebSocket it serves so a stop can end them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.open: set[asyncio.Task[Any]] = set()
+        self.stopping = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        task = asyncio.current_task()
+        if scope["type"] != "websocket" or task is None:
+            return await self.app(scope, receive, send)
+        self.open.add(task)
+        try:
+            await self.app(scope, receive, send)
+        except asyncio.CancelledError:
+            if not self.stopping:
+                raise
+        finally:
+            self.open.discard(task)
+
+    async def close_all(self) -> None:
+        """End every open WebSocket's handler; the server then drops its connection."""
+        self.stopping = True
+        for task in list(self.open):
+            task.cancel()
+        await asyncio.gather(*self.open, return_exceptions=True)
+
+
 @contextmanager
 def serving(app: Any, port: int = 0) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1, on ``port`` or a free one; yield its base URL.
@@ -40,8 +71,9 @@ def serving(app: Any, port: int = 0) -> Iterator[str]:
     Serving a new app on the port of a stopped one restarts a backend behind open clients.
     """
     port = port or free_port()
+    sockets = OpenSockets(app)
     server = Server(
-        app,
+        sockets,
         address="127.0.0.1",
         port=port,
         interface=Interfaces.ASGI,
@@ -60,6 +92,8 @@ def serving(app: Any, port: int = 0) -> Iterator[str]:
             time.sleep(0.01)
         yield f"http://127.0.0.1:{port}"
     finally:
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(sockets.close_all(), loop).result(STOP_TIMEOUT_S)
         loop.call_soon_threadsafe(server.stop)
         thread.join(timeout=STOP_TIMEOUT_S)
         if not thread.is_alive():
