@@ -2,16 +2,22 @@
 
 The collector and the dashboard are separate Starlette apps, but their clients (the SDKs,
 the UI, scripts) read errors one way: ``{"error": message, "field": name or null}``, and a
-503 carries ``Retry-After`` so a client knows when to come back.
+503 carries ``Retry-After`` so a client knows when to come back. Both are built by a
+``create_app(settings, engine=None)`` and find their Redis the same way (``redis_url``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
 from starlette.responses import Response
+
+from seismo.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from seismo.engine import Engine
 
 REDIS_DOWN = (ConnectionError, TimeoutError, BusyLoadingError)
 """The errors that mean Redis cannot answer now (down, too slow, still loading its data)."""
@@ -40,3 +46,16 @@ def redis_unavailable(exc: Exception) -> JSON:
 
 def retry_later() -> dict[str, str]:
     return {"Retry-After": RETRY_AFTER_S}
+
+
+def redis_url(settings: Settings, engine: Engine | None) -> str:
+    """The Redis a web app uses: the running ``engine``'s, else ``SEISMO_REDIS_URL``'s.
+
+    ``engine`` is the ``seismo.engine.Engine`` of the process that started and prepared
+    Redis (tests, benchmarks); a server's worker process has none and is given the URL.
+    """
+    if engine is not None:
+        return engine.url
+    if settings.redis_url is None:
+        raise ConfigError("SEISMO_REDIS_URL: a web app needs the Redis it serves")
+    return settings.redis_url

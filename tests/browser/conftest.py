@@ -24,6 +24,7 @@ import redis
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from seismo.bench.serving import serving
+from seismo.config import Settings
 from seismo.dashboard.app import create_app
 from seismo.dashboard.static import STATIC_DIR
 from seismo.engine.keys import Keys
@@ -171,7 +172,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def dashboard(redis_server: EmbeddedRedis, redis_client: redis.Redis, keys: Keys) -> Iterator[str]:
     """The dashboard app (API, WebSocket, built UI) on a free port, on a flushed Redis."""
-    with serving(create_app(redis_server.url, keys)) as url:
+    with serving(create_app(Settings(redis_url=redis_server.url, namespace=keys.namespace))) as url:
         yield url
 
 

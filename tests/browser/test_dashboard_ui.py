@@ -11,6 +11,7 @@ import redis
 from playwright.sync_api import Page, expect
 
 from seismo.bench.serving import serving
+from seismo.config import Settings
 from seismo.dashboard.app import create_app
 from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis
@@ -75,13 +76,16 @@ def test_a_page_that_lost_its_backend_reconnects_and_gets_what_it_missed(
 ) -> None:
     last = add_history(redis_client, keys, 3, now_ms())
     chart = page.locator(RATE_CHART)
-    with serving(create_app(redis_server.url, keys)) as url:
+    with serving(create_app(Settings(redis_url=redis_server.url, namespace=keys.namespace))) as url:
         open_live(page, url)
         expect(chart).to_have_attribute("data-points", "3")
     expect(page.get_by_test_id("connection")).not_to_have_text("live")
     add_fingerprint(redis_client, keys, last + WINDOW_MS, system_features(rate=97.0))
     add_alert(redis_client, keys, alert_dict("missed", last + WINDOW_MS))
-    with serving(create_app(redis_server.url, keys), port=int(url.rsplit(":", 1)[1])):
+    with serving(
+        create_app(Settings(redis_url=redis_server.url, namespace=keys.namespace)),
+        port=int(url.rsplit(":", 1)[1]),
+    ):
         expect(page.get_by_test_id("connection")).to_have_text("live")
         expect(chart).to_have_attribute("data-points", "4")
         expect(page.get_by_role("link", name="Anomalies")).to_contain_text("1")

@@ -8,7 +8,6 @@ Function writes them), so the dashboard is tested against what the other roles p
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -16,9 +15,10 @@ from typing import Any
 import httpx
 import pytest
 import redis
-import uvicorn
 from starlette.applications import Starlette
 
+from seismo.bench.serving import serving
+from seismo.config import Settings
 from seismo.dashboard.app import create_app
 from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis
@@ -67,36 +67,32 @@ def add_log(
 
 
 class ServerThread:
-    """uvicorn serving an app on a free 127.0.0.1 port, in a thread of the test process."""
+    """The app served (``seismo.bench.serving``) on a free 127.0.0.1 port, in a thread."""
 
     def __init__(self, app: Starlette) -> None:
         self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.serving = serving(app, self.port)
 
     def __enter__(self) -> ServerThread:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("dashboard did not start")
-            time.sleep(0.02)
+        self.serving.__enter__()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.serving.__exit__(None, None, None)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
 
+def dashboard_settings(url: str, keys: Keys) -> Settings:
+    return Settings(redis_url=url, namespace=keys.namespace)
+
+
 @pytest.fixture
 def server(redis_server: EmbeddedRedis, redis_client: redis.Redis, keys: Keys) -> Iterator[str]:
     """The dashboard on a free port, with its background indexer."""
-    with ServerThread(create_app(redis_server.url, keys)) as running:
+    with ServerThread(create_app(dashboard_settings(redis_server.url, keys))) as running:
         yield running.url
 
 
@@ -106,7 +102,9 @@ def api(
 ) -> Iterator[httpx.Client]:
     """An HTTP client of a dashboard without the background indexer (requests catch up)."""
     with (
-        ServerThread(create_app(redis_server.url, keys, background=False)) as running,
+        ServerThread(
+            create_app(dashboard_settings(redis_server.url, keys), background=False)
+        ) as running,
         httpx.Client(base_url=running.url, timeout=10) as client,
     ):
         yield client

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import redis
 
+from seismo.config import Settings
 from seismo.dashboard import history, overview
 from seismo.dashboard.app import create_app
 from seismo.dashboard.context import Context
@@ -24,7 +25,10 @@ def test_health_is_503_while_redis_is_down_and_recovers_by_itself(
     tmp_path: Path, keys: Keys
 ) -> None:
     port = free_port()
-    app = create_app(f"redis://127.0.0.1:{port}/0", keys, background=False)
+    app = create_app(
+        Settings(redis_url=f"redis://127.0.0.1:{port}/0", namespace=keys.namespace),
+        background=False,
+    )
     with ServerThread(app) as running, httpx.Client(base_url=running.url, timeout=10) as http:
         down = http.get("/health")
         assert down.status_code == 503

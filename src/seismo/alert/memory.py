@@ -33,6 +33,7 @@ from typing import Any
 import redis
 
 from seismo.alert.model import AlertRecord, SimilarIncident
+from seismo.engine.connection import text
 from seismo.engine.keys import Keys
 
 PATTERN_DIMENSIONS = 128
@@ -103,10 +104,6 @@ class Suppression:
         )
 
 
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 def parse_matches(reply: object) -> list[tuple[str, float, dict[str, Any]]]:
     """``VSIM ... WITHSCORES WITHATTRIBS`` as (element, score, attributes), RESP2 or RESP3."""
     if isinstance(reply, dict):
@@ -116,8 +113,8 @@ def parse_matches(reply: object) -> list[tuple[str, float, dict[str, Any]]]:
         rows = [tuple(flat[i : i + 3]) for i in range(0, len(flat) - 2, 3)]
     matches = []
     for element, score, attributes in rows:
-        attrs = json.loads(_text(attributes)) if attributes else {}
-        matches.append((_text(element), float(score), attrs if isinstance(attrs, dict) else {}))
+        attrs = json.loads(text(attributes)) if attributes else {}
+        matches.append((text(element), float(score), attrs if isinstance(attrs, dict) else {}))
     return matches
 
 
@@ -138,7 +135,7 @@ class IncidentMemory:
     def outcome(self, incident_id: str) -> str | None:
         """The operator's mark on an incident, if any."""
         value = self.client.hget(self.keys.alert_feedback, incident_id)
-        return None if value is None else _text(value)
+        return None if value is None else text(value)
 
     def outcomes(self, incident_ids: Iterable[str]) -> dict[str, str]:
         """Marks of several incidents in one round trip (unmarked ones are left out)."""
@@ -146,7 +143,7 @@ class IncidentMemory:
         if not ids:
             return {}
         values = self.client.hmget(self.keys.alert_feedback, ids)
-        return {i: _text(v) for i, v in zip(ids, values, strict=True) if v is not None}
+        return {i: text(v) for i, v in zip(ids, values, strict=True) if v is not None}
 
     def remember(self, alert: AlertRecord) -> bool:
         """VADD the alert's pattern; False when its explanation has none to add."""

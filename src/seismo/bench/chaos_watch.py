@@ -21,6 +21,7 @@ import redis
 
 from seismo.bench.chaos_count import Answer
 from seismo.bench.chaos_stack import Stack
+from seismo.engine.connection import text
 from seismo.engine.keys import Keys
 
 KEYS = Keys()
@@ -28,10 +29,6 @@ POLL_S = 0.1
 PROBE_S = 0.25
 READ_CHUNK = 5000
 Log = Callable[[str], None]
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def now_ms() -> int:
@@ -71,7 +68,7 @@ def snapshot(client: redis.Redis) -> Snapshot:
     pending_count = 0 if isinstance(pending, Exception) else int(pending["pending"])
     fp_id, window = "0-0", None
     if last_fp:
-        fp_id, fields = _text(last_fp[0][0]), last_fp[0][1]
+        fp_id, fields = text(last_fp[0][0]), last_fp[0][1]
         window = int(fields[b"window_start"])
     return Snapshot(
         fingerprints=int(length),
@@ -80,7 +77,7 @@ def snapshot(client: redis.Redis) -> Snapshot:
         skipped=int(skipped or 0),
         last_fingerprint_id=fp_id,
         last_window=window,
-        last_alert_id=_text(last_alert[0][0]) if last_alert else "0-0",
+        last_alert_id=text(last_alert[0][0]) if last_alert else "0-0",
     )
 
 
@@ -174,7 +171,7 @@ def _entries_since(client: redis.Redis, stream: str, since_ms: int) -> Iterator[
             yield fields
         if len(entries) < READ_CHUNK:
             return
-        start = "(" + _text(entries[-1][0])
+        start = "(" + text(entries[-1][0])
 
 
 @dataclass
@@ -226,7 +223,7 @@ class Watchers:
             except redis.RedisError:
                 continue
             if newest:
-                appended = int(_text(newest[0][0]).split("-")[0])
+                appended = int(text(newest[0][0]).split("-")[0])
                 if appended > fault:
                     self.first_fingerprint_ms = appended - fault
         client.close()

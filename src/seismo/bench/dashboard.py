@@ -29,6 +29,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from seismo.bench.report import print_table, write_json
 from seismo.bench.serving import serving
+from seismo.config import Settings
 from seismo.dashboard import history
 from seismo.dashboard.app import create_app
 from seismo.dashboard.context import Context
@@ -184,7 +185,8 @@ def measure(url: str, workload: Workload) -> list[Timing]:
         )
         ctx.close()
         progress.advance(task)
-        with serving(create_app(url, keys)) as base, httpx.Client(base_url=base) as http:
+        app = create_app(Settings(redis_url=url, namespace=keys.namespace))
+        with serving(app) as base, httpx.Client(base_url=base) as http:
             for route in ROUTES:
                 http.get(route).raise_for_status()
                 get = functools.partial(http.get, route)

@@ -15,17 +15,9 @@ import tempfile
 import threading
 from typing import Any
 
-from granian import Granian
-from granian.constants import HTTPModes, Interfaces, Loops
-from granian.log import LogLevels
-
-from seismo.cli.roles import Listen, run_role
+from seismo.cli.roles import Listen, run_role, serve_app
 from seismo.config import Settings
 from seismo.engine import Engine
-
-WORKERS_KILL_TIMEOUT_S = 10
-"""A worker still starting when the stop signal came can miss it and hang; it is killed
-after this long, so a stop always ends."""
 
 
 def register(commands: Any) -> None:
@@ -44,27 +36,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def serve(settings: Settings, engine: Engine, stop: threading.Event) -> None:
-    """Serve until SIGINT or SIGTERM (granian's own handlers stop its workers)."""
+    """Serve until SIGINT or SIGTERM, the workers sharing one set of Prometheus counters."""
     with tempfile.TemporaryDirectory() as metrics_dir:
-        # The workers build their app from the environment (granian imports it by name).
-        os.environ["SEISMO_REDIS_URL"] = engine.url
+        # prometheus_client reads this variable when a worker first imports it.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
         print(
             f"seismo collector: http://{settings.collector_host}:{settings.collector_port}"
             f" (Redis {engine.url}, {settings.collector_workers} workers)",
             flush=True,
         )
-        Granian(
-            "seismo.ingest.app:create_app_from_env",
-            factory=True,
-            address=settings.collector_host,
-            port=settings.collector_port,
-            interface=Interfaces.ASGI,
+        serve_app(
+            "seismo.ingest.app:create_app",
+            listen(settings),
+            settings,
+            engine,
             workers=settings.collector_workers,
-            loop=Loops.uvloop,
-            http=HTTPModes.http1,
-            websockets=False,
-            log_level=LogLevels(settings.log_level),
-            respawn_failed_workers=True,
-            workers_kill_timeout=WORKERS_KILL_TIMEOUT_S,
-        ).serve()
+        )

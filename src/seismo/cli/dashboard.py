@@ -2,7 +2,8 @@
 
 Uses the Redis of ``SEISMO_REDIS_URL`` when set, else starts the embedded one, waiting like
 every role while it loads its data. Once serving, an outage of Redis is a 503 on health
-and the API until Redis answers again.
+and the API until Redis answers again. One granian worker, like the collector's server:
+the dashboard keeps one background indexer and one set of WebSocket subscribers.
 """
 
 from __future__ import annotations
@@ -11,11 +12,8 @@ import argparse
 import threading
 from typing import Any
 
-import uvicorn
-
-from seismo.cli.roles import Listen, run_role
+from seismo.cli.roles import Listen, run_role, serve_app
 from seismo.config import Settings
-from seismo.dashboard.app import create_app
 from seismo.engine import Engine
 
 
@@ -35,16 +33,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def serve(settings: Settings, engine: Engine, stop: threading.Event) -> None:
-    """Serve until SIGINT or SIGTERM (uvicorn's own handlers end ``run``)."""
+    """Serve until SIGINT or SIGTERM (granian's own handlers stop its worker)."""
     print(
         f"seismo dashboard: http://{settings.dashboard_host}:{settings.dashboard_port}"
         f" (Redis {engine.url})",
         flush=True,
     )
-    uvicorn.run(
-        create_app(engine.url, engine.keys, capabilities=engine.capabilities),
-        host=settings.dashboard_host,
-        port=settings.dashboard_port,
-        log_level=settings.log_level,
-        access_log=False,
-    )
+    app = "seismo.dashboard.app:create_app"
+    serve_app(app, listen(settings), settings, engine, websockets=True)

@@ -6,21 +6,36 @@ read, logging set, the role's port checked (a busy one is a ``ConfigError`` nami
 setting), the engine started or joined (waiting while Redis loads its data), SIGINT and
 SIGTERM turned into a stop event, and the engine stopped last. A start that cannot succeed
 raises one of the errors ``seismo.cli.main`` prints as one line.
+
+A web role's body is ``serve_app``: both web apps run under the same ASGI server, granian
+(a Rust HTTP server, chosen by measurement: see the README's ingest and dashboard
+benchmarks). Its worker processes build the app with the role's ``create_app(settings)``,
+from settings that name the engine the role started, so nothing passes through
+``os.environ``.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from granian import Granian
+from granian.constants import HTTPModes, Interfaces, Loops
+from granian.log import LogLevels
 
 from seismo.config import ConfigError, Settings, load_settings
 from seismo.engine import Engine, running_engine
 from seismo.engine.server import port_problem
 
 RoleBody = Callable[[Settings, Engine, threading.Event], None]
+WORKERS_KILL_TIMEOUT_S = 10
+"""A worker still starting when the stop signal came can miss it and hang; it is killed
+after this long, so a stop always ends."""
 
 
 @dataclass(frozen=True)
@@ -60,3 +75,49 @@ def run_role(body: RoleBody, listen: Callable[[Settings], Listen] | None = None)
     with running_engine(settings) as engine:
         body(settings, engine, stop)
     return 0
+
+
+@dataclass(frozen=True)
+class AppLoader:
+    """What a server worker process calls to build its app: ``factory(settings)``.
+
+    ``factory`` is a ``module:function`` path to a ``create_app(settings, engine=None)``;
+    the loader is a plain picklable value, so it reaches a worker however it is started.
+    """
+
+    factory: str
+    settings: Settings
+
+    def __call__(self) -> Any:
+        module, name = self.factory.split(":")
+        return getattr(importlib.import_module(module), name)(self.settings)
+
+
+def serve_app(
+    factory: str,
+    listen: Listen,
+    settings: Settings,
+    engine: Engine,
+    *,
+    workers: int = 1,
+    websockets: bool = False,
+) -> None:
+    """Serve the app of ``factory`` on ``listen`` until SIGINT or SIGTERM.
+
+    Granian's own handlers take over both signals and stop its workers; the role's engine is
+    stopped after this returns. ``settings`` given to the workers name the engine's Redis.
+    """
+    worker_settings = settings.model_copy(update={"redis_url": engine.url})
+    Granian(
+        factory,
+        address=listen.host,
+        port=listen.port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        loop=Loops.uvloop,
+        http=HTTPModes.http1,
+        websockets=websockets,
+        log_level=LogLevels(settings.log_level),
+        respawn_failed_workers=True,
+        workers_kill_timeout=WORKERS_KILL_TIMEOUT_S,
+    ).serve(target_loader=AppLoader(factory, worker_settings), wrap_loader=False)

@@ -1,10 +1,13 @@
 """The dashboard: Seismo's read API, operator feedback, WebSocket and UI, as a Starlette app.
 
-``create_app(url, keys)`` builds it for one Redis. The HTTP routes are plain functions
-(Starlette runs them in its thread pool); the WebSocket is async. A background task keeps
-the search copies and the incident memory up to date between requests. Every error is JSON
-``{"error", "field"}``: 400 for a bad parameter, 404 for an unknown alert or path, 503 with
-``Retry-After`` while Redis does not answer (the next request reconnects).
+``create_app(settings, engine=None)`` builds it, the signature both web apps share: the
+Redis, names and server capabilities are the running ``engine``'s when one is given, else
+``settings.redis_url`` and ``settings.namespace`` (the capabilities checked on first use).
+The HTTP routes are plain functions (Starlette runs them in its thread pool); the WebSocket
+is async. A background task keeps the search copies and the incident memory up to date
+between requests. Every error is JSON ``{"error", "field"}``: 400 for a bad parameter, 404
+for an unknown alert or path, 503 with ``Retry-After`` while Redis does not answer (the
+next request reconnects).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
@@ -24,14 +27,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from seismo.config import Settings
 from seismo.dashboard import faults, graph, history, overview, static
 from seismo.dashboard.context import Context
 from seismo.dashboard.live import live_endpoint
 from seismo.dashboard.openapi import openapi_document
 from seismo.dashboard.params import BadRequest, parse_filters
-from seismo.engine.connection import Capabilities, EngineUnavailable
+from seismo.engine.connection import EngineUnavailable, connect_async
 from seismo.engine.keys import Keys
-from seismo.web import REDIS_DOWN, error, redis_unavailable, retry_later
+from seismo.web import REDIS_DOWN, error, redis_unavailable, redis_url, retry_later
+
+if TYPE_CHECKING:
+    from seismo.engine import Engine
 
 log = logging.getLogger("seismo.dashboard")
 REFRESH_S = 2.0
@@ -126,22 +133,20 @@ async def _keep_indexed(ctx: Context) -> None:
 
 
 def create_app(
-    url: str,
-    keys: Keys,
-    *,
-    capabilities: Capabilities | None = None,
-    background: bool = True,
+    settings: Settings, engine: Engine | None = None, *, background: bool = True
 ) -> Starlette:
-    """The dashboard for the Redis at ``url``; ``background`` runs the indexer task.
+    """The dashboard for ``settings``, on ``engine``'s Redis when given.
 
-    ``capabilities`` are what the server offers, when the caller has checked already.
+    ``background`` runs the indexer task (tests turn it off to index on request).
     """
-    ctx = Context(url, keys, known=capabilities)
+    url = redis_url(settings, engine)
+    if engine is None:
+        ctx = Context(url, Keys(settings.namespace))
+    else:
+        ctx = Context(url, engine.keys, known=engine.capabilities)
 
     def make_client() -> aioredis.Redis:
-        return aioredis.Redis.from_url(
-            url, decode_responses=True, socket_timeout=5, socket_connect_timeout=2
-        )
+        return connect_async(url, decode_responses=True)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -1,6 +1,6 @@
 """Role processes of the demo, each in its own process group, and a stop that leaves none.
 
-A role's own children (the collector's granian workers) share its process group, so one
+A role's own children (a web role's granian workers) share its process group, so one
 signal to the group reaches them all. ``Supervisor.stop_all`` stops the roles in reverse
 start order: SIGTERM, a bounded wait, then SIGKILL for any group still alive.
 """

@@ -2,6 +2,12 @@
 
 Seismo needs Redis >= 7 (Functions) with the RedisBloom commands; RediSearch and vector
 sets are optional and reported by ``capabilities`` so callers can say what they turn off.
+
+Client policy: every client is made here (``connect``, ``connect_async``), with timeouts
+that turn an outage into an error, and replies as ``bytes`` (``decode_responses`` off). The
+hot paths hand replies straight to msgspec or json, which read bytes; ``text`` is the one
+helper that turns a reply into ``str`` where text is wanted. The dashboard's clients are
+the one exception still (``decode_responses=True``: its read models are written for str).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
+import redis.asyncio as aioredis
 
 REQUIRED_COMMANDS = ("cf.insertnx", "cms.incrby", "topk.incrby", "tdigest.add", "fcall")
 OPTIONAL_COMMANDS = {"search": "ft.search", "vector_sets": "vadd"}
@@ -38,14 +45,25 @@ class Capabilities:
     vector_sets: bool
 
 
-def connect(url: str, **options: object) -> redis.Redis:
+SOCKET_TIMEOUT_S = 5
+CONNECT_TIMEOUT_S = 2
+
+
+def connect(url: str, **options: Any) -> redis.Redis:
     """A client for ``url`` with timeouts that turn an outage into an error, not a hang."""
     return redis.Redis.from_url(
         url,
-        socket_timeout=5,
-        socket_connect_timeout=2,
+        socket_timeout=SOCKET_TIMEOUT_S,
+        socket_connect_timeout=CONNECT_TIMEOUT_S,
         health_check_interval=10,
         **options,
+    )
+
+
+def connect_async(url: str, **options: Any) -> aioredis.Redis:
+    """The asyncio twin of ``connect`` (same timeouts), for the web apps."""
+    return aioredis.Redis.from_url(
+        url, socket_timeout=SOCKET_TIMEOUT_S, socket_connect_timeout=CONNECT_TIMEOUT_S, **options
     )
 
 

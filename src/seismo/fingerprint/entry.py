@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from seismo.engine.connection import text
+
 Vector = dict[str, float]
 
 
@@ -46,19 +48,19 @@ class Fingerprint:
     @classmethod
     def from_entry(cls, fields: Mapping[Any, Any]) -> Fingerprint:
         """Parse a stream entry's fields (bytes or str keys and values)."""
-        text = {_text(k): _text(v) for k, v in fields.items()}
+        decoded = {text(k): text(v) for k, v in fields.items()}
         try:
-            names = json.loads(text["names"])
-            data = json.loads(text["data"])
+            names = json.loads(decoded["names"])
+            data = json.loads(decoded["data"])
             if len(names) != len(data):
                 raise BadFingerprint("names and data differ in length")
             return cls(
-                window_start=int(text["window_start"]),
-                window_end=int(text["window_end"]),
+                window_start=int(decoded["window_start"]),
+                window_end=int(decoded["window_end"]),
                 system=_vector(dict(zip(names, data, strict=True))),
-                services=_vectors(json.loads(text.get("services", "{}"))),
-                metrics=_vectors(json.loads(text.get("metrics", "{}"))),
-                late_events=int(text.get("late_events", "0")),
+                services=_vectors(json.loads(decoded.get("services", "{}"))),
+                metrics=_vectors(json.loads(decoded.get("metrics", "{}"))),
+                late_events=int(decoded.get("late_events", "0")),
             )
         except KeyError as exc:
             raise BadFingerprint(f"missing field {exc.args[0]}") from None
@@ -74,10 +76,6 @@ class Fingerprint:
         """Inverse of ``to_training`` (window end and metrics are not needed to learn)."""
         start = int(data["window_start"])
         return cls(start, start, _vector(data["system"]), _vectors(data["services"]))
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _vector(raw: Mapping[str, Any]) -> Vector:

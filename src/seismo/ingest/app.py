@@ -1,8 +1,10 @@
 """The collector: Seismo's ingestion HTTP API (SPEC section 3) as a Starlette app.
 
-``create_app(settings)`` builds it; ``create_app_from_env`` is the factory each collector
-worker process calls. Errors are JSON everywhere: bad input 400/413/422 naming the field,
-Redis unreachable 503 with ``Retry-After`` (the client reconnects on the next request).
+``create_app(settings, engine=None)`` builds it, the signature both web apps share: the
+Redis is the running ``engine``'s when one is given, else the one ``settings.redis_url``
+names (each collector worker process builds its app that way). Errors are JSON everywhere:
+bad input 400/413/422 naming the field, Redis unreachable 503 with ``Retry-After`` (the
+client reconnects on the next request).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import redis.asyncio as aioredis
@@ -21,12 +23,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from seismo import __version__
-from seismo.config import Settings, load_settings
+from seismo.config import Settings
+from seismo.engine.connection import connect_async
 from seismo.ingest import forward, server_info, telemetry
 from seismo.ingest.collector import BadJSON, BodyTooLarge, Collector
 from seismo.ingest.normalize import FieldError
 from seismo.ingest.openapi import openapi_document
-from seismo.web import JSON, REDIS_DOWN, error, redis_unavailable, retry_later
+from seismo.web import JSON, REDIS_DOWN, error, redis_unavailable, redis_url, retry_later
+
+if TYPE_CHECKING:
+    from seismo.engine import Engine
 
 ENDPOINTS = {
     "POST /api/metrics": "one application metric (nested or flat shape)",
@@ -39,15 +45,6 @@ ENDPOINTS = {
     "GET /config": "configuration and data-structure figures",
     "GET /openapi.json": "OpenAPI document",
 }
-
-
-def redis_client(settings: Settings) -> aioredis.Redis:
-    """An asyncio client whose timeouts turn an outage into a quick 503, not a hang."""
-    if settings.redis_url is None:
-        raise RuntimeError("the collector app needs SEISMO_REDIS_URL (seismo collector sets it)")
-    return aioredis.Redis.from_url(
-        settings.redis_url, socket_timeout=5, socket_connect_timeout=2, max_connections=256
-    )
 
 
 class Routes:
@@ -128,9 +125,10 @@ def _handlers(client: aioredis.Redis) -> dict[Any, Any]:
     return handlers
 
 
-def create_app(settings: Settings, client: aioredis.Redis | None = None) -> Starlette:
-    """The collector for ``settings``; ``client`` overrides the Redis connection."""
-    collector = Collector(settings, client or redis_client(settings))
+def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
+    """The collector for ``settings``, on ``engine``'s Redis when given."""
+    client = connect_async(redis_url(settings, engine), max_connections=256)
+    collector = Collector(settings, client)
     http = httpx.AsyncClient(timeout=forward.UPSTREAM_TIMEOUT_S)
     routes = Routes(collector, http)
 
@@ -161,8 +159,3 @@ def create_app(settings: Settings, client: aioredis.Redis | None = None) -> Star
         exception_handlers=_handlers(collector.client),
         lifespan=lifespan,
     )
-
-
-def create_app_from_env() -> Starlette:
-    """Factory for collector worker processes: settings from ``SEISMO_*``."""
-    return create_app(load_settings())

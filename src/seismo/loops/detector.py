@@ -42,6 +42,7 @@ from seismo.detect.explain import Finding
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
 from seismo.detect.metric_watch import MetricState, metric_findings
 from seismo.detect.model_store import ModelStore
+from seismo.engine.connection import text
 from seismo.engine.keys import Keys
 from seismo.fingerprint.entry import BadFingerprint, Fingerprint
 
@@ -111,10 +112,6 @@ class Outcome:
         self.encoded = {n: json.dumps(s.to_dict()).encode() for n, s in self.metrics.items()}
         if self.drift is not None:
             self.encoded[DRIFT_FIELD] = json.dumps(self.drift.to_dict()).encode()
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def consumer_name() -> str:
@@ -228,7 +225,7 @@ class DetectorLoop:
         )
         learned = 0
         for entry_id, fields in reply[0][1] if reply else []:
-            mark = {_text(k): _text(v) for k, v in fields.items()}
+            mark = {text(k): text(v) for k, v in fields.items()}
             window = None
             if mark.get("feedback") == "false_alarm":
                 window = self._fingerprint_at(int(mark.get("window_start") or 0))
@@ -291,7 +288,7 @@ class DetectorLoop:
             return self.graph
         self._graph_read_at = now
         reply: Any = self.client.xrevrange(self.keys.detailed_metrics, count=GRAPH_EVENTS)
-        events = [{_text(k): _text(v) for k, v in fields.items()} for _, fields in reply]
+        events = [{text(k): text(v) for k, v in fields.items()} for _, fields in reply]
         self.graph = CallGraph(self.graph.edges | CallGraph.from_events(events).edges)
         return self.graph
 
