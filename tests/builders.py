@@ -1,7 +1,9 @@
-"""Test builders made from the real types: one alert, its explanation items, its publication.
+"""Test builders made from the real types: an alert, its explanation items, its publication,
+and a fingerprint entry in the stream.
 
-Every test that needs an alert builds it here, from ``seismo.alert.model.Alert``, so a field
-added to or renamed in the contract reaches every test at once. ``overrides`` replace any
+Every test that needs an alert builds it here, from ``seismo.alert.model.Alert``, and every
+test that writes a fingerprint entry writes ``Fingerprint.to_entry``, so a field added to or
+renamed in a contract reaches every test at once. ``overrides`` replace any
 field (a test of odd input may pass values the dataclass's types do not allow).
 """
 
@@ -15,6 +17,7 @@ import redis
 
 from seismo.alert.model import Alert, Explanation
 from seismo.engine.keys import Keys
+from seismo.fingerprint.entry import Fingerprint
 
 WINDOW_MS = 5000
 
@@ -73,3 +76,8 @@ def add_alert(client: redis.Redis, keys: Keys, alert: dict[str, Any]) -> None:
     text = json.dumps(alert)
     client.xadd(keys.anomalies, {"alert": text})
     client.publish(keys.alerts, text)
+
+
+def add_fingerprint(client: redis.Redis, keys: Keys, window: Fingerprint) -> str:
+    """XADD ``window`` to the fingerprint stream, as the window-closing Function does."""
+    return str(client.xadd(keys.fingerprints, window.to_entry()))  # type: ignore[arg-type]

@@ -13,7 +13,6 @@ path to also keep the overview screenshot there (how docs/dashboard.png is made)
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +28,8 @@ from seismo.dashboard.app import create_app
 from seismo.dashboard.static import STATIC_DIR
 from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis
+from seismo.fingerprint.entry import Fingerprint
+from tests import builders
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -105,16 +106,14 @@ def add_fingerprint(
     client: redis.Redis, keys: Keys, window_end: int, features: dict[str, float]
 ) -> str:
     """XADD the fingerprint of the window ending at ``window_end``, as the aggregator does."""
-    fields = {
-        "window_start": str(window_end - WINDOW_MS),
-        "window_end": str(window_end),
-        "names": json.dumps(FEATURES),
-        "data": json.dumps([features[name] for name in FEATURES]),
-        "services": json.dumps(service_features(features)),
-        "metrics": json.dumps({"checkout_value": {"count": 12, "mean": 54.2, "out_of_range": 0}}),
-        "late_events": "0",
-    }
-    return str(client.xadd(keys.fingerprints, fields))
+    window = Fingerprint(
+        window_end - WINDOW_MS,
+        window_end,
+        {name: features[name] for name in FEATURES},
+        service_features(features),
+        {"checkout_value": {"count": 12, "mean": 54.2, "out_of_range": 0}},
+    )
+    return builders.add_fingerprint(client, keys, window)
 
 
 def add_history(

@@ -7,7 +7,6 @@ Function writes them), so the dashboard is tested against what the other roles p
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -22,6 +21,8 @@ from seismo.config import Settings
 from seismo.dashboard.app import create_app
 from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis
+from seismo.fingerprint.entry import Fingerprint
+from tests import builders
 from tests.conftest import free_port
 
 NAMES = ["request_count", "request_rate", "error_rate_5xx", "latency_p95"]
@@ -31,16 +32,14 @@ def add_fingerprint(
     client: redis.Redis, keys: Keys, window_end: int, values: list[float], **extra: Any
 ) -> str:
     """XADD one fingerprint entry for the window ending at ``window_end``."""
-    fields = {
-        "window_start": str(window_end - 5000),
-        "window_end": str(window_end),
-        "names": json.dumps(NAMES),
-        "data": json.dumps(values),
-        "services": json.dumps(extra.get("services", {})),
-        "metrics": json.dumps(extra.get("metrics", {})),
-        "late_events": "0",
-    }
-    return str(client.xadd(keys.fingerprints, fields))
+    window = Fingerprint(
+        window_end - 5000,
+        window_end,
+        dict(zip(NAMES, values, strict=True)),
+        extra.get("services", {}),
+        extra.get("metrics", {}),
+    )
+    return builders.add_fingerprint(client, keys, window)
 
 
 SEARCH_SLOW = {

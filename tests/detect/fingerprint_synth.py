@@ -7,7 +7,6 @@ test sees the same stream every run.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,13 +87,4 @@ def fingerprints(count: int, seed: int = 7, plant: Plant | None = None) -> list[
 
 def entry_fields(fp: Fingerprint) -> dict[str, str]:
     """The stream-entry fields of ``fp``, as the aggregator writes them."""
-    names = list(fp.system)
-    return {
-        "window_start": str(fp.window_start),
-        "window_end": str(fp.window_end),
-        "names": json.dumps(names),
-        "data": json.dumps([fp.system[n] for n in names]),
-        "services": json.dumps(fp.services),
-        "metrics": json.dumps(fp.metrics),
-        "late_events": "0",
-    }
+    return fp.to_entry()

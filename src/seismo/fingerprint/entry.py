@@ -67,6 +67,19 @@ class Fingerprint:
         except (ValueError, TypeError, AttributeError) as exc:
             raise BadFingerprint(str(exc)) from None
 
+    def to_entry(self) -> dict[str, str]:
+        """The stream entry's fields, as the window-closing Function writes them (``from_entry``
+        reads them back): for replays, benchmarks and tests that stand in for the aggregator."""
+        return {
+            "window_start": str(self.window_start),
+            "window_end": str(self.window_end),
+            "names": json.dumps(list(self.names)),
+            "data": json.dumps(list(self.data)),
+            "services": json.dumps(self.services),
+            "metrics": json.dumps(self.metrics),
+            "late_events": str(self.late_events),
+        }
+
     def to_training(self) -> dict[str, Any]:
         """The part a fingerprint model learns from, as JSON-able data."""
         return {"window_start": self.window_start, "system": self.system, "services": self.services}
