@@ -157,3 +157,22 @@ def test_one_error_among_two_requests_is_weak_evidence_six_among_seventeen_is_no
     errors = {d.feature: d for d in quiet_window.deviations}["error_rate_5xx"]
     assert (errors.spread, errors.deviation) == (pytest.approx(0.5), pytest.approx(1.0))
     assert failing.score >= 0.9 > quiet_window.score
+
+
+def test_a_window_without_requests_is_no_evidence_about_latency_or_error_shares() -> None:
+    rng = np.random.default_rng(3)
+    rows = [
+        {
+            "request_count": float(rng.poisson(6)),
+            "error_rate_5xx": 0.0,
+            "latency_p50": float(rng.normal(124, 5)),
+        }
+        for _ in range(60)
+    ]
+    model = FingerprintModel(rows, CONFIG, forest=False)
+
+    scored = model.score({"request_count": 0.0, "error_rate_5xx": 0.0, "latency_p50": 0.0})
+
+    latency = {d.feature: d for d in scored.deviations}["latency_p50"]
+    assert latency.deviation == 0.0
+    assert scored.moved()[0].feature == "request_count"

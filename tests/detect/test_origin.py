@@ -109,3 +109,9 @@ def test_an_elevated_entry_point_explains_its_callees_firing_drop() -> None:
     assert cause.origin.target == "edge"
     assert [f.target for f in cause.impacted] == ["orders"]
     assert causes(found, GRAPH, 0.9)[0].origin.target == "orders"
+
+
+def test_a_service_silent_because_its_callers_stopped_calling_joins_their_drop() -> None:
+    found = [traffic("edge", 50, 5, 1.0), traffic("orders", 20, 2), traffic("ledger", 6, 0, 0.95)]
+
+    assert named(found) == [("edge", ["ledger", "orders"])]

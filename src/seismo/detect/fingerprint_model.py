@@ -149,8 +149,13 @@ class RobustScale:
         return cls.of(list(data["names"]), median, spread)
 
     def vector(self, x: Mapping[str, float]) -> NDArray[np.float64]:
-        """``x`` in this model's feature order; a missing feature counts as normal."""
-        return np.array([x.get(n, m) for n, m in zip(self.names, self.median, strict=True)])
+        """``x`` in this model's feature order; a missing feature counts as normal, and so do
+        the latencies and shares of a window without requests: the window-closing Function
+        writes 0 for them (the feature table says so), which means "no data", not "0 ms"."""
+        vector = np.array([x.get(n, m) for n, m in zip(self.names, self.median, strict=True)])
+        if self.requests_at is not None and vector[self.requests_at] <= 0:
+            return np.where(self.latencies | self.shares, self.median, vector)
+        return vector
 
     def spreads(self, matrix: NDArray[np.float64]) -> NDArray[np.float64]:
         """The spread for each row: shares floored at one request of that row, latencies

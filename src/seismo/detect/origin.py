@@ -5,7 +5,9 @@ changed: a caller's 5xx are often the 502s of a failing callee, its latency its 
 latency, and a silent callee makes its callers fail. So an error or latency finding is
 explained by a firing service it calls (directly or not) that failed, slowed or went
 silent. A traffic change travels the other way: every callee of a surging entry point sees
-more calls, so a traffic finding is explained by a caller whose traffic moved the same way.
+more calls, so a traffic finding is explained by a caller whose traffic moved the same way;
+silence too, when the callers' traffic fell (a service goes quiet because nobody calls it),
+while a service that goes silent as its callers keep calling is an origin of its own.
 A firing service that nothing explains is an origin; every other joins the cause of the
 origin it leads to. Business metrics and the system-wide finding join the strongest origin
 (a KPI moving while a service fails is its business impact), or stand alone when no service
@@ -119,7 +121,7 @@ def _service_groups(
 def _explainers(name: str, services: dict[str, Finding], graph: CallGraph) -> set[str]:
     """The firing services whose own change explains ``name``'s."""
     f = services[name]
-    if headline_kind(f) == "traffic" and not silent(f):
+    if headline_kind(f) == "traffic":
         return {
             u
             for u in graph.upstream(name) & services.keys()
