@@ -69,6 +69,12 @@ def test_an_unknown_detector_is_a_one_line_error_naming_the_variable(
 
 def test_defaults_are_written_once_in_the_settings() -> None:
     assert AlarmRule().threshold == Settings.model_fields["alert_threshold"].default
-    assert AlertPolicy().resolve_after == Settings.model_fields["resolve_windows"].default
+    assert AlertPolicy().resolve_after == DEFAULTS.resolve_windows == 3
     from_defaults = DetectorConfig.from_settings(DEFAULTS)  # the fleet's is derived: not compared
     assert DetectorConfig(fleet=from_defaults.fleet) == from_defaults
+
+
+def test_an_incident_resolves_after_quiet_wall_time_whatever_the_window() -> None:
+    assert Settings(window_seconds=1, resolve_seconds=15).resolve_windows == 15
+    assert Settings(window_seconds=5, resolve_seconds=15).resolve_windows == 3
+    assert Settings(window_seconds=60, resolve_seconds=15).resolve_windows == 1

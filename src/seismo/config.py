@@ -10,6 +10,7 @@ Each default is written here once: the classes configured by a setting (``AlarmR
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
@@ -79,8 +80,10 @@ class Settings(BaseSettings):
     alert_threshold: float = Field(
         default=0.9, gt=0, le=1, description="Calibrated score (0..1) at which a window alerts."
     )
-    resolve_windows: int = Field(
-        default=3, ge=1, description="Quiet windows after which an incident is resolved."
+    resolve_seconds: int = Field(
+        default=15,
+        ge=1,
+        description="Quiet time after which an incident is resolved (at least one window).",
     )
     claim_idle_ms: int = Field(
         default=10_000, ge=100, description="A fingerprint pending this long is taken over."
@@ -111,6 +114,12 @@ class Settings(BaseSettings):
     demo_fault_duration_seconds: float = Field(
         default=60.0, ge=1, description="With `seismo demo --faults auto`: how long each lasts."
     )
+
+    @property
+    def resolve_windows(self) -> int:
+        """``resolve_seconds`` in whole windows: recovery is confirmed over wall time, so a
+        fault measured on a few events per short window does not resolve and reopen."""
+        return max(1, math.ceil(self.resolve_seconds / self.window_seconds))
 
     @field_validator("data_dir")
     @classmethod
