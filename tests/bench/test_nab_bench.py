@@ -118,3 +118,25 @@ def test_a_file_keeps_its_fold_when_other_categories_change() -> None:
     before = split_folds(NAMES)
     after = split_folds([*NAMES, "zzz/new.csv"])
     assert all(after[name] == fold for name, fold in before.items())
+
+
+def test_per_file_diagnostics_carry_scores_and_no_labels(
+    corpus: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, windows = corpus
+    out = tmp_path / "nab.json"
+    argv = ["bench", "nab", "--data", str(data), "--windows", str(windows), "--json", str(out)]
+    assert main([*argv, "--workers", "1", "--per-file"]) == 0
+    assert "Per file (scores only, no labels)" in capsys.readouterr().out
+    rows = {row["file"]: row for row in json.loads(out.read_text())["files"]}
+    assert set(rows) == {"cat/calm.csv", "cat/spike.csv"}
+    assert set(rows["cat/spike.csv"]) == {
+        "file",
+        "fold",
+        "rows",
+        "max_score",
+        "detections",
+        "state_bytes",
+    }
+    assert rows["cat/spike.csv"]["detections"] == 1 and rows["cat/calm.csv"]["detections"] == 0
+    assert rows["cat/spike.csv"]["rows"] == 600 and rows["cat/spike.csv"]["fold"] == "all"

@@ -170,8 +170,52 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     folds = fold_results(outcome.files, args.folds)
     _print(outcome, folds)
-    write_json(args.json, _payload(outcome, folds, args.data))
+    diagnostics = per_file(outcome, folds) if args.per_file else None
+    if diagnostics is not None:
+        _print_per_file(diagnostics, folds[0].results[0].threshold)
+    payload = _payload(outcome, folds, args.data)
+    write_json(args.json, payload if diagnostics is None else {**payload, "files": diagnostics})
     return 0
+
+
+def per_file(outcome: Run, folds: Sequence[FoldResult]) -> list[dict[str, Any]]:
+    """Per file, from its scores only (never its labels): rows, highest score, detections.
+
+    Detections are the scored rows (after the probationary period) at or above the first
+    fold's standard-profile threshold, so a file that fires too often stands out.
+    """
+    threshold = folds[0].results[0].threshold
+    fold_of = {name: fold.fold for fold in folds[:-1] or folds for name in fold.files}
+    return [
+        {
+            "file": f.name,
+            "fold": fold_of[f.name],
+            "rows": len(f.scores),
+            "max_score": round(max(f.scores, default=0.0), 4),
+            "detections": sum(s >= threshold for s in f.scores[f.probation :]),
+            "state_bytes": size,
+        }
+        for f, size in zip(outcome.files, outcome.state_bytes, strict=True)
+    ]
+
+
+def _print_per_file(rows: Sequence[Mapping[str, Any]], threshold: float) -> None:
+    columns = ("file", "fold", "rows", "max score", f"scores >= {threshold:.4f}", "state KB")
+    print_table(
+        "Per file (scores only, no labels)",
+        columns,
+        [
+            (
+                PurePosixPath(r["file"]).stem,
+                r["fold"],
+                r["rows"],
+                f"{r['max_score']:.4f}",
+                r["detections"],
+                f"{r['state_bytes'] / 1000:.1f}",
+            )
+            for r in rows
+        ],
+    )
 
 
 COLUMNS = ("fold", "files", "profile", "score", "threshold", "at A's threshold")
@@ -249,5 +293,12 @@ def register(benches: Any) -> None:
         default=1,
         help="also score the files split into this many folds by a hash of their path "
         "(tune on fold A, report the others)",
+    )
+    parser.add_argument(
+        "--per-file",
+        action="store_true",
+        help="also print each file's highest score and detections at fold A's threshold (all "
+        "files' without --folds) "
+        "(scores only, no labels)",
     )
     parser.set_defaults(handler=handle)
