@@ -140,3 +140,18 @@ def test_per_file_diagnostics_carry_scores_and_no_labels(
     }
     assert rows["cat/spike.csv"]["detections"] == 1 and rows["cat/calm.csv"]["detections"] == 0
     assert rows["cat/spike.csv"]["rows"] == 600 and rows["cat/spike.csv"]["fold"] == "all"
+
+
+def test_the_bench_runs_the_detector_the_settings_select(
+    corpus: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, windows = corpus
+    argv = ["bench", "nab", "--data", str(data), "--windows", str(windows), "--workers", "1"]
+    states = {}
+    for name in ("metric", "isolation_forest"):
+        monkeypatch.setenv("SEISMO_METRIC_DETECTOR", name)
+        out = tmp_path / f"{name}.json"
+        assert main([*argv, "--per-file", "--json", str(out)]) == 0
+        states[name] = [f["state_bytes"] for f in json.loads(out.read_text())["files"]]
+
+    assert states["metric"] != states["isolation_forest"]

@@ -34,23 +34,36 @@ from seismo.bench.nab_score import (
     score_corpus,
 )
 from seismo.bench.report import print_table, write_json
-from seismo.detect.replay import Replayed, ReplayError, Series, find_inputs, replay_measured
+from seismo.config import load_settings
+from seismo.detect.base import metric_detector_class
+from seismo.detect.replay import (
+    DetectorFactory,
+    Replayed,
+    ReplayError,
+    Series,
+    find_inputs,
+    replay_measured,
+)
 
 Windows = Mapping[str, Sequence[Sequence[str]]]
 
 
-def progress_replay(input_dir: Path, workers: int) -> Iterator[tuple[Series, list[float]]]:
+def progress_replay(
+    input_dir: Path, workers: int, factory: DetectorFactory
+) -> Iterator[tuple[Series, list[float]]]:
     """``replay`` with a progress bar counting files as they finish."""
-    for replayed in progress_measured(input_dir, workers):
+    for replayed in progress_measured(input_dir, workers, factory):
         yield replayed.series, replayed.scores
 
 
-def progress_measured(input_dir: Path, workers: int) -> Iterator[Replayed]:
+def progress_measured(
+    input_dir: Path, workers: int, factory: DetectorFactory
+) -> Iterator[Replayed]:
     """``replay_measured`` with a progress bar counting files as they finish."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeElapsedColumn(), transient=True) as progress:
         task = progress.add_task("replaying", total=len(find_inputs(input_dir)))
-        for replayed in replay_measured(input_dir, workers=workers):
+        for replayed in replay_measured(input_dir, factory, workers):
             progress.update(task, advance=1, description=str(replayed.series.relative))
             yield replayed
 
@@ -125,11 +138,11 @@ class FoldResult:
     at_tuned: list[ProfileResult] | None
 
 
-def run(data: Path, windows: Windows, workers: int) -> Run:
-    """Replay and score every file."""
+def run(data: Path, windows: Windows, workers: int, factory: DetectorFactory) -> Run:
+    """Replay and score every file with the detectors ``factory`` makes."""
     started = time.perf_counter()
     files, sizes = [], []
-    for replayed in progress_measured(data, workers):
+    for replayed in progress_measured(data, workers, factory):
         files.append(scored_file(replayed.series, replayed.scores, windows))
         sizes.append(replayed.state_bytes)
     return Run(files, sizes, time.perf_counter() - started)
@@ -164,7 +177,7 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     try:
         windows = json.loads(args.windows.read_text())
-        outcome = run(args.data, windows, args.workers)
+        outcome = run(args.data, windows, args.workers, metric_detector_class(load_settings()))
     except (ReplayError, ValueError) as exc:
         print(f"seismo bench nab: {exc}", file=sys.stderr)
         return 2

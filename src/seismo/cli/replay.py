@@ -1,4 +1,5 @@
-"""``seismo replay``: score NAB-style CSV files offline with the production per-metric detector."""
+"""``seismo replay``: score NAB-style CSV files offline with the per-metric detector the
+settings select (``SEISMO_METRIC_DETECTOR``), as the detector role runs it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from seismo.bench.nab import progress_replay
+from seismo.config import load_settings
+from seismo.detect.base import metric_detector_class
 from seismo.detect.replay import ReplayError, find_inputs, output_path, write_scores
 
 
@@ -18,7 +21,8 @@ def handle(args: argparse.Namespace) -> int:
         print(f"seismo replay: --input {args.input} holds no CSV files", file=sys.stderr)
         return 2
     try:
-        for series, scores in progress_replay(args.input, args.workers):
+        factory = metric_detector_class(load_settings())
+        for series, scores in progress_replay(args.input, args.workers, factory):
             write_scores(output_path(args.output, series.relative), series, scores)
     except ReplayError as exc:
         print(f"seismo replay: {exc}", file=sys.stderr)

@@ -21,7 +21,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar, Self, TypeVar
 
-from seismo.config import ConfigError
+from seismo.config import ConfigError, Settings
+
+METRIC_DETECTOR_SETTING = "SEISMO_METRIC_DETECTOR"
 
 Features = Mapping[str, float]
 
@@ -97,6 +99,12 @@ def detector_class(name: str, setting: str = "detector") -> type[Detector]:
         known = ", ".join(sorted(REGISTRY))
         raise ConfigError(f"{setting}: no detector is registered as {name!r} (known: {known})")
     return REGISTRY[name]
+
+
+def metric_detector_class(settings: Settings) -> type[Detector]:
+    """The per-metric detector ``SEISMO_METRIC_DETECTOR`` names (the role, replay and the
+    NAB bench all run the one the settings select)."""
+    return detector_class(settings.metric_detector, METRIC_DETECTOR_SETTING)
 
 
 def detector_from_dict(data: Mapping[str, Any]) -> Detector:
