@@ -18,6 +18,7 @@ from seismo.engine.server import EmbeddedRedis
 from tests.builders import add_alert, alert_dict
 
 from .conftest import (
+    SERVICES,
     WINDOW_MS,
     Console,
     add_fingerprint,
@@ -169,3 +170,16 @@ def test_the_fault_panel_injects_a_fault_the_backend_then_lists(
     panel.get_by_role("button", name="Inject").click()
     expect(panel).to_contain_text("Injected latency-regression on catalog for 60 s")
     expect(panel.get_by_test_id("active-faults")).to_contain_text("latency-regression on catalog")
+
+
+def test_the_call_graph_marks_an_open_incident_origin_and_what_it_impacts(
+    dashboard: str, page: Page, redis_client: redis.Redis, keys: Keys
+) -> None:
+    last = add_history(redis_client, keys, 5, now_ms())
+    add_alert(redis_client, keys, alert_dict("g1", last, target="payments", impacted=["checkout"]))
+    open_live(page, f"{dashboard}/#/services")
+    graph = page.get_by_test_id("service-graph")
+
+    expect(graph.locator('[data-state="origin"]')).to_have_text("payments")
+    expect(graph.locator('[data-state="impacted"]')).to_have_text("checkout")
+    expect(graph.locator('[data-state="ok"]')).to_have_count(len(SERVICES) - 2)

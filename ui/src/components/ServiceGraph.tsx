@@ -1,17 +1,19 @@
-// The service-call graph as SVG: a node per service, an arrow per caller -> callee pair seen.
+// The service-call graph as SVG: a node per service, an arrow per caller -> callee pair seen,
+// each open incident's origin and impacted services coloured and the path between them drawn.
 
 import type { Graph } from "../api";
-import { circleLayout, edgeWidth } from "../graph";
+import { circleLayout, edgeWidth, type IncidentMap } from "../graph";
 
 interface Props {
   graph: Graph;
+  incidents: IncidentMap;
   selected: string | null;
   onSelect: (name: string) => void;
 }
 
 const SIZE = 420;
 
-export function ServiceGraph({ graph, selected, onSelect }: Props) {
+export function ServiceGraph({ graph, incidents, selected, onSelect }: Props) {
   if (graph.nodes.length === 0) return <div className="empty">No service has reported yet.</div>;
   const nodes = circleLayout(graph.nodes, SIZE);
   const at = new Map(nodes.map((node) => [node.name, node]));
@@ -43,9 +45,11 @@ export function ServiceGraph({ graph, selected, onSelect }: Props) {
         const from = at.get(edge.source);
         const to = at.get(edge.target);
         if (!from || !to) return null;
+        const key = `${edge.source}->${edge.target}`;
         return (
           <line
-            key={`${edge.source}->${edge.target}`}
+            key={key}
+            className={incidents.path.has(key) ? "path" : undefined}
             x1={from.x}
             y1={from.y}
             x2={to.x}
@@ -62,7 +66,8 @@ export function ServiceGraph({ graph, selected, onSelect }: Props) {
         // biome-ignore lint/a11y/noStaticElementInteractions: the same services are selectable in the table beside the graph
         <g
           key={node.name}
-          className={`node ${node.name === selected ? "selected" : ""}`}
+          className={nodeClass(node.name, incidents, selected)}
+          data-state={incidents.nodes.get(node.name) ?? "ok"}
           onClick={() => onSelect(node.name)}
         >
           <circle cx={node.x} cy={node.y} r={14} />
@@ -73,4 +78,12 @@ export function ServiceGraph({ graph, selected, onSelect }: Props) {
       ))}
     </svg>
   );
+}
+
+function nodeClass(name: string, incidents: IncidentMap, selected: string | null): string {
+  const state = incidents.nodes.get(name);
+  const severity = incidents.severity.get(name);
+  return ["node", name === selected && "selected", state, severity && `sev-${severity}`]
+    .filter(Boolean)
+    .join(" ");
 }

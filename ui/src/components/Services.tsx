@@ -4,7 +4,7 @@
 import { useCallback, useMemo, useState } from "react";
 
 import { type Alert, api, type Fingerprint } from "../api";
-import { graphOrNodes } from "../graph";
+import { graphOrNodes, incidentMap } from "../graph";
 import { usePoll } from "../hooks";
 import { alertMarkers, CHARTS, chartColumns } from "../series";
 import { Chart } from "./Chart";
@@ -23,6 +23,7 @@ export function Services({ fingerprints, alerts, services }: Props) {
   const loadGraph = useCallback(() => api.graph(), []);
   const graph = usePoll(loadGraph, 10_000);
   const drawn = useMemo(() => graphOrNodes(graph.data, services), [graph.data, services]);
+  const incidents = useMemo(() => incidentMap(alerts, drawn), [alerts, drawn]);
 
   return (
     <section className="view">
@@ -40,7 +41,12 @@ export function Services({ fingerprints, alerts, services }: Props) {
           <h3>
             Call graph{graph.data ? "" : " (services seen; call pairs not offered by this backend)"}
           </h3>
-          <ServiceGraph graph={drawn} selected={selected} onSelect={setPicked} />
+          <ServiceGraph
+            graph={drawn}
+            incidents={incidents}
+            selected={selected}
+            onSelect={setPicked}
+          />
         </div>
       </div>
       {selected && <ServiceCharts name={selected} fingerprints={fingerprints} alerts={alerts} />}
