@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     claim_idle_ms: int = Field(
         default=10_000, ge=100, description="A fingerprint pending this long is taken over."
     )
+    early_poll_ms: int = Field(
+        default=250,
+        ge=0,
+        le=10_000,
+        description="How often the detector checks open windows for gross faults (0: never).",
+    )
     metric_detector: str = Field(
         default="metric",
         pattern=r"^[a-z0-9_]+$",

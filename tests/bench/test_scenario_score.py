@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from seismo.alert.decide import WITHDRAWN
 from seismo.bench.scenario_score import (
     Received,
     Record,
@@ -175,3 +176,27 @@ def test_the_worst_of_several_seeds_takes_each_kinds_worst_run() -> None:
 
     missed = worst_of({0: run(0, True, 0.0), 1: run(None, True, 0.0)})
     assert (missed["kinds"][0]["detected"], missed["kinds"][0]["delay_windows"]) == (False, None)
+
+
+def test_an_early_alert_counts_as_the_first_and_a_withdrawn_one_as_a_false_alarm() -> None:
+    early = {**alert(SPIKE.start_ms, alert_id="early"), "early": True}
+    closed = alert(SPIKE.start_ms + WINDOW, alert_id="closed")
+    guess = {**alert(NORMAL[0] + 5000, target="users", alert_id="guess"), "early": True}
+    withdrawn = alert(
+        NORMAL[0] + 5000,
+        status="resolved",
+        target="users",
+        summary=f"{WITHDRAWN}: 5xx error rate of users rose from 0.1 % to 40 %",
+    )
+    received = (
+        *both(closed, 0, SPIKE.start_ms + 2200),
+        *both(early, 0, SPIKE.start_ms + 700),
+        *both(guess, 0, 0),
+        *both(withdrawn, 0, 0),
+    )
+    summary = summarise(record(*received))
+
+    (spike,) = summary["kinds"]
+    assert (spike["early"], spike["delay_windows"], spike["ws_latency_ms"]) == (True, 0, 700)
+    assert summary["false_alarms"] == 1
+    assert summary["early_alerts"] == {"raised": 2, "withdrawn": 1}

@@ -616,6 +616,8 @@ export interface components {
             /** @default null */
             suppressed_by: string | null;
             impacted: string[];
+            /** @default false */
+            early: boolean;
         };
         /**
          * Explanation

@@ -47,6 +47,7 @@ export function alert(id: string, time: number, extra: Partial<Alert> = {}): Ale
     similar: [],
     suppressed_by: null,
     impacted: [],
+    early: false,
     ...extra,
   };
 }

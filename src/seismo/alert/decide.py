@@ -7,13 +7,18 @@ next book and the alerts to publish. The firing findings are grouped by cause
 with, or opens its own, so two services failing independently are two incidents while a
 cascade is one, named after its origin with the impacted services listed. A later filter
 (suppression of known false alarms) wraps this function and nothing else.
+
+Between closes, ``early_alerts`` opens incidents from the gross findings of a window still
+open (``seismo.detect.early``), marked ``early``. When that window closes, a cause of it
+that shares the incident confirms it (no second ``open``); otherwise it is withdrawn at
+once: resolved, with a summary that says so.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from seismo.alert.incident import IncidentBook, IncidentState, Observation, advance
+from seismo.alert.incident import IncidentBook, IncidentState, Observation, advance, open_early
 from seismo.alert.model import Alert, explanation_item, stable_id
 from seismo.alert.rule import AlarmRule
 from seismo.alert.severity import business_impact, remediation, severity
@@ -22,6 +27,11 @@ from seismo.detect.call_graph import CallGraph
 from seismo.detect.explain import Finding, summary
 from seismo.detect.origin import Cause, causes
 from seismo.fingerprint.features import label
+
+EARLY = "raised early: its window is still open"
+"""Appended to the summary of an early alert."""
+WITHDRAWN = "Withdrawn, not confirmed when its window closed"
+"""Heads the summary of the resolve that withdraws an early alert."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +66,9 @@ def alerts_for_window(
     now_ms: int,
     graph: CallGraph | None = None,
 ) -> tuple[IncidentBook, list[Alert]]:
-    """Apply ``window`` to every incident; the alerts it raises (opens, updates, resolves)."""
+    """Apply ``window`` to every incident; the alerts it raises (opens, updates, resolves).
+    An early incident is confirmed by a cause sharing it, or withdrawn by its own window
+    (or a later one) without one; an earlier window leaves it as it is."""
     threshold = policy.rule.threshold
     history = book.recent
     incidents: list[IncidentState | None] = list(book.open)
@@ -66,7 +78,7 @@ def alerts_for_window(
     for cause in found:
         shared = [i for i, inc in enumerate(book.open) if inc.shares(cause.keys)]
         if cause.origin.scope == "system" and book.open and not shared:
-            shared = [0]
+            shared = [i for i, inc in enumerate(book.open) if inc.early_window is None][:1]
         if shared and all(i in claimed for i in shared):
             continue
         index = next((i for i in shared if i not in claimed), None)
@@ -76,7 +88,8 @@ def alerts_for_window(
         after, status = advance(before, history, seen, policy.rule, policy.resolve_after)
         if after.incident_id is None:
             continue
-        after = replace(after, members=tuple(sorted(set(after.members) | cause.keys)))
+        members = tuple(sorted(set(after.members) | cause.keys))
+        after = replace(after, members=members, early_window=None)
         if status is not None:
             alert = _raised(window, cause, after, status, threshold, now_ms)
             alerts.append(alert)
@@ -89,6 +102,11 @@ def alerts_for_window(
     for index, incident in enumerate(book.open):
         if index in claimed:
             continue
+        if incident.early_window is not None:
+            if window.window_start >= incident.early_window:
+                incidents[index] = None
+                alerts.append(_resolved(window, incident, now_ms, WITHDRAWN))
+            continue
         lingering = any(
             f.score >= policy.keep_open and f.key in incident.members for f in window.findings
         )
@@ -96,7 +114,7 @@ def alerts_for_window(
         after, status = advance(incident, history, seen, policy.rule, policy.resolve_after)
         incidents[index] = after if after.incident_id else None
         if status == "resolved":
-            alerts.append(_resolved(window, incident, now_ms))
+            alerts.append(_resolved(window, incident, now_ms, "Resolved"))
     recent = tuple(policy.rule.recent(history, policy.rule.hit(window.score)))
     last = max(book.last_window, window.window_start)
     return IncidentBook(last, recent, tuple(i for i in incidents if i is not None)), alerts
@@ -149,8 +167,37 @@ def _sentence(cause: Cause, findings: tuple[Finding, ...]) -> str:
     return text
 
 
-def _resolved(window: ScoredWindow, before: IncidentState, now_ms: int) -> Alert:
-    """The closing alert of ``before``, which had a quiet run."""
+def early_alerts(
+    window: ScoredWindow,
+    book: IncidentBook,
+    policy: AlertPolicy,
+    now_ms: int,
+    graph: CallGraph | None = None,
+) -> tuple[IncidentBook, list[Alert]]:
+    """Incidents opened from the findings of a window still open: a cause whose origin is
+    gross (at the threshold) and that no open incident shares yet. Services merely elevated
+    can be the origin the call graph names, and then the window's close decides. Nothing
+    once that window has been applied. The window history is not touched: the window is
+    applied when it closes, like every other."""
+    if book.last_window >= window.window_start:
+        return book, []
+    threshold = policy.rule.threshold
+    opened: list[IncidentState] = []
+    alerts: list[Alert] = []
+    for cause in causes(window.findings, graph or CallGraph(), threshold, 0.0):
+        origin = cause.origin
+        if origin.score < threshold or any(i.shares(cause.keys) for i in (*book.open, *opened)):
+            continue
+        seen = Observation(window.window_start, True, origin.key, severity(origin, threshold))
+        state = open_early(seen, cause.keys)
+        alert = _raised(window, cause, state, "open", threshold, now_ms)
+        opened.append(replace(state, summary=alert.summary))
+        alerts.append(replace(alert, early=True, summary=f"{alert.summary} ({EARLY})"))
+    return replace(book, open=(*book.open, *opened)), alerts
+
+
+def _resolved(window: ScoredWindow, before: IncidentState, now_ms: int, head: str) -> Alert:
+    """The closing alert of ``before``: after a quiet run, or withdrawn (``head`` says)."""
     scope, _, target = before.origin.partition(":")
     incident_id = before.incident_id or ""
     return Alert(
@@ -162,7 +209,7 @@ def _resolved(window: ScoredWindow, before: IncidentState, now_ms: int) -> Alert
         target=target,
         score=round(window.score, 4),
         severity=before.severity,
-        summary=f"Resolved: {before.summary}",
+        summary=f"{head}: {before.summary}",
         incident_id=incident_id,
         status="resolved",
     )

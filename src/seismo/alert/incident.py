@@ -36,6 +36,9 @@ class IncidentState:
     quiet: int = 0
     members: tuple[str, ...] = ()
     """``scope:target`` of every finding that has joined this incident (its origin too)."""
+    early_window: int | None = None
+    """Start of the still open window it was raised early on (``seismo.detect.early``);
+    None once that window closed and confirmed it, and for one opened on a closed window."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,6 +85,13 @@ def step(
     if state.quiet + 1 >= resolve_after:
         return IncidentState(last_window=state.last_window), "resolved"
     return replace(state, quiet=state.quiet + 1), None
+
+
+def open_early(seen: Observation, members: frozenset[str]) -> IncidentState:
+    """An incident opened from an open window's gross finding: not yet a step of the window
+    history (that window is applied when it closes, and confirms or withdraws it)."""
+    opened = _open(IncidentState(), seen)
+    return replace(opened, members=tuple(sorted(members)), early_window=seen.window_start)
 
 
 def _open(state: IncidentState, seen: Observation) -> IncidentState:

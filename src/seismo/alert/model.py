@@ -104,6 +104,9 @@ class Alert:
     """Why it was not announced: a marked false alarm with the same pattern."""
     impacted: list[str] = field(default_factory=list)
     """Services and metrics whose findings are consequences of this origin (call graph)."""
+    early: bool = False
+    """Raised from a window still open, on a gross fault: its incident is confirmed when that
+    window closes (no second ``open``), or withdrawn (a ``resolved`` that says so)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -6,6 +6,9 @@ time) and the fingerprints written meanwhile. This module turns those records in
 report: per fault kind, detected or not, the delay in windows from the onset window to the
 first alert about a window of the fault, whether that alert names a right feature and
 service, and the onset-to-WebSocket time; plus the false alarms of the normal stretch.
+An alert raised early (from its window while still open) counts like any other: it is the
+first alert when it came first, and an early alert withdrawn in the normal stretch is a
+false alarm all the same.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from seismo.alert.decide import WITHDRAWN
 from seismo.alert.model import AlertRecord
 from seismo.demo.faults import Fault
 from seismo.fingerprint import features
@@ -93,6 +97,8 @@ class KindResult:
     push_ms: int | None = None
     """From the end of the alerting window to the WebSocket: the pipeline's own share of
     ``ws_latency_ms`` (the grace period, closing, scoring, publishing, pushing)."""
+    early: bool = False
+    """The first alert was raised from its window while still open."""
     right_delay_windows: int | None = None
     """Delay of the first alert of the fault that was rightly explained (maybe a later one)."""
     moves: dict[str, dict[str, dict[str, float | None]]] = field(default_factory=dict)
@@ -171,6 +177,7 @@ def kind_result(fault: Fault, record: Record) -> KindResult:
         ws_latency_ms=None if ws is None else ws - fault.start_ms,
         pubsub_latency_ms=raised[0].at_ms - fault.start_ms,
         push_ms=None if ws is None else ws - int(first.get("window_end", 0)),
+        early=bool(first.get("early")),
         right_delay_windows=(
             window_of(int(right[0].alert["window_start"]), record.window_ms) - onset_w
             if right
@@ -296,6 +303,15 @@ def ws_missing(record: Record) -> list[dict[str, Any]]:
     ]
 
 
+def early_counts(record: Record) -> dict[str, int]:
+    """Alerts of the run raised early, and early incidents withdrawn when their window closed."""
+    heard = [r.alert for r in record.received if r.via == "pubsub"]
+    return {
+        "raised": sum(1 for a in heard if a.get("early")),
+        "withdrawn": sum(1 for a in heard if str(a.get("summary", "")).startswith(WITHDRAWN)),
+    }
+
+
 def per_hour(count: int, span_ms: int) -> float:
     return round(count * 3_600_000 / span_ms, 2) if span_ms > 0 else 0.0
 
@@ -317,6 +333,7 @@ def summarise(record: Record) -> dict[str, Any]:
         "ws_latency_max_ms": max(ws, default=None),
         "push_ms": int(statistics.median(push)) if push else None,
         "opens_outside_faults": opens_outside_faults(record),
+        "early_alerts": early_counts(record),
         "ws_missing": ws_missing(record),
         "faults": [vars(f) for f in record.faults],
         "alerts": timeline(record),

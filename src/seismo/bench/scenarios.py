@@ -387,13 +387,14 @@ def report(summary: Mapping[str, Any], plan: Plan) -> None:
             "yes" if k["explanation_ok"] else "no",
             f"{k['scope']}:{k['target']}" if k["detected"] else "-",
             "-" if k["ws_latency_ms"] is None else f"{k['ws_latency_ms']:,}",
+            "yes" if k.get("early") else "no",
         )
         for k in summary["kinds"]
     ]
     print_table(
         f"seismo bench scenarios (1 s windows, {plan.training_windows} training windows, "
         f"seed {plan.seed})",
-        ("kind", "fault on", "detected", "delay", "explained", "named", "onset->ws ms"),
+        ("kind", "fault on", "detected", "delay", "explained", "named", "onset->ws ms", "early"),
         rows,
     )
     targets = summary["targets"]
@@ -409,6 +410,8 @@ def report(summary: Mapping[str, Any], plan: Plan) -> None:
              f"{summary['ws_latency_ms']} / {summary['ws_latency_max_ms']}",
              f"< {targets['ws_latency_ms']}"),
             ("window end -> WebSocket ms (median)", summary["push_ms"], "-"),
+            ("early alerts raised / withdrawn", f"{summary['early_alerts']['raised']} / "
+             f"{summary['early_alerts']['withdrawn']}", "-"),
         ],
     )  # fmt: skip
 

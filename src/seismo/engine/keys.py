@@ -216,6 +216,10 @@ class Keys:
         """The per-window key ``part`` (see ``WINDOW_PARTS``) of window ``window_id``."""
         return f"{self.prefix}w:{window_id}:{part}"
 
+    def service_latency(self, window_id: int, service: str) -> str:
+        """The t-digest of ``service``'s response times in window ``window_id``."""
+        return self.window(window_id, f"latency:{service}")
+
     @property
     def sketches(self) -> tuple[str, str, str]:
         """The three Count-Min sketches."""
@@ -240,3 +244,12 @@ class Keys:
             self.log_stream,
             self.state,
         ]
+
+
+def service_counter(field: str) -> tuple[str, str] | None:
+    """``(service, counter)`` of a per-service field ``s:<service>:<counter>`` of a window's
+    ``counts`` hash (``requests``, ``status_5xx``, ...); None for any other field."""
+    if not field.startswith("s:"):
+        return None
+    service, _, counter = field[2:].rpartition(":")
+    return (service, counter) if service else None

@@ -10,6 +10,13 @@ window is applied once, whichever process gets it and in whatever order. Until a
 exists, windows are collected as training data; one process (holding the lock) trains and
 later retrains. Windows operators mark as false alarms (``feedback-stream``, read through
 the same group name) are added to that training data.
+
+Between windows, every ``early_poll_ms``, the loop reads the running counters of the windows
+still open (``OpenWindows``: one round trip for the counts, one for the slow responses of
+the services with enough of them) and raises what is gross there (``seismo.detect.early``)
+through the same incident book, in the same kind of transaction: the book is watched, and
+an alert id already published is never published again, so with several detectors an
+early incident opens once. Reading stops while a closed window waits: it comes first.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from typing import Any
 
 import redis
 
-from seismo.alert.decide import AlertPolicy, ScoredWindow, alerts_for_window
+from seismo.alert.decide import AlertPolicy, ScoredWindow, alerts_for_window, early_alerts
 from seismo.alert.incident import IncidentBook
 from seismo.alert.memory import IncidentMemory
 from seismo.alert.model import Alert
@@ -38,6 +45,7 @@ from seismo.config import DEFAULTS, Settings
 from seismo.detect.base import Detector, detector_class
 from seismo.detect.call_graph import CallGraph
 from seismo.detect.drift import Drift, apply_drift
+from seismo.detect.early import ServiceNormal, early_findings, learned_normals
 from seismo.detect.explain import Finding
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
 from seismo.detect.metric_watch import MetricState, metric_findings
@@ -45,6 +53,7 @@ from seismo.detect.model_store import ModelStore
 from seismo.engine.connection import text
 from seismo.engine.keys import Keys
 from seismo.fingerprint.entry import BadFingerprint, Fingerprint
+from seismo.loops.open_windows import OpenWindows
 
 log = logging.getLogger("seismo.detector")
 
@@ -79,6 +88,10 @@ class DetectorConfig:
     anomalies_maxlen: int = DEFAULTS.stream_maxlen
     metric_detector: str = DEFAULTS.metric_detector
     """Registered name of the per-metric detector."""
+    window_ms: int = DEFAULTS.window_seconds * 1000
+    grace_ms: int = DEFAULTS.grace_seconds * 1000
+    early_poll_ms: int = DEFAULTS.early_poll_ms
+    """How often the open windows are read for gross faults (0: never)."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DetectorConfig:
@@ -91,6 +104,9 @@ class DetectorConfig:
             claim_idle_ms=settings.claim_idle_ms,
             anomalies_maxlen=settings.stream_maxlen,
             metric_detector=detector_class(settings.metric_detector, METRIC_DETECTOR).name,
+            window_ms=settings.window_seconds * 1000,
+            grace_ms=settings.grace_seconds * 1000,
+            early_poll_ms=settings.early_poll_ms,
         )
 
 
@@ -148,6 +164,9 @@ class DetectorLoop:
         self.graph = CallGraph()
         self._graph_read_at = float("-inf")
         self._drift_cache: tuple[bytes, Drift] | None = None
+        self.open_windows = OpenWindows(client, keys, config.window_ms, config.grace_ms)
+        self._normals: tuple[FleetModel, dict[str, ServiceNormal]] | None = None
+        self._polled_at = float("-inf")
 
     def ensure_group(self) -> None:
         """Create the consumer groups (and streams) on fingerprints and feedback if missing."""
@@ -165,7 +184,8 @@ class DetectorLoop:
         log.info("detector %s reading %s", self.consumer, self.keys.fingerprints)
         while not stop.is_set():
             try:
-                self.run_once()
+                self.run_once(self._block_ms())
+                self._poll_if_due()
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 log.warning("Redis unavailable (%s); retrying", exc)
                 stop.wait(RETRY_S)
@@ -190,6 +210,70 @@ class DetectorLoop:
                 log.exception("failed on fingerprint %s; acknowledged and skipped", entry_id)
                 self.client.xack(self.keys.fingerprints, self.keys.detector_group, entry_id)
         return len(entries)
+
+    def _block_ms(self) -> int:
+        """How long to wait for a closed window: no longer than the early poll interval."""
+        poll = self.config.early_poll_ms
+        return min(self.config.block_ms, poll) if poll else self.config.block_ms
+
+    def _poll_if_due(self) -> None:
+        if self.config.early_poll_ms and self.model is not None:
+            now = self.clock()
+            if (now - self._polled_at) * 1000 >= self.config.early_poll_ms:
+                self._polled_at = now
+                self.raise_early()
+
+    def raise_early(self) -> list[Alert]:
+        """Raise the gross faults of the windows still open; the alerts published."""
+        model = self.model
+        if model is None:
+            return []
+        normals = self._learned_normals(model)
+        threshold = self.config.policy.rule.threshold
+        raised: list[Alert] = []
+        for window_id, counts in self.open_windows.read(normals, int(self.clock() * 1000)):
+            findings = early_findings(normals, counts, threshold)
+            if any(f.score >= threshold for f in findings):
+                start = window_id * self.config.window_ms
+                window = ScoredWindow(start, start + self.config.window_ms, tuple(findings))
+                raised += self._publish_early(window)
+        return raised
+
+    def _learned_normals(self, model: FleetModel) -> dict[str, ServiceNormal]:
+        if self._normals is None or self._normals[0] is not model:
+            self._normals = (model, learned_normals(model))
+        return self._normals[1]
+
+    def _publish_early(self, window: ScoredWindow) -> list[Alert]:
+        """Open the early incidents of ``window`` and publish their alerts, in one optimistic
+        transaction on the incident book (so a closed window applied meanwhile, or another
+        detector that raised them first, leaves nothing to do)."""
+        graph = self._call_graph()
+        published: list[list[Alert]] = [[]]
+
+        def apply(pipe: Any) -> None:
+            raw = pipe.get(self.keys.detector_incident)
+            book = IncidentBook.from_dict(json.loads(raw)) if raw else IncidentBook()
+            now_ms = int(self.clock() * 1000)
+            book, alerts = early_alerts(window, book, self.config.policy, now_ms, graph)
+            fresh = [
+                self._recall(a) for a in alerts if not pipe.exists(self.keys.alert_marker(a.id))
+            ]
+            pipe.multi()
+            if fresh:
+                pipe.set(self.keys.detector_incident, json.dumps(book.to_dict()))
+                for alert in fresh:
+                    queue_publish(pipe, self.keys, alert, self.config.anomalies_maxlen)
+            published[0] = fresh
+
+        self.client.transaction(apply, self.keys.detector_incident)
+        for alert in published[0]:
+            log.info(
+                "early alert %s %s %s: %s", alert.status, alert.severity, alert.id, alert.summary
+            )
+            if self.memory is not None:
+                self.memory.remember(alert.to_dict())
+        return published[0]
 
     def _claim(self) -> list[Entry]:
         """Entries another consumer left pending longer than ``claim_idle_ms``."""

@@ -1,0 +1,97 @@
+"""Early incidents: opened from an open window, then confirmed or withdrawn when it closes."""
+
+from __future__ import annotations
+
+from seismo.alert.decide import (
+    EARLY,
+    WITHDRAWN,
+    AlertPolicy,
+    ScoredWindow,
+    alerts_for_window,
+    early_alerts,
+)
+from seismo.alert.incident import IncidentBook
+from seismo.detect.call_graph import CallGraph
+from seismo.detect.explain import Finding
+from seismo.detect.fingerprint_model import Deviation
+
+ERRORS = Deviation("error_rate_5xx", 0.002, 0.01, 0.45, 44.8)
+POLICY = AlertPolicy()
+GROSS = Finding("service", "payments", 0.97, (ERRORS,))
+
+
+def window(start: int, *findings: Finding) -> ScoredWindow:
+    return ScoredWindow(start, start + 1_000, findings)
+
+
+def test_a_gross_finding_opens_an_early_incident_once() -> None:
+    book, (alert,) = early_alerts(window(5_000, GROSS), IncidentBook(), POLICY, 5_400)
+
+    assert (alert.status, alert.target, alert.early) == ("open", "payments", True)
+    assert alert.summary.endswith(f"({EARLY})")
+    assert alert.window_start == 5_000 and alert.time == 5_400
+    (incident,) = book.open
+    assert incident.early_window == 5_000 and incident.incident_id == alert.incident_id
+    assert EARLY not in incident.summary
+    assert book.recent == () and book.last_window == -1  # the window is applied at close
+
+    again, more = early_alerts(window(5_000, GROSS), book, POLICY, 5_650)
+    assert more == [] and again == book
+
+
+def test_the_closed_window_confirms_it_without_a_second_open() -> None:
+    book, (opened,) = early_alerts(window(5_000, GROSS), IncidentBook(), POLICY, 5_400)
+
+    book, alerts = alerts_for_window(window(5_000, GROSS), book, POLICY, 7_100)
+
+    assert alerts == []
+    (incident,) = book.open
+    assert incident.incident_id == opened.incident_id and incident.early_window is None
+    assert book.last_window == 5_000
+
+
+def test_a_closed_window_without_the_fault_withdraws_it_at_once() -> None:
+    book, (opened,) = early_alerts(window(5_000, GROSS), IncidentBook(), POLICY, 5_400)
+    calm = Finding("service", "payments", 0.3, (ERRORS,))
+
+    book, (withdrawn,) = alerts_for_window(window(5_000, calm), book, POLICY, 7_100)
+
+    assert withdrawn.status == "resolved" and withdrawn.incident_id == opened.incident_id
+    assert withdrawn.summary.startswith(f"{WITHDRAWN}: ")
+    assert EARLY not in withdrawn.summary
+    assert book.open == ()
+
+
+def test_an_earlier_window_closing_leaves_it_alone() -> None:
+    book, _ = early_alerts(window(5_000, GROSS), IncidentBook(), POLICY, 5_400)
+
+    after, alerts = alerts_for_window(window(4_000), book, POLICY, 6_100)
+
+    assert alerts == [] and after.open == book.open
+
+
+def test_nothing_is_raised_early_on_a_window_already_applied_or_already_alerting() -> None:
+    applied = IncidentBook(last_window=5_000)
+    assert early_alerts(window(5_000, GROSS), applied, POLICY, 5_400)[1] == []
+
+    book, _ = alerts_for_window(window(4_000, GROSS), IncidentBook(), POLICY, 5_100)
+    assert early_alerts(window(5_000, GROSS), book, POLICY, 5_400)[1] == []
+
+
+def test_an_elevated_callee_defers_its_gross_caller_to_the_close() -> None:
+    graph = CallGraph(frozenset({("checkout", "payments")}))
+    caller = Finding("service", "checkout", 0.97, (ERRORS,))
+    callee = Finding("service", "payments", 0.8, (ERRORS,))
+
+    _, alerts = early_alerts(window(5_000, caller, callee), IncidentBook(), POLICY, 5_400, graph)
+
+    assert alerts == []
+
+
+def test_a_gross_callee_is_named_with_its_caller_impacted() -> None:
+    graph = CallGraph(frozenset({("checkout", "payments")}))
+    caller = Finding("service", "checkout", 0.97, (ERRORS,))
+
+    _, (alert,) = early_alerts(window(5_000, caller, GROSS), IncidentBook(), POLICY, 5_400, graph)
+
+    assert (alert.target, alert.impacted) == ("payments", ["checkout"])
