@@ -106,3 +106,15 @@ def test_the_origin_flipping_to_an_impacted_service_and_back_is_no_update() -> N
     )
 
     assert [a.status for alerts in raised for a in alerts] == ["open"]
+
+
+def test_an_impacted_service_still_uneasy_does_not_keep_the_incident_open() -> None:
+    uneasy = Finding("service", "gw", 0.7, (Deviation("latency_p99", 80, 8, 120, 5),))
+    cascade = (errors("gw", 0.2), errors("billing", 0.3), errors("vault"))
+
+    raised = run(cascade, (uneasy,), (uneasy,), (uneasy,))
+
+    assert [(a.status, a.target) for alerts in raised for a in alerts] == [
+        ("open", "vault"),
+        ("resolved", "vault"),
+    ]

@@ -41,9 +41,12 @@ class AlertPolicy:
     rule: AlarmRule = field(default_factory=AlarmRule)
     resolve_after: int = DEFAULTS.resolve_windows
     keep_open: float = 0.6
-    """An open incident is not quiet while one of its findings still scores this much: a
+    """An open incident is not quiet while its origin's finding still scores this much: a
     fault measured on few events (six calls a window) dips below the alert threshold now
-    and then, and must not resolve and reopen each time."""
+    and then, and must not resolve and reopen each time. Only the origin's: an impacted
+    service's lingering unease is a consequence, and with a dozen members one of them
+    scores 0.6 now and then, which would keep the incident open for ever and absorb the
+    next fault into it."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ def alerts_for_window(
                 alerts.append(_resolved(window, incident, now_ms, WITHDRAWN))
             continue
         lingering = any(
-            f.score >= policy.keep_open and f.key in incident.members for f in window.findings
+            f.score >= policy.keep_open and f.key == incident.origin for f in window.findings
         )
         seen = Observation(window.window_start, lingering, incident.origin, incident.severity)
         after, status = advance(incident, history, seen, policy.rule, policy.resolve_after)
