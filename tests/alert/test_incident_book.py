@@ -31,7 +31,7 @@ def run(*windows: tuple[Finding, ...]) -> list[list[Alert]]:
 
 
 def test_two_independent_failures_are_two_incidents_each_resolved() -> None:
-    raised = run((errors("vault"), slow("media")), (errors("vault"), slow("media")), (), (), ())
+    raised = run((errors("vault"), errors("media")), (errors("vault"), errors("media")), (), (), ())
 
     opened = raised[0]
     assert sorted((a.status, a.target) for a in opened) == [("open", "media"), ("open", "vault")]
@@ -64,7 +64,7 @@ def test_the_origin_found_a_window_later_updates_the_same_incident() -> None:
 
 
 def test_a_second_failure_while_one_is_open_is_a_new_page() -> None:
-    raised = run((errors("vault"),), (errors("vault"), slow("media")))
+    raised = run((errors("vault"),), (errors("vault"), errors("media")))
 
     (second,) = raised[1]
     assert (second.status, second.target) == ("open", "media")
@@ -118,3 +118,34 @@ def test_an_impacted_service_still_uneasy_does_not_keep_the_incident_open() -> N
         ("open", "vault"),
         ("resolved", "vault"),
     ]
+
+
+def fell(target: str) -> Finding:
+    return Finding("service", target, 0.99, (Deviation("request_count", 30, 3, 5, -8),))
+
+
+def rose(target: str) -> Finding:
+    return Finding("service", target, 0.99, (Deviation("request_count", 30, 3, 120, 30),))
+
+
+def test_a_latency_move_or_a_traffic_fall_of_one_window_opens_nothing() -> None:
+    raised = run((slow("media"),), (), (fell("billing"),), ())
+
+    assert raised == [[], [], [], []]
+
+
+def test_a_latency_move_that_stays_a_second_window_opens_an_incident() -> None:
+    raised = run((slow("media"),), (slow("media"),), (fell("billing"),), (fell("billing"),))
+
+    assert [[(a.status, a.target) for a in alerts] for alerts in raised] == [
+        [],
+        [("open", "media")],
+        [],
+        [("open", "billing")],
+    ]
+
+
+def test_errors_and_surges_open_at_once() -> None:
+    raised = run((errors("vault"), rose("media")))
+
+    assert sorted((a.status, a.target) for a in raised[0]) == [("open", "media"), ("open", "vault")]

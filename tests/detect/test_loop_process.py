@@ -20,7 +20,8 @@ from tests.detect.fingerprint_synth import Plant, fingerprints
 from tests.detect.test_loop import CONFIG, add, alerts, drain, new_loop
 
 WINDOWS = 80
-SPIKE = Plant("frontend", 60, 60, {"latency_p95": 2_000.0})
+SPIKE = Plant("frontend", 60, 61, {"latency_p95": 2_000.0})
+"""Two windows: one window of latency alone is not a page (``decide.needs_confirming``)."""
 
 
 def pending_of(client: redis.Redis, keys: Keys) -> dict[str, int]:

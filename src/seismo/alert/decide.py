@@ -26,12 +26,14 @@ from seismo.config import DEFAULTS
 from seismo.detect.call_graph import CallGraph
 from seismo.detect.explain import Finding, summary
 from seismo.detect.origin import Cause, causes
-from seismo.fingerprint.features import label
+from seismo.fingerprint.features import feature_kind, label
 
 EARLY = "raised early: its window is still open"
 """Appended to the summary of an early alert."""
 WITHDRAWN = "Withdrawn, not confirmed when its window closed"
 """Heads the summary of the resolve that withdraws an early alert."""
+ELEVATED_KEPT = 6
+"""Windows whose elevated findings are kept (several detectors apply windows out of order)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ def alerts_for_window(
     alerts: list[Alert] = []
     claimed: set[int] = set()
     found = causes(window.findings, graph or CallGraph(), threshold, policy.keep_open)
+    near = book.elevated_near(window.window_start, window.window_end - window.window_start)
     for cause in found:
         shared = [i for i, inc in enumerate(book.open) if inc.shares(cause.keys)]
         if cause.origin.scope == "system" and book.open and not shared:
@@ -85,6 +88,8 @@ def alerts_for_window(
         if shared and all(i in claimed for i in shared):
             continue
         index = next((i for i in shared if i not in claimed), None)
+        if index is None and needs_confirming(cause.origin, near):
+            continue
         before = IncidentState() if index is None else book.open[index]
         origin = cause.origin
         seen = Observation(window.window_start, True, origin.key, severity(origin, threshold))
@@ -120,7 +125,29 @@ def alerts_for_window(
             alerts.append(_resolved(window, incident, now_ms, "Resolved"))
     recent = tuple(policy.rule.recent(history, policy.rule.hit(window.score)))
     last = max(book.last_window, window.window_start)
-    return IncidentBook(last, recent, tuple(i for i in incidents if i is not None)), alerts
+    keys = tuple(sorted(f.key for f in window.findings if f.score >= policy.keep_open))
+    elevated = (*book.elevated, (window.window_start, keys))[-ELEVATED_KEPT:]
+    still_open = tuple(i for i in incidents if i is not None)
+    return IncidentBook(last, recent, still_open, elevated), alerts
+
+
+def needs_confirming(origin: Finding, elevated: frozenset[str]) -> bool:
+    """True when ``origin`` may open an incident only after a second window, and its scope
+    was not already elevated in the window before.
+
+    Two kinds of one-window move are common in healthy systems: a latency quantile of a
+    mixture of endpoints flips between their modes when the mix shifts for a moment, and a
+    client's stall of a second empties a window that the next one makes up for. Neither is
+    a fault when it lasts one window, so a latency move or a traffic fall opens an incident
+    when its scope was at least uneasy (``keep_open``) in a neighbouring window. Gross
+    faults do not wait: the open-window checks (``seismo.detect.early``) raise them first.
+    Errors, surges, new dependencies and KPIs open at once.
+    """
+    if not origin.moved or origin.key in elevated:
+        return False
+    top = origin.moved[0]
+    kind = feature_kind(top.feature).name
+    return kind == "latency" or (kind == "traffic" and top.current < top.normal)
 
 
 def _raised(

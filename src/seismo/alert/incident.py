@@ -120,12 +120,27 @@ class IncidentBook:
     last_window: int = -1
     recent: tuple[bool, ...] = ()
     open: tuple[IncidentState, ...] = ()
+    elevated: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    """Per recently applied window (its start), the ``scope:target`` of its findings that
+    scored at least ``keep_open``: a finding that needs a second window to open an incident
+    (``decide.needs_confirming``) opens one when its scope was elevated in a neighbouring
+    window. Kept per window because several detectors may apply windows out of order."""
+
+    def elevated_near(self, start: int, length: int) -> frozenset[str]:
+        """The keys elevated in the other windows within two windows of ``start``."""
+        return frozenset(
+            key
+            for at, keys in self.elevated
+            if at != start and abs(at - start) <= 2 * length
+            for key in keys
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "last_window": self.last_window,
             "recent": list(self.recent),
             "open": [i.to_dict() for i in self.open],
+            "elevated": [[at, list(keys)] for at, keys in self.elevated],
         }
 
     @classmethod
@@ -139,6 +154,7 @@ class IncidentBook:
             int(data.get("last_window", -1)),
             tuple(data.get("recent", ())),
             tuple(IncidentState.from_dict(i) for i in data["open"]),
+            tuple((int(at), tuple(map(str, keys))) for at, keys in data.get("elevated", ())),
         )
 
 
