@@ -95,3 +95,14 @@ def test_a_gross_callee_is_named_with_its_caller_impacted() -> None:
     _, (alert,) = early_alerts(window(5_000, caller, GROSS), IncidentBook(), POLICY, 5_400, graph)
 
     assert (alert.target, alert.impacted) == ("payments", ["checkout"])
+
+
+def test_an_early_incident_beside_a_system_one_is_confirmed_not_withdrawn() -> None:
+    system = Finding("system", "system", 0.95, (Deviation("error_rate_5xx", 0.005, 0.01, 0.1, 9),))
+    book, _ = alerts_for_window(window(4_000, system), IncidentBook(), POLICY, 4_500)
+    book, (early,) = early_alerts(window(5_000, GROSS), book, POLICY, 5_400)
+
+    _, alerts = alerts_for_window(window(5_000, GROSS, system), book, POLICY, 6_500)
+
+    assert all(a.incident_id != early.incident_id or a.status != "resolved" for a in alerts)
+    assert not any(a.summary.startswith(WITHDRAWN) for a in alerts)

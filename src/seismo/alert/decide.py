@@ -82,7 +82,10 @@ def alerts_for_window(
     found = causes(window.findings, graph or CallGraph(), threshold, policy.keep_open)
     near = book.elevated_near(window.window_start, window.window_end - window.window_start)
     for cause in found:
-        shared = [i for i, inc in enumerate(book.open) if inc.shares(cause.keys)]
+        shared = sorted(
+            (i for i, inc in enumerate(book.open) if inc.shares(cause.keys)),
+            key=lambda i: book.open[i].origin != cause.origin.key,
+        )
         if cause.origin.scope == "system" and book.open and not shared:
             shared = [i for i, inc in enumerate(book.open) if inc.early_window is None][:1]
         if shared and all(i in claimed for i in shared):
