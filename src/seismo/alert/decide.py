@@ -141,7 +141,7 @@ def needs_confirming(origin: Finding, elevated: frozenset[str]) -> bool:
     Two kinds of one-window move are common in healthy systems: a latency quantile of a
     mixture of endpoints flips between their modes when the mix shifts for a moment, and a
     client's stall of a second empties a window that the next one makes up for. Neither is
-    a fault when it lasts one window, so a latency move or a traffic fall opens an incident
+    a fault when it lasts one window, so a latency rise or a traffic fall opens an incident
     when its scope was at least uneasy (``keep_open``) in a neighbouring window. Gross
     faults do not wait: the open-window checks (``seismo.detect.early``) raise them first.
     Errors, surges, new dependencies and KPIs open at once.
@@ -150,7 +150,8 @@ def needs_confirming(origin: Finding, elevated: frozenset[str]) -> bool:
         return False
     top = origin.moved[0]
     kind = feature_kind(top.feature).name
-    return kind == "latency" or (kind == "traffic" and top.current < top.normal)
+    rose = top.current > top.normal
+    return (kind == "latency" and rose) or (kind == "traffic" and not rose)
 
 
 def _raised(
