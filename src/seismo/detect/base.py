@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Self, TypeVar
 from seismo.config import ConfigError, Settings
 
 METRIC_DETECTOR_SETTING = "SEISMO_METRIC_DETECTOR"
+"""The setting that names the per-metric detector (its errors name it)."""
 
 Features = Mapping[str, float]
 

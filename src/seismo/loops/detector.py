@@ -42,7 +42,12 @@ from seismo.alert.model import Alert
 from seismo.alert.publish import queue_publish
 from seismo.alert.rule import AlarmRule
 from seismo.config import DEFAULTS, Settings
-from seismo.detect.base import Detector, detector_class
+from seismo.detect.base import (
+    METRIC_DETECTOR_SETTING,
+    Detector,
+    detector_class,
+    metric_detector_class,
+)
 from seismo.detect.call_graph import CallGraph
 from seismo.detect.drift import Drift, apply_drift
 from seismo.detect.early import ServiceNormal, early_findings, learned_normals
@@ -66,8 +71,6 @@ GRAPH_REFRESH_S = 15.0
 """How often the service-call graph is read again from the newest application events."""
 GRAPH_EVENTS = 3000
 """Application events read each time (callers seen in them join the graph)."""
-METRIC_DETECTOR = "SEISMO_METRIC_DETECTOR"
-"""The setting that names the per-metric detector (its errors name it)."""
 DRIFT_FIELD = "@drift"
 """Field of the ``metric-detectors`` hash holding the recent levels and CUSUM sums
 (``seismo.detect.drift``) as JSON; no metric name starts with ``@``."""
@@ -103,7 +106,7 @@ class DetectorConfig:
             fleet=FleetConfig(min_service_windows=max(2, settings.training_windows // 2)),
             claim_idle_ms=settings.claim_idle_ms,
             anomalies_maxlen=settings.stream_maxlen,
-            metric_detector=detector_class(settings.metric_detector, METRIC_DETECTOR).name,
+            metric_detector=metric_detector_class(settings).name,
             window_ms=settings.window_seconds * 1000,
             grace_ms=settings.grace_seconds * 1000,
             early_poll_ms=settings.early_poll_ms,
@@ -154,7 +157,7 @@ class DetectorLoop:
         self.consumer = consumer or consumer_name()
         self.clock = clock
         self.new_metric_detector = new_metric_detector or detector_class(
-            config.metric_detector, METRIC_DETECTOR
+            config.metric_detector, METRIC_DETECTOR_SETTING
         )
         self.memory = memory
         self.store = ModelStore(client, keys)
