@@ -11,7 +11,7 @@ A closed window's keys are gone, so it reads as empty.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -61,12 +61,7 @@ class OpenWindows:
         self, found: list[tuple[int, WindowCounts]], normals: Mapping[str, ServiceNormal]
     ) -> list[tuple[int, WindowCounts]]:
         """The counts with each service's slow responses, where there are enough to test."""
-        wanted = [
-            (window_id, service)
-            for window_id, counts in found
-            for service, c in counts.items()
-            if slow_worth_reading(c)
-        ]
+        wanted = _services_where(found, lambda _, c: slow_worth_reading(c))
         replies = self._each(
             wanted,
             lambda w, s: ("TDIGEST.CDF", self.keys.service_latency(w, s), normals[s].slow_ms),
@@ -84,12 +79,7 @@ class OpenWindows:
         self, found: list[tuple[int, WindowCounts]], normals: Mapping[str, ServiceNormal]
     ) -> list[tuple[int, WindowCounts]]:
         """The counts with the median latency of each service whose latency test is gross."""
-        wanted = [
-            (window_id, service)
-            for window_id, counts in found
-            for service, c in counts.items()
-            if (verdict := latency_verdict(normals[service], c)) is not None and verdict.gross
-        ]
+        wanted = _services_where(found, lambda s, c: _gross_latency(normals[s], c))
         if not wanted:
             return found
         replies = self._each(
@@ -138,3 +128,15 @@ def _first_number(reply: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return value if value == value else None
+
+
+def _services_where(
+    found: list[tuple[int, WindowCounts]], keep: Callable[[str, OpenCounts], bool]
+) -> list[tuple[int, str]]:
+    """``(window id, service)`` of every service of ``found`` that ``keep`` accepts."""
+    return [(w, s) for w, counts in found for s, c in counts.items() if keep(s, c)]
+
+
+def _gross_latency(normal: ServiceNormal, counts: OpenCounts) -> bool:
+    verdict = latency_verdict(normal, counts)
+    return verdict is not None and verdict.gross
