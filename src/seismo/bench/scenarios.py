@@ -474,10 +474,12 @@ def report_worst(worst: Mapping[str, Any], seeds: list[int]) -> None:
 
 
 def measure(plan: Plan, log_dir: Path | None) -> Record:
-    """One run on its own embedded Redis (free port, temporary directory)."""
+    """One run on its own embedded Redis (free port, temporary directory). With ``log_dir``
+    the Redis data is kept there beside the logs, so a run can be replayed offline."""
     with tempfile.TemporaryDirectory(prefix="seismo-scenarios-") as tmp:
         work_dir = Path(log_dir or tmp)
-        settings = Settings(redis_port=free_port(), data_dir=Path(tmp) / "redis", redis_url=None)
+        data_dir = work_dir / "redis"
+        settings = Settings(redis_port=free_port(), data_dir=data_dir, redis_url=None)
         columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
         with running_engine(settings) as engine, Progress(*columns) as progress:
             progress.console.print(f"role logs in {work_dir / 'logs'}")
@@ -534,6 +536,6 @@ def register(benches: Any) -> None:
         help="comma-separated seeds: one run each, then the worst of them (overrides --seed)",
     )
     parser.add_argument("--rate", type=float, default=30.0, help="mean user requests per second")
-    parser.add_argument("--log-dir", type=Path, default=None, help="keep the role logs here")
+    parser.add_argument("--log-dir", type=Path, default=None, help="keep the role logs and the Redis data here")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     parser.set_defaults(handler=run)
