@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from seismo.detect.count_model import CountModel
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
@@ -155,3 +156,44 @@ def test_error_logs_are_evidence_but_the_5xx_rate_heads_the_explanation() -> Non
     (ledger,) = [f for f in fleet.findings(window) if f.target == "ledger"]
 
     assert [d.feature for d in ledger.moved[:2]] == ["error_rate_5xx", "log_errors"]
+
+
+def test_a_few_failures_in_each_of_consecutive_windows_add_up() -> None:
+    model = ledger_counts()
+    two_of_six = {"request_count": 6.0, "request_rate": 3.0, "error_rate_5xx": 2 / 6}
+
+    alone = max(e.score for e in model.evidence(two_of_six))
+    pooled = model.pooled(two_of_six, [two_of_six, two_of_six])
+
+    assert alone < 0.9
+    assert pooled and pooled[0].score >= 0.9
+    assert pooled[0].moved.feature == "error_rate_5xx"
+    assert pooled[0].moved.current == pytest.approx(2 / 6)
+
+
+def test_pooled_evidence_ends_when_the_errors_do() -> None:
+    model = ledger_counts()
+    failing = {"request_count": 6.0, "request_rate": 3.0, "error_rate_5xx": 3 / 6}
+    clean = {"request_count": 6.0, "request_rate": 3.0, "error_rate_5xx": 0.0}
+
+    assert model.pooled(clean, [failing, failing]) == []
+
+
+def test_normal_windows_pooled_with_their_predecessors_give_no_evidence() -> None:
+    train = windows(DAY, seed=1)
+    models = {s: CountModel([w.services[s] for w in train]) for s in RATES}
+    later = windows(3 * DAY, seed=2)
+
+    strongest = max(
+        (
+            e.score
+            for i in range(2, len(later))
+            for s, model in models.items()
+            for e in model.pooled(
+                later[i].services[s], [later[i - 2].services[s], later[i - 1].services[s]]
+            )
+        ),
+        default=0.0,
+    )
+
+    assert strongest < 0.9

@@ -143,3 +143,34 @@ def test_a_slow_latency_creep_is_caught_sooner_with_cusum_and_normal_windows_sta
 
     assert with_cusum is not None and model_alone is not None
     assert with_cusum < model_alone
+
+
+def test_a_step_hidden_by_recent_bursts_is_found_in_its_second_window() -> None:
+    rng = np.random.default_rng(5)
+    counts = day_counts(rng, DAY // 2, 30.0)
+    for i in range(20, len(counts), 25):
+        counts[i] *= 2.5
+    drift, scores = fed(counts)
+    step = 3.0 * math.expm1(drift.levels["service:api"].mean)
+
+    first = drift.traffic("service:api", step)
+    drift.learn_traffic("service:api", step, flagged=bool(first and first[0] >= 0.9))
+    second = drift.traffic("service:api", step)
+
+    late_alerts = [i for i, score in enumerate(scores) if i >= 100 and score >= 0.9]
+    assert len(late_alerts) <= 1, f"bursts keep alerting once learned: {late_alerts}"
+    assert first is not None and first[0] < 0.9, "the bursts should hide the step's first window"
+    assert second is not None and second[0] >= 0.9
+    assert second[1].current > second[1].normal
+
+
+def test_the_last_move_and_the_held_tail_survive_storage() -> None:
+    rng = np.random.default_rng(6)
+    drift, _ = fed([*day_counts(rng, 50, 30.0), 90.0])
+
+    stored = Drift.from_dict(drift.to_dict())
+
+    level, kept = drift.levels["service:api"], stored.levels["service:api"]
+    assert kept.last_z == pytest.approx(level.last_z, abs=1e-3)
+    assert kept.held_tail == pytest.approx(level.held_tail, abs=1e-3)
+    assert kept.last_z > 3.0

@@ -176,3 +176,13 @@ def test_a_window_without_requests_is_no_evidence_about_latency_or_error_shares(
     latency = {d.feature: d for d in scored.deviations}["latency_p50"]
     assert latency.deviation == 0.0
     assert scored.moved()[0].feature == "request_count"
+
+
+def test_a_log_count_alone_supports_a_finding_but_never_makes_one() -> None:
+    rows = checkout_rows(120, seed=3)
+    model = FingerprintModel(rows, CONFIG, forest=False)
+    chatty = {**rows[-1], "log_count": 400.0, "log_warnings": 300.0}
+    failing = {**chatty, "latency_p95": 50 * rows[-1]["latency_p95"]}
+
+    assert 0.6 <= model.score(chatty).score < 0.9
+    assert model.score(failing).score >= 0.9

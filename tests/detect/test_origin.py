@@ -115,3 +115,13 @@ def test_a_service_silent_because_its_callers_stopped_calling_joins_their_drop()
     found = [traffic("edge", 50, 5, 1.0), traffic("orders", 20, 2), traffic("ledger", 6, 0, 0.95)]
 
     assert named(found) == [("edge", ["ledger", "orders"])]
+
+
+def test_the_system_joins_the_cause_whose_origin_moved_the_same_kind_of_feature() -> None:
+    system = Finding("system", "system", 0.97, (Deviation("request_rate", 100, 5, 20, -16),))
+    findings = [errors("fx", 0.5, score=0.999), traffic("edge", 50, 5), system]
+
+    found = {c.origin.target: {f.key for f in c.impacted} for c in causes(findings, GRAPH, 0.9)}
+
+    assert "system:system" in found["edge"]
+    assert "system:system" not in found["fx"]

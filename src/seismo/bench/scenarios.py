@@ -32,6 +32,7 @@ from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect as ws_connect
 
 from seismo.bench.report import print_table, write_json
+from seismo.bench.scenario_replay import RUN_FILE, RunMeta, replay
 from seismo.bench.scenario_score import (
     TARGET_DELAY_WINDOWS,
     Received,
@@ -427,6 +428,8 @@ def run(args: argparse.Namespace) -> int:
         rate=args.rate,
         period_s=args.day_seconds,
     )
+    if args.replay is not None:
+        return run_replay(args.replay, args.json)
     seeds = args.seeds or [plan.seed]
     results: dict[int, dict[str, Any]] = {}
     for seed in seeds:
@@ -439,14 +442,30 @@ def run(args: argparse.Namespace) -> int:
             return 1
         summary = summarise(record)
         report(summary, seeded)
-        timing = {"window_seconds": WINDOW_S, "grace_seconds": GRACE_S, "day_s": plan.day_s}
-        results[seed] = {**summary, "plan": {**vars(seeded), **timing}}
+        results[seed] = {**summary, "plan": plan_dict(seeded)}
     if len(seeds) == 1:
         write_json(args.json, results[seeds[0]])
         return 0
     worst = worst_of(results)
     report_worst(worst, seeds)
     write_json(args.json, {"seeds": {str(s): r for s, r in results.items()}, "worst": worst})
+    return 0
+
+
+def run_replay(run_dir: Path, json_path: Path | None) -> int:
+    """Score today's detection code on a run kept with ``--log-dir`` (see
+    ``seismo.bench.scenario_replay``)."""
+    if not (run_dir / RUN_FILE).is_file():
+        print(f"seismo bench scenarios: {run_dir / RUN_FILE} not found (keep a run with --log-dir)")
+        return 1
+    meta = json.loads((run_dir / RUN_FILE).read_text())
+    with Progress(TextColumn("{task.description}"), TimeElapsedColumn()) as progress:
+        progress.add_task(f"replaying {run_dir}", total=None)
+        record = replay(run_dir)
+    summary = summarise(record)
+    plan = Plan(**{k: v for k, v in meta["plan"].items() if k in Plan.__dataclass_fields__})
+    report(summary, plan)
+    write_json(json_path, {**summary, "plan": meta["plan"], "replayed": str(run_dir)})
     return 0
 
 
@@ -484,7 +503,23 @@ def measure(plan: Plan, log_dir: Path | None) -> Record:
         with running_engine(settings) as engine, Progress(*columns) as progress:
             progress.console.print(f"role logs in {work_dir / 'logs'}")
             with running_pipeline(engine.url, plan, work_dir, progress.console.print) as pipeline:
-                return run_phases(pipeline, plan, progress)
+                record = run_phases(pipeline, plan, progress)
+    if log_dir is not None:
+        meta = RunMeta(
+            plan_dict(plan),
+            record.faults,
+            record.normal_start_ms,
+            record.normal_end_ms,
+            record.end_ms,
+        )
+        (log_dir / RUN_FILE).write_text(json.dumps(meta.to_dict(), indent=1))
+    return record
+
+
+def plan_dict(plan: Plan) -> dict[str, Any]:
+    """The plan as stored with results, with the window timing it ran with."""
+    timing = {"window_seconds": WINDOW_S, "grace_seconds": GRACE_S, "day_s": plan.day_s}
+    return {**vars(plan), **timing}
 
 
 def kind_list(text: str) -> list[str]:
@@ -536,6 +571,14 @@ def register(benches: Any) -> None:
         help="comma-separated seeds: one run each, then the worst of them (overrides --seed)",
     )
     parser.add_argument("--rate", type=float, default=30.0, help="mean user requests per second")
-    parser.add_argument("--log-dir", type=Path, default=None, help="keep the role logs and the Redis data here")
+    parser.add_argument(
+        "--replay",
+        type=Path,
+        default=None,
+        help="score the current detection code offline on a run kept with --log-dir",
+    )
+    parser.add_argument(
+        "--log-dir", type=Path, default=None, help="keep the role logs and the Redis data here"
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     parser.set_defaults(handler=run)

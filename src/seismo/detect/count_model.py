@@ -31,6 +31,7 @@ import numpy as np
 from seismo.detect.evidence import (
     ALERT_P,
     ALERT_Z,
+    AT_ALERT,
     binomial_tail,
     count_change_tail,
     poisson_tail,
@@ -53,6 +54,8 @@ TRAIN_P_MARGIN = 1e-3
 """A window must be this much less likely than the least likely training window."""
 TRAIN_Z_MARGIN = 1.5
 """A log-scale move must be this many times the largest seen in training."""
+POOLED_FEATURES = (REQUESTS, *ERROR_FEATURES, LOG_ERRORS)
+"""What a window keeps for the pooled tests of the windows after it."""
 LOG_SPREAD_MIN = 0.05
 """The smallest spread of ``log(1 + count)``: a 5 % wobble is never news."""
 
@@ -85,7 +88,32 @@ class ErrorTest:
         share, requests = x.get(self.feature), x.get(REQUESTS, 0.0)
         if share is None or requests <= 0:
             return None
-        score = tail_score(_error_tail(share, requests, self.rate), self.alert_p)
+        return self._judged(share, requests)
+
+    def pooled(
+        self, x: Mapping[str, float], earlier: Sequence[Mapping[str, float]]
+    ) -> Evidence | None:
+        """This window's errors with those of the windows just before it, newest first
+        added, each span judged as one sample (the tails multiplied by the number of spans
+        tried): six calls a window at a 35 % failure rate often show one or two failures,
+        twelve calls show four. Only while this window's share is itself elevated, so the
+        evidence ends with the errors, and only when this window alone does not fire."""
+        share, requests = x.get(self.feature), x.get(REQUESTS, 0.0)
+        if share is None or requests <= 0 or share < 2 * self.rate or share * requests < 0.5:
+            return None
+        if self._judged(share, requests).score >= AT_ALERT:
+            return None
+        errors, total, best = share * requests, requests, None
+        for row in reversed(earlier):
+            errors += row.get(self.feature, 0.0) * row.get(REQUESTS, 0.0)
+            total += row.get(REQUESTS, 0.0)
+            judged = self._judged(errors / total, total, len(earlier))
+            best = judged if best is None or judged.score > best.score else best
+        return best
+
+    def _judged(self, share: float, requests: float, looks: int = 1) -> Evidence:
+        tail = _error_tail(share, requests, self.rate) * looks
+        score = tail_score(tail, self.alert_p)
         if share - self.rate < scale_floor(self.feature, self.rate) or share < 2 * self.rate:
             score = min(score, 0.5)
         spread = math.sqrt(self.rate * (1.0 - self.rate) / requests)
@@ -112,11 +140,29 @@ class LogErrorTest:
         count = x.get(LOG_ERRORS)
         if count is None:
             return None
-        score = tail_score(poisson_tail(count, self.mean), self.alert_p)
-        spread = math.sqrt(self.mean)
-        return Evidence(
-            score, Deviation(LOG_ERRORS, self.mean, spread, count, (count - self.mean) / spread)
-        )
+        return self._judged(count)
+
+    def pooled(
+        self, x: Mapping[str, float], earlier: Sequence[Mapping[str, float]]
+    ) -> Evidence | None:
+        """Error logs of this window and the ones just before it, as ``ErrorTest.pooled``
+        (reported as a mean per window); only while this window has more than its mean."""
+        count = x.get(LOG_ERRORS)
+        if count is None or count <= self.mean or self._judged(count).score >= AT_ALERT:
+            return None
+        total, best = count, None
+        for spans, row in enumerate(reversed(earlier), start=2):
+            total += row.get(LOG_ERRORS, 0.0)
+            judged = self._judged(total / spans, spans, len(earlier))
+            best = judged if best is None or judged.score > best.score else best
+        return best
+
+    def _judged(self, per_window: float, windows: int = 1, looks: int = 1) -> Evidence:
+        tail = poisson_tail(per_window * windows, self.mean * windows) * looks
+        score = tail_score(tail, self.alert_p)
+        spread = math.sqrt(self.mean / windows)
+        z = (per_window - self.mean) / spread
+        return Evidence(score, Deviation(LOG_ERRORS, self.mean, spread, per_window, z))
 
 
 @dataclass(frozen=True)
@@ -188,6 +234,16 @@ class CountModel:
         model.logs = LogErrorTest(**data["logs"]) if data["logs"] else None
         model.traffic = TrafficTest(**data["traffic"]) if data["traffic"] else None
         return model
+
+    def pooled(
+        self, x: Mapping[str, float], earlier: Sequence[Mapping[str, float]]
+    ) -> list[Evidence]:
+        """The error and error-log tests on ``x`` pooled with the ``earlier`` windows."""
+        tests: list[ErrorTest | LogErrorTest] = [*self.errors]
+        if self.logs is not None:
+            tests.append(self.logs)
+        found = [e for e in (t.pooled(x, earlier) for t in tests) if e is not None]
+        return sorted(found, key=lambda e: e.score, reverse=True)
 
     def evidence(self, x: Mapping[str, float]) -> list[Evidence]:
         """Every test's evidence on ``x``, strongest first."""

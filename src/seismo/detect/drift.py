@@ -8,6 +8,13 @@
   daily swing is followed and never alerts. A step must also beat ``TAIL_MARGIN`` times the
   largest recent move (a decaying maximum), so bursty traffic raises its own bar, and be
   improbable as Poisson chance around the level (a quiet service's empty window is not).
+  Bursts last a window; a surge stays: two consecutive windows that both moved the same
+  way are judged against the largest recent such pair, which one-window bursts never raise,
+  so a step is caught in its second window where bursts hide its first.
+* **Pooled counts** (errors). A quiet service's faults show in few calls: at six calls a
+  window, a 35 % failure rate often gives one or two failures, not enough alone. Each
+  scope keeps its last windows' counts, and the error tests are run on this window pooled
+  with them (``CountModel.pooled``) while this window's own share is elevated.
 * **CUSUM** (latency). A slow degradation stays inside the noise of any single window for
   a long time. Page's CUSUM adds up each window's latency z-score (from the fitted model,
   clipped so that one spike counts little) beyond an allowance ``CUSUM_SLACK``, and alerts
@@ -25,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from seismo.detect.count_model import POOLED_FEATURES
 from seismo.detect.evidence import ALERT_Z, AT_ALERT, count_change_tail, tail_score
 from seismo.detect.evidence import z_score as z_on_alert_scale
 from seismo.detect.explain import Finding, headline_first
@@ -45,6 +53,12 @@ TAIL_DECAY = 0.995
 """Per window, how much of the largest recent move is kept (a half-life of ~140 windows)."""
 TAIL_MARGIN = 1.5
 """A step must exceed this many times the largest recent move."""
+HUBER_Z = 3.0
+"""A window moves a level as if it were at most this many spreads away."""
+HELD_Z = 3.5
+"""Spreads that alert when two consecutive windows both moved that far the same way: by
+chance alone, each is about a 1-in-4,000 event, and both together rarer than one window
+past ``ALERT_Z``."""
 CUSUM_SLACK = 1.5
 """Allowance per window, in spreads: noise below it drains the sum."""
 CUSUM_CLIP = 4.0
@@ -55,6 +69,8 @@ CUSUM_ALERT = 8.0
 CUSUM_CAP = 1.5 * CUSUM_ALERT
 """Largest sum kept."""
 CREEP_FEATURES = ("latency_p50", "latency_p95")
+POOLED_KEPT = 2
+"""Earlier windows whose error counts are pooled with the current one's."""
 
 
 def cusum_score(total: float) -> float:
@@ -65,26 +81,60 @@ def cusum_score(total: float) -> float:
     return 1.0 - (1.0 - AT_ALERT) * math.pow(2.0, (CUSUM_ALERT - total) / (CUSUM_ALERT / 2))
 
 
+def held(z: float, before: float) -> float:
+    """How far two consecutive windows both moved the same way (0 when they did not)."""
+    return min(abs(z), abs(before)) if z * before > 0 else 0.0
+
+
 @dataclass
 class Level:
-    """A recent level of one series, the spread around it and its largest recent move."""
+    """A recent level of one series, the spread around it, its largest recent move in one
+    window and in two consecutive windows, and the last window's move."""
 
     mean: float
     dev: float = 0.0
     learned: int = 1
     tail: float = 0.0
+    held_tail: float = 0.0
+    last_z: float = 0.0
 
     def z(self, value: float, poisson: float) -> float:
         spread = max(1.25 * self.dev, poisson, LEVEL_SPREAD_MIN)
         return (value - self.mean) / spread
 
+    @property
+    def bar(self) -> float:
+        """The one-window move that alerts now."""
+        return max(ALERT_Z, TAIL_MARGIN * self.tail)
+
+    def score(self, z: float) -> float:
+        """The stronger of two verdicts: this window alone, against ``TAIL_MARGIN`` times
+        the largest recent one-window move (so bursty traffic raises its own bar); and this
+        window with the one before, both the same way, against the largest recent such pair
+        (a one-window burst does not raise that bar, a step that stays clears it).
+
+        A window that fired still raises the one-window bar, by at most ``TAIL_MARGIN`` at
+        a time: bursts that alert once or twice then stop alerting, where a bar that never
+        learned them would let every later one alert. The pair bar learns only windows that
+        did not fire, so a surge leaves it as it was for the drop that may follow."""
+        alone = z_on_alert_scale(z, self.bar)
+        twice = z_on_alert_scale(held(z, self.last_z), max(HELD_Z, TAIL_MARGIN * self.held_tail))
+        return max(alone, twice)
+
     def learn(self, value: float, z: float, weight: float = LEVEL_WEIGHT) -> None:
-        self.mean += weight * (value - self.mean)
+        """Learn ``value`` (``z`` spreads from the level), its move clipped at ``HUBER_Z``
+        spreads: a burst, or the first window of a step, moves the level and the spread
+        by no more than a large ordinary window would."""
+        step = (value - self.mean) * min(1.0, HUBER_Z / abs(z)) if z else 0.0
+        self.mean += weight * step
+        before, self.last_z = self.last_z, z
         if weight < LEVEL_WEIGHT:
+            self.tail = max(self.tail * TAIL_DECAY, min(abs(z), self.bar))
             return
-        self.dev += weight * (abs(value - self.mean) - self.dev)
+        self.dev += weight * ((1.0 - weight) * abs(step) - self.dev)
         self.learned += 1
         self.tail = max(abs(z), self.tail * TAIL_DECAY)
+        self.held_tail = max(held(z, before), self.held_tail * TAIL_DECAY)
 
 
 @dataclass
@@ -93,6 +143,18 @@ class Drift:
 
     levels: dict[str, Level] = field(default_factory=dict)
     cusums: dict[str, float] = field(default_factory=dict)
+    earlier: dict[str, list[list[float]]] = field(default_factory=dict)
+    """Per scope, the pooled counts (``POOLED_FEATURES``) of the last ``POOLED_KEPT``
+    windows, oldest first."""
+
+    def earlier_rows(self, scope: str) -> list[dict[str, float]]:
+        return [dict(zip(POOLED_FEATURES, row, strict=True)) for row in self.earlier.get(scope, [])]
+
+    def keep_counts(self, scope: str, vector: Vector) -> None:
+        """Keep this window's counts for the pooled tests of the next ones."""
+        if any(name in vector for name in POOLED_FEATURES[1:]):
+            row = [round(vector.get(name, 0.0), 5) for name in POOLED_FEATURES]
+            self.earlier[scope] = [*self.earlier.get(scope, []), row][-POOLED_KEPT:]
 
     def traffic(self, scope: str, count: float) -> tuple[float, Deviation] | None:
         """Score of ``count`` requests against ``scope``'s recent level, and the move."""
@@ -102,8 +164,7 @@ class Drift:
         value = math.log1p(max(count, 0.0))
         normal = math.expm1(level.mean)
         z = level.z(value, 1.0 / math.sqrt(normal + 1.0))
-        score = z_on_alert_scale(z, max(ALERT_Z, TAIL_MARGIN * level.tail))
-        score = min(score, tail_score(count_change_tail(count, normal)))
+        score = min(level.score(z), tail_score(count_change_tail(count, normal)))
         spread = abs(count - normal) / abs(z) if z else 1.0
         return score, Deviation("request_count", normal, spread, count, z)
 
@@ -137,19 +198,31 @@ class Drift:
     def to_dict(self) -> dict[str, Any]:
         return {
             "levels": {
-                k: [round(v.mean, 5), round(v.dev, 5), v.learned, round(v.tail, 3)]
+                k: [
+                    round(v.mean, 5),
+                    round(v.dev, 5),
+                    v.learned,
+                    round(v.tail, 3),
+                    round(v.held_tail, 3),
+                    round(v.last_z, 3),
+                ]
                 for k, v in self.levels.items()
             },
             "cusums": {k: round(v, 3) for k, v in self.cusums.items() if v > 0},
+            "earlier": self.earlier,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Drift:
         levels = {
-            str(k): Level(float(v[0]), float(v[1]), int(v[2]), float(v[3]))
+            str(k): Level(float(v[0]), float(v[1]), int(v[2]), *map(float, v[3:6]))
             for k, v in data.get("levels", {}).items()
         }
-        return cls(levels, {str(k): float(v) for k, v in data.get("cusums", {}).items()})
+        cusums = {str(k): float(v) for k, v in data.get("cusums", {}).items()}
+        earlier = {
+            str(k): [list(map(float, r)) for r in v] for k, v in data.get("earlier", {}).items()
+        }
+        return cls(levels, cusums, earlier)
 
 
 def apply_drift(
@@ -174,6 +247,7 @@ def apply_drift(
         if "request_count" in vector:
             flagged = merged is not None and merged.score >= threshold
             drift.learn_traffic(key, vector["request_count"], flagged)
+        drift.keep_counts(key, vector)
     return list(by_key.values())
 
 
@@ -181,10 +255,15 @@ def _evidence(
     model: FleetModel, scope: str, target: str, vector: Vector, drift: Drift
 ) -> list[tuple[float, Deviation]]:
     found = []
+    key = f"{scope}:{target}"
     if "request_count" in vector:
-        traffic = drift.traffic(f"{scope}:{target}", vector["request_count"])
+        traffic = drift.traffic(key, vector["request_count"])
         if traffic is not None:
             found.append(traffic)
+    counts = model.system_counts if scope == "system" else model.counts[target]
+    earlier = drift.earlier_rows(key)
+    if earlier:
+        found += [(e.score, e.moved) for e in counts.pooled(vector, earlier)]
     if scope == "service":
         moved = model.services[target].deviations(vector, CREEP_FEATURES)
         creep = drift.creep(target, {n: d.deviation for n, d in moved.items()})

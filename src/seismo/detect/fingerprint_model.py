@@ -32,11 +32,20 @@ from numpy.typing import NDArray
 
 from seismo.detect.base import Detector, Features, register
 from seismo.detect.fingerprint_features import scale_floor
+from seismo.fingerprint import features
 from seismo.fingerprint.features import feature_kind
 
 if TYPE_CHECKING:
     from sklearn.ensemble import IsolationForest
 
+SUPPORTING = features.of_kind(features.LOGS)
+"""Log counts (of any level, of warnings): evidence that supports a finding, never one on
+their own. Services log in bursts (a retry loop, a deploy, a chatty request), and a log
+count that rose with nothing users feel is not worth a page; error logs are errors, and
+judged as such (``seismo.detect.count_model``)."""
+SUPPORT_CAP = 0.85
+"""The highest score supporting features alone give: under the alert threshold, over the
+level that keeps an incident open, so they extend an incident but never open one."""
 Z_CLIP = 50.0
 """Scaled features are clipped here before the forest: a huge value is as isolated as 50."""
 
@@ -98,6 +107,12 @@ class TailCalibrator:
         excess = float(np.max(np.maximum(0.0, (raw - self.median) / self.spread)))
         return 1.0 - math.pow(2.0, -excess)
 
+    def columns(self, raw: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The calibrated score of each column of ``raw``."""
+        excess = np.maximum(0.0, (raw - self.median) / self.spread)
+        scores: NDArray[np.float64] = 1.0 - np.power(2.0, -excess)
+        return scores
+
 
 @dataclass(frozen=True)
 class RobustScale:
@@ -116,6 +131,8 @@ class RobustScale:
     shares: NDArray[np.bool_]
     latencies: NDArray[np.bool_]
     requests_at: int | None
+    supporting: NDArray[np.bool_]
+    """Features that support a finding but never make one alone (``SUPPORTING``)."""
 
     @classmethod
     def fit(cls, names: Sequence[str], matrix: NDArray[np.float64]) -> RobustScale:
@@ -134,7 +151,8 @@ class RobustScale:
         shares = np.array([feature_kind(n).unit == "%" for n in names])
         latencies = np.array([feature_kind(n).unit == "ms" for n in names])
         at = names.index("request_count") if "request_count" in names else None
-        return cls(tuple(names), median, spread, shares, latencies, at)
+        supporting = np.array([n in SUPPORTING for n in names])
+        return cls(tuple(names), median, spread, shares, latencies, at, supporting)
 
     def state(self) -> dict[str, Any]:
         return {
@@ -305,7 +323,9 @@ class FingerprintModel:
         current = self.scale.vector(x)[np.newaxis, :]
         spread = self.scale.spreads(current)[0]
         z = (current[0] - self.scale.median) / spread
-        jump = self.z_calibration(np.abs(z))
+        jumps = self.z_calibration.columns(np.abs(z))
+        jump = float(np.max(np.where(self.scale.supporting, 0.0, jumps)))
+        jump = max(jump, min(SUPPORT_CAP, float(np.max(jumps))))
         forest = 0.0
         if self.forest is not None:
             raw = float(self.forest.raw(_clipped(z[np.newaxis, :]))[0])

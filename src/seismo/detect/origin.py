@@ -10,9 +10,10 @@ silence too, when the callers' traffic fell (a service goes quiet because nobody
 while a service that goes silent as its callers keep calling is an origin of its own.
 A firing service that nothing explains is an origin; every other joins the cause of the
 origin it leads to. Business metrics and the system-wide finding join the strongest origin
-(a KPI moving while a service fails is its business impact), or stand alone when no service
-fired. Without a call graph nothing can be ranked, and every firing finding is one cause
-named by ``likely_origin``, as before the graph existed.
+whose headline is of their kind (the system's traffic fell with the entry point's), else
+the strongest (a KPI moving while a service fails is its business impact), or stand alone
+when no service fired. Without a call graph nothing can be ranked, and every firing
+finding is one cause named by ``likely_origin``, as before the graph existed.
 """
 
 from __future__ import annotations
@@ -89,10 +90,18 @@ def causes(
     found = [Cause(members[0], tuple(members[1:])) for members in groups.values()]
     found.sort(key=lambda c: (c.score, c.origin.strength), reverse=True)
     placed = {k for c in found for k in c.keys}
-    extra = tuple(f for f in others if f.key not in placed)
-    if extra:
-        found[0] = Cause(found[0].origin, found[0].impacted + extra)
+    for extra in (f for f in others if f.key not in placed):
+        index = _joined_by(extra, found)
+        found[index] = Cause(found[index].origin, (*found[index].impacted, extra))
     return found
+
+
+def _joined_by(extra: Finding, found: list[Cause]) -> int:
+    """The cause a system-wide or business finding joins: the strongest whose origin moved
+    the same kind of feature (the system's traffic fell with the entry point's), else the
+    strongest."""
+    kind = headline_kind(extra)
+    return next((i for i, c in enumerate(found) if headline_kind(c.origin) == kind), 0)
 
 
 def _service_groups(

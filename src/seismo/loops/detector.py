@@ -35,8 +35,9 @@ from typing import Any
 
 import redis
 
-from seismo.alert.decide import AlertPolicy, ScoredWindow, alerts_for_window, early_alerts
+from seismo.alert.decide import AlertPolicy, ScoredWindow, early_alerts
 from seismo.alert.incident import IncidentBook
+from seismo.alert.judge import Detectors, judge_window
 from seismo.alert.memory import IncidentMemory
 from seismo.alert.model import Alert
 from seismo.alert.publish import queue_publish
@@ -49,11 +50,11 @@ from seismo.detect.base import (
     metric_detector_class,
 )
 from seismo.detect.call_graph import CallGraph
-from seismo.detect.drift import Drift, apply_drift
+from seismo.detect.drift import Drift
 from seismo.detect.early import ServiceNormal, early_findings, learned_normals
 from seismo.detect.explain import Finding
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
-from seismo.detect.metric_watch import MetricState, metric_findings
+from seismo.detect.metric_watch import MetricState
 from seismo.detect.model_store import ModelStore
 from seismo.engine.connection import text
 from seismo.engine.keys import Keys
@@ -414,26 +415,21 @@ class DetectorLoop:
     ) -> Outcome:
         """Drift and per-metric findings, the incident step and the alerts not yet published."""
         metrics = self._metric_states(pipe, sorted(window.metrics))
-        policy = self.config.policy
         model, fleet = scored_by
-        drift = None
-        if model is not None:
-            drift = self._drift_state(pipe)
-            fleet = apply_drift(model, window, fleet, drift, policy.rule.threshold)
-        found = fleet + metric_findings(
-            window, metrics, self.new_metric_detector, policy.rule.threshold
-        )
-        scored = ScoredWindow(window.window_start, window.window_end, tuple(found))
+        drift = self._drift_state(pipe) if model is not None else None
+        detectors = Detectors(model, drift, metrics, self.new_metric_detector)
         now_ms = int(self.clock() * 1000)
-        state, alerts = alerts_for_window(scored, state, policy, now_ms, graph)
+        judged = judge_window(window, detectors, state, self.config.policy, graph, now_ms, fleet)
         return Outcome(
-            state=state,
+            state=judged.book,
             metrics=metrics,
             alerts=[
-                self._recall(a) for a in alerts if not pipe.exists(self.keys.alert_marker(a.id))
+                self._recall(a)
+                for a in judged.alerts
+                if not pipe.exists(self.keys.alert_marker(a.id))
             ],
-            normal=not policy.rule.hit(scored.score) and not state.open,
-            score=scored.score,
+            normal=judged.normal,
+            score=judged.score,
             drift=drift,
         )
 
