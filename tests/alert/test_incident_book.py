@@ -149,3 +149,27 @@ def test_errors_and_surges_open_at_once() -> None:
     raised = run((errors("vault"), rose("media")))
 
     assert sorted((a.status, a.target) for a in raised[0]) == [("open", "media"), ("open", "vault")]
+
+
+def surged(target: str) -> Finding:
+    return Finding("service", target, 0.99, (Deviation("request_count", 30, 3, 120, 30),))
+
+
+def test_a_new_kind_of_move_at_an_impacted_service_is_an_incident_of_its_own() -> None:
+    slowed = (slow("vault"), slow("billing"))
+    raised = run(slowed, slowed, (surged("billing"),), (surged("billing"),))
+
+    [], (latency,), (surge,), _ = raised
+    assert (latency.status, latency.target, latency.impacted) == ("open", "vault", ["billing"])
+    assert (surge.status, surge.target) == ("open", "billing")
+    assert surge.incident_id != latency.incident_id
+
+
+def test_the_system_moving_another_way_neither_joins_nor_keeps_an_incident_open() -> None:
+    system = Finding("system", "system", 0.95, (Deviation("request_count", 90, 9, 20, -8),))
+    raised = run((errors("vault"),), (system,), (system,), (system,), (system,))
+
+    opened = [a for alerts in raised for a in alerts if a.status == "open"]
+    resolved = [a for alerts in raised for a in alerts if a.status == "resolved"]
+    assert [a.target for a in opened] == ["vault", "system"]
+    assert [a.target for a in resolved] == ["vault"]

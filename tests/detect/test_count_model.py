@@ -197,3 +197,20 @@ def test_normal_windows_pooled_with_their_predecessors_give_no_evidence() -> Non
     )
 
     assert strongest < 0.9
+
+
+def test_a_failure_counted_by_every_service_of_its_chain_is_judged_as_one() -> None:
+    def rows(errors_every: int, errors: float) -> list[dict[str, float]]:
+        return [
+            {"request_count": 70.0, "error_rate_5xx": errors / 70 * (i % errors_every == 0)}
+            for i in range(120)
+        ]
+
+    chained = CountModel(rows(21, 3.0))
+    independent = CountModel(rows(7, 1.0))
+    two_failures = {"request_count": 70.0, "error_rate_5xx": 6 / 70}
+
+    assert chained.errors[0].dispersion == pytest.approx(3.0, abs=0.2)
+    assert independent.errors[0].dispersion == pytest.approx(1.0, abs=0.2)
+    assert max(e.score for e in chained.evidence(two_failures)) < 0.9
+    assert max(e.score for e in independent.evidence(two_failures)) >= 0.9

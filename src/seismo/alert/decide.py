@@ -25,7 +25,7 @@ from seismo.alert.severity import business_impact, remediation, severity
 from seismo.config import DEFAULTS
 from seismo.detect.call_graph import CallGraph
 from seismo.detect.explain import Finding, summary
-from seismo.detect.origin import Cause, causes
+from seismo.detect.origin import Cause, causes, headline_kind
 from seismo.fingerprint.features import feature_kind, label
 
 EARLY = "raised early: its window is still open"
@@ -82,12 +82,21 @@ def alerts_for_window(
     found = causes(window.findings, graph or CallGraph(), threshold, policy.keep_open)
     near = book.elevated_near(window.window_start, window.window_end - window.window_start)
     for cause in found:
+        kind = headline_kind(cause.origin)
         shared = sorted(
-            (i for i, inc in enumerate(book.open) if inc.shares(cause.keys)),
+            (
+                i
+                for i, inc in enumerate(book.open)
+                if inc.continued_by(cause.origin.key, cause.keys, kind)
+            ),
             key=lambda i: book.open[i].origin != cause.origin.key,
         )
         if cause.origin.scope == "system" and book.open and not shared:
-            shared = [i for i, inc in enumerate(book.open) if inc.early_window is None][:1]
+            shared = [
+                i
+                for i, inc in enumerate(book.open)
+                if inc.early_window is None and inc.kind in ("", kind)
+            ][:1]
         if shared and all(i in claimed for i in shared):
             continue
         index = next((i for i in shared if i not in claimed), None)
@@ -100,7 +109,7 @@ def alerts_for_window(
         if after.incident_id is None:
             continue
         members = tuple(sorted(set(after.members) | cause.keys))
-        after = replace(after, members=members, early_window=None)
+        after = replace(after, members=members, early_window=None, kind=after.kind or kind)
         if status is not None:
             alert = _raised(window, cause, after, status, threshold, now_ms)
             alerts.append(alert)
@@ -119,7 +128,10 @@ def alerts_for_window(
                 alerts.append(_resolved(window, incident, now_ms, WITHDRAWN))
             continue
         lingering = any(
-            f.score >= policy.keep_open and f.key == incident.origin for f in window.findings
+            f.score >= policy.keep_open
+            and f.key == incident.origin
+            and incident.kind in ("", headline_kind(f))
+            for f in window.findings
         )
         seen = Observation(window.window_start, lingering, incident.origin, incident.severity)
         after, status = advance(incident, history, seen, policy.rule, policy.resolve_after)
@@ -219,11 +231,13 @@ def early_alerts(
     opened: list[IncidentState] = []
     alerts: list[Alert] = []
     for cause in causes(window.findings, graph or CallGraph(), threshold, 0.0):
-        origin = cause.origin
-        if origin.score < threshold or any(i.shares(cause.keys) for i in (*book.open, *opened)):
+        origin, kind = cause.origin, headline_kind(cause.origin)
+        if origin.score < threshold or any(
+            i.continued_by(origin.key, cause.keys, kind) for i in (*book.open, *opened)
+        ):
             continue
         seen = Observation(window.window_start, True, origin.key, severity(origin, threshold))
-        state = open_early(seen, cause.keys)
+        state = replace(open_early(seen, cause.keys), kind=kind)
         alert = _raised(window, cause, state, "open", threshold, now_ms)
         opened.append(replace(state, summary=alert.summary))
         alerts.append(replace(alert, early=True, summary=f"{alert.summary} ({EARLY})"))

@@ -39,6 +39,8 @@ class IncidentState:
     early_window: int | None = None
     """Start of the still open window it was raised early on (``seismo.detect.early``);
     None once that window closed and confirmed it, and for one opened on a closed window."""
+    kind: str = ""
+    """The kind of feature its origin moved when it opened (errors, latency, traffic...)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,8 +57,15 @@ class IncidentState:
         )
 
     def shares(self, keys: frozenset[str]) -> bool:
-        """Whether a cause with findings ``keys`` is this incident's."""
+        """Whether a cause with findings ``keys`` touches this incident."""
         return self.origin in keys or bool(keys.intersection(self.members))
+
+    def continued_by(self, origin: str, keys: frozenset[str], kind: str) -> bool:
+        """Whether a cause (its origin, its findings, its origin's kind of move) goes on
+        with this incident: the same origin, or the same kind of move touching its members.
+        A surge at a service that a latency incident impacted a minute ago is news of its
+        own, not an update of that incident (nor a reason to keep it open)."""
+        return origin == self.origin or (self.kind in ("", kind) and self.shares(keys))
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -75,14 +75,24 @@ class ErrorTest:
     feature: str
     rate: float
     alert_p: float
+    dispersion: float = 1.0
+    """How clustered the errors came in training (``dispersion``): errors are counted in
+    groups of about this many, and judged as that many times fewer independent ones."""
 
     @classmethod
     def fit(cls, feature: str, rows: Sequence[Mapping[str, float]]) -> ErrorTest:
         requests = sum(r.get(REQUESTS, 0.0) for r in rows)
-        errors = sum(r.get(feature, 0.0) * r.get(REQUESTS, 0.0) for r in rows)
-        rate = smoothed_rate(errors, requests, ERROR_PRIOR, ERROR_PRIOR_WEIGHT)
-        tails = [_error_tail(r.get(feature, 0.0), r.get(REQUESTS, 0.0), rate) for r in rows]
-        return cls(feature, rate, min([ALERT_P, *(p * TRAIN_P_MARGIN for p in tails)]))
+        counts = [r.get(feature, 0.0) * r.get(REQUESTS, 0.0) for r in rows]
+        rate = smoothed_rate(sum(counts), requests, ERROR_PRIOR, ERROR_PRIOR_WEIGHT)
+        test = cls(feature, rate, ALERT_P, dispersion(counts))
+        tails = [test.tail(r.get(feature, 0.0), r.get(REQUESTS, 0.0)) for r in rows]
+        return replace(test, alert_p=min([ALERT_P, *(p * TRAIN_P_MARGIN for p in tails)]))
+
+    def tail(self, share: float, requests: float) -> float:
+        """How likely this share of errors or more is, as ``requests / dispersion``
+        independent calls."""
+        per = self.dispersion
+        return binomial_tail(share * requests / per, requests / per, self.rate)
 
     def evidence(self, x: Mapping[str, float]) -> Evidence | None:
         share, requests = x.get(self.feature), x.get(REQUESTS, 0.0)
@@ -112,7 +122,7 @@ class ErrorTest:
         return best
 
     def _judged(self, share: float, requests: float, looks: int = 1) -> Evidence:
-        tail = _error_tail(share, requests, self.rate) * looks
+        tail = self.tail(share, requests) * looks
         score = tail_score(tail, self.alert_p)
         if share - self.rate < scale_floor(self.feature, self.rate) or share < 2 * self.rate:
             score = min(score, 0.5)
@@ -128,13 +138,21 @@ class LogErrorTest:
 
     mean: float
     alert_p: float
+    dispersion: float = 1.0
+    """As ``ErrorTest.dispersion``: one failure is logged by every service it passes."""
 
     @classmethod
     def fit(cls, rows: Sequence[Mapping[str, float]]) -> LogErrorTest:
         counts = [r.get(LOG_ERRORS, 0.0) for r in rows]
         mean = (sum(counts) + 1.0) / (len(counts) + 1.0)
-        tails = [poisson_tail(c, mean) for c in counts]
-        return cls(mean, min([ALERT_P, *(p * TRAIN_P_MARGIN for p in tails)]))
+        test = cls(mean, ALERT_P, dispersion(counts))
+        tails = [test.tail(c) for c in counts]
+        return replace(test, alert_p=min([ALERT_P, *(p * TRAIN_P_MARGIN for p in tails)]))
+
+    def tail(self, count: float, windows: int = 1) -> float:
+        """How likely ``count`` error logs or more are over ``windows`` windows."""
+        per = self.dispersion
+        return poisson_tail(count / per, self.mean * windows / per)
 
     def evidence(self, x: Mapping[str, float]) -> Evidence | None:
         count = x.get(LOG_ERRORS)
@@ -158,7 +176,7 @@ class LogErrorTest:
         return best
 
     def _judged(self, per_window: float, windows: int = 1, looks: int = 1) -> Evidence:
-        tail = poisson_tail(per_window * windows, self.mean * windows) * looks
+        tail = self.tail(per_window * windows, windows) * looks
         score = tail_score(tail, self.alert_p)
         spread = math.sqrt(self.mean / windows)
         z = (per_window - self.mean) / spread
@@ -255,5 +273,16 @@ class CountModel:
         return sorted(found, key=lambda e: e.score, reverse=True)
 
 
-def _error_tail(share: float, requests: float, rate: float) -> float:
-    return binomial_tail(share * requests, requests, rate)
+def dispersion(counts: Sequence[float]) -> float:
+    """How many events come together, from training counts: ``sum(c^2) / sum(c)`` less the
+    mean (about 1 for independent rare events; about 3 when each failure is counted by the
+    three services of its call chain, or logged three times). At least 1.
+
+    Rare events that come in clusters of ``k`` make a Poisson or binomial test ``k`` times
+    overconfident: one failed call through web, the gateway and a service is three 5xx in
+    the system's count. Judging the counts divided by their clustering (a quasi-likelihood
+    test) keeps a chain's one failure from looking like three."""
+    total = sum(counts)
+    if total <= 0:
+        return 1.0
+    return max(1.0, sum(c * c for c in counts) / total - total / len(counts))

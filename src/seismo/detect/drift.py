@@ -53,8 +53,6 @@ TAIL_DECAY = 0.995
 """Per window, how much of the largest recent move is kept (a half-life of ~140 windows)."""
 TAIL_MARGIN = 1.5
 """A step must exceed this many times the largest recent move."""
-HUBER_Z = 3.0
-"""A window moves a level as if it were at most this many spreads away."""
 HELD_Z = 3.5
 """Spreads that alert when two consecutive windows both moved that far the same way: by
 chance alone, each is about a 1-in-4,000 event, and both together rarer than one window
@@ -121,19 +119,23 @@ class Level:
         twice = z_on_alert_scale(held(z, self.last_z), max(HELD_Z, TAIL_MARGIN * self.held_tail))
         return max(alone, twice)
 
-    def learn(self, value: float, z: float, weight: float = LEVEL_WEIGHT) -> None:
-        """Learn ``value`` (``z`` spreads from the level), its move clipped at ``HUBER_Z``
-        spreads: a burst, or the first window of a step, moves the level and the spread
-        by no more than a large ordinary window would."""
-        step = (value - self.mean) * min(1.0, HUBER_Z / abs(z)) if z else 0.0
-        self.mean += weight * step
+    def learn(self, value: float, z: float, flagged: bool = False) -> None:
+        """Learn ``value`` (``z`` spreads from the level). A window that fired, or that
+        moved ``HELD_Z`` or more (it may be a step's first window: the next one tells), is
+        learned at ``FLAGGED_WEIGHT`` and leaves the spread and the pair bar as they were,
+        so a step's first window does not widen the band its second is judged by; a lone
+        burst still raises the one-window bar."""
+        suspect = flagged or abs(z) >= HELD_Z
+        self.mean += (FLAGGED_WEIGHT if suspect else LEVEL_WEIGHT) * (value - self.mean)
         before, self.last_z = self.last_z, z
-        if weight < LEVEL_WEIGHT:
+        if flagged:
             self.tail = max(self.tail * TAIL_DECAY, min(abs(z), self.bar))
             return
-        self.dev += weight * ((1.0 - weight) * abs(step) - self.dev)
-        self.learned += 1
         self.tail = max(abs(z), self.tail * TAIL_DECAY)
+        if suspect:
+            return
+        self.dev += LEVEL_WEIGHT * (abs(value - self.mean) - self.dev)
+        self.learned += 1
         self.held_tail = max(held(z, before), self.held_tail * TAIL_DECAY)
 
 
@@ -176,7 +178,7 @@ class Drift:
             self.levels[scope] = Level(value)
             return
         z = level.z(value, 1.0 / math.sqrt(math.expm1(level.mean) + 1.0))
-        level.learn(value, z, FLAGGED_WEIGHT if flagged else LEVEL_WEIGHT)
+        level.learn(value, z, flagged)
 
     def creep(self, service: str, z: Mapping[str, float]) -> tuple[float, str] | None:
         """Add this window's latency z-scores to ``service``'s sums; the score of the largest
