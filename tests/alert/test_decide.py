@@ -90,10 +90,14 @@ def test_same_window_gives_the_same_alert_id() -> None:
 
 
 def test_business_metric_gives_business_impact_and_business_hints() -> None:
-    drop = window(0, Finding("metric", "revenue", 0.99, (REVENUE,)))
+    """A mean's move opens once held a second window (``needs_confirming``)."""
+    first = window(0, Finding("metric", "revenue", 0.99, (REVENUE,)))
+    book, none = alerts_for_window(first, IncidentBook(), POLICY, 0)
+    held = window(5_000, Finding("metric", "revenue", 0.99, (REVENUE,)))
 
-    _, (alert,) = alerts_for_window(drop, IncidentBook(), POLICY, 0)
+    _, (alert,) = alerts_for_window(held, book, POLICY, 1)
 
+    assert none == []
     assert alert.business_impact == "value of revenue: 100 normally, 20 now"
     assert any("business flow" in hint for hint in alert.remediation)
 

@@ -106,3 +106,14 @@ def test_an_early_incident_beside_a_system_one_is_confirmed_not_withdrawn() -> N
 
     assert all(a.incident_id != early.incident_id or a.status != "resolved" for a in alerts)
     assert not any(a.summary.startswith(WITHDRAWN) for a in alerts)
+
+
+def test_a_callee_silent_so_far_is_named_early_as_the_origin_of_its_callers_failures() -> None:
+    graph = CallGraph(frozenset({("checkout", "payments")}))
+    caller = Finding("service", "checkout", 0.97, (ERRORS,))
+    quiet = Finding("service", "payments", 0.0, (Deviation("request_count", 12, 3.5, 0, -3.5),))
+
+    _, (alert,) = early_alerts(window(5_000, caller, quiet), IncidentBook(), POLICY, 5_400, graph)
+
+    assert (alert.target, alert.impacted) == ("payments", ["checkout"])
+    assert alert.summary.startswith("payments went silent")

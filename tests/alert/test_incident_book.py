@@ -173,3 +173,46 @@ def test_the_system_moving_another_way_neither_joins_nor_keeps_an_incident_open(
     resolved = [a for alerts in raised for a in alerts if a.status == "resolved"]
     assert [a.target for a in opened] == ["vault", "system"]
     assert [a.target for a in resolved] == ["vault"]
+
+
+def test_a_silence_behind_a_failing_caller_opens_at_once_named_after_the_silent_service() -> None:
+    """A traffic fall of one window waits for a second, but not when a caller fails on it."""
+    gone = Finding("service", "vault", 0.3, (Deviation("request_count", 9, 3, 0, -3),))
+
+    (opened,) = run((errors("billing"), gone))[0]
+
+    assert (opened.status, opened.target, opened.impacted) == ("open", "vault", ["billing"])
+    assert opened.severity == "critical"
+
+
+def kpi(value: float) -> Finding:
+    return Finding("metric", "order_value", 0.95, (Deviation("business_value", 40, 4, value, 9),))
+
+
+def test_a_kpi_mean_moving_one_window_opens_nothing_but_held_two_opens() -> None:
+    """The mean of a few orders jumps on one large order now and then; a real move holds."""
+    out_of_range = Finding(
+        "metric", "refunds", 0.99, (Deviation("business_out_of_range", 0.1, 1, 4, 4),)
+    )
+    raised = run((kpi(90),), (), (), (), (kpi(90),), (kpi(95),))
+
+    assert [[(a.status, a.target) for a in alerts] for alerts in raised] == [
+        [],
+        [],
+        [],
+        [],
+        [],
+        [("open", "order_value")],
+    ]
+    assert [(a.status, a.target) for a in run((out_of_range,))[0]] == [("open", "refunds")]
+
+
+def test_a_kpi_moving_while_an_incident_is_open_joins_it_as_its_business_impact() -> None:
+    silent_kpi = Finding(
+        "metric", "revenue", 0.97, (Deviation("business_observations", 28, 5, 0, -5),)
+    )
+    raised = run((errors("billing"),), (silent_kpi,))
+
+    (opened,) = raised[0]
+    assert [a.status for a in raised[1] if a.status == "open"] == []
+    assert all(a.incident_id == opened.incident_id for a in raised[1])

@@ -69,12 +69,15 @@ def system_vector(services: dict[str, dict[str, float]]) -> dict[str, float]:
     return system
 
 
-def fingerprints(count: int, seed: int = 7, plant: Plant | None = None) -> list[Fingerprint]:
-    """``count`` consecutive windows, with ``plant`` applied where it says."""
+def fingerprints(
+    count: int, seed: int = 7, plant: Plant | None = None, rates: dict[str, float] = SERVICES
+) -> list[Fingerprint]:
+    """``count`` consecutive windows (``rates``: service -> requests per second), with
+    ``plant`` applied where it says."""
     rng = np.random.default_rng(seed)
     out = []
     for i in range(count):
-        services = {name: service_vector(rng, rate) for name, rate in SERVICES.items()}
+        services = {name: service_vector(rng, rate) for name, rate in rates.items()}
         if i >= STARTUP_WINDOWS:
             for vector in services.values():
                 vector["new_interactions"] = 0.0

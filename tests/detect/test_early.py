@@ -8,6 +8,8 @@ at several points while they fill up, as the detector's polls would: none may be
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -32,7 +34,7 @@ NORMAL = ServiceNormal(
 
 
 def test_a_burst_of_5xx_is_gross_and_names_the_error_rate() -> None:
-    (found,) = early_findings({"payments": NORMAL}, {"payments": OpenCounts(20, 9)}, THRESHOLD)
+    (found,) = early_findings({"payments": NORMAL}, {"payments": OpenCounts(20, 9)}, THRESHOLD, 1.0)
 
     assert found.score >= THRESHOLD
     assert (found.scope, found.target) == ("service", "payments")
@@ -51,7 +53,7 @@ def test_a_burst_of_5xx_is_gross_and_names_the_error_rate() -> None:
 def test_errors_short_of_gross_do_not_fire(requests: int, errors: int) -> None:
     verdict = error_verdict(NORMAL, OpenCounts(requests, errors))
     assert verdict is not None and not verdict.gross
-    found = early_findings({"s": NORMAL}, {"s": OpenCounts(requests, errors)}, THRESHOLD)
+    found = early_findings({"s": NORMAL}, {"s": OpenCounts(requests, errors)}, THRESHOLD, 1.0)
     assert all(f.score < THRESHOLD for f in found)
 
 
@@ -63,7 +65,7 @@ def test_gross_needs_a_minimum_of_errors() -> None:
 
 def test_a_latency_jump_is_gross_once_enough_responses_are_slow() -> None:
     jumped = OpenCounts(14, 0, slow=12, latency_p50=260.0)
-    (found,) = early_findings({"catalog": NORMAL}, {"catalog": jumped}, THRESHOLD)
+    (found,) = early_findings({"catalog": NORMAL}, {"catalog": jumped}, THRESHOLD, 1.0)
 
     assert found.score >= THRESHOLD
     top = found.moved[0]
@@ -75,13 +77,13 @@ def test_a_latency_jump_is_gross_once_enough_responses_are_slow() -> None:
 
 def test_an_elevated_service_is_listed_below_the_threshold_and_a_quiet_one_not() -> None:
     counts = {"checkout": OpenCounts(12, 4), "users": OpenCounts(30, 0)}
-    found = early_findings({"checkout": NORMAL, "users": NORMAL}, counts, THRESHOLD)
+    found = early_findings({"checkout": NORMAL, "users": NORMAL}, counts, THRESHOLD, 1.0)
 
     assert [(f.target, f.score < THRESHOLD) for f in found] == [("checkout", True)]
 
 
 def test_services_without_a_learned_normal_are_left_out() -> None:
-    assert early_findings({}, {"new": OpenCounts(20, 20)}, THRESHOLD) == []
+    assert early_findings({}, {"new": OpenCounts(20, 20)}, THRESHOLD, 1.0) == []
 
 
 # --- normal noise --------------------------------------------------------------------------
@@ -155,7 +157,7 @@ def test_normal_noise_is_never_gross_at_any_poll_of_thousands_of_windows() -> No
                 n = round(len(failed) * point)
                 if n:
                     counts[service] = open_counts(failed[:n], latency[:n], normals[service])
-            found = early_findings(normals, counts, THRESHOLD)
+            found = early_findings(normals, counts, THRESHOLD, point)
             fired += sum(f.score >= THRESHOLD for f in found)
             tested += len(counts)
     assert tested > 50_000
@@ -166,9 +168,27 @@ def test_the_same_normals_catch_gross_faults_on_thin_and_busy_services() -> None
     normals = fitted_normals(np.random.default_rng(5), 120)
     quiet, busy = normals["quiet"], normals["busy"]
 
-    burst = early_findings(normals, {"quiet": OpenCounts(6, 4)}, THRESHOLD)
-    slow = early_findings(normals, {"busy": OpenCounts(80, 0, slow=70)}, THRESHOLD)
+    burst = early_findings(normals, {"quiet": OpenCounts(6, 4)}, THRESHOLD, 1.0)
+    slow = early_findings(normals, {"busy": OpenCounts(80, 0, slow=70)}, THRESHOLD, 1.0)
 
     assert [f.target for f in burst if f.score >= THRESHOLD] == ["quiet"]
     assert [f.target for f in slow if f.score >= THRESHOLD] == ["busy"]
     assert quiet.error_alert_p <= 1e-6 and busy.slow_ms >= 4 * busy.latency_p50
+
+
+def test_a_callee_silent_so_far_is_a_finding_that_cannot_fire_alone() -> None:
+    """Twenty requests a window are due; at half time none came: silence, below threshold."""
+    due = replace(NORMAL, requests_per_window=20.0)
+    normals = {"ledger": due, "orders": NORMAL}
+
+    early = early_findings(normals, {"orders": OpenCounts(30, 0)}, THRESHOLD, 0.05)
+    half = early_findings(normals, {"orders": OpenCounts(30, 0)}, THRESHOLD, 0.5)
+
+    assert early == []
+    (silent,) = half
+    assert (silent.target, silent.moved[0].feature, silent.moved[0].current) == (
+        "ledger",
+        "request_count",
+        0.0,
+    )
+    assert silent.score < THRESHOLD

@@ -44,6 +44,11 @@ def test_the_alert_scale_puts_the_alerting_tail_at_the_threshold() -> None:
     assert z_score(1.0) == 0.0
 
 
+def test_a_move_far_below_an_astronomical_bar_scores_nothing_instead_of_overflowing() -> None:
+    """A near-constant metric learns tiny standard errors, so its bar can reach thousands."""
+    assert z_score(3.0, alert_z=5_000.0) == 0.0
+
+
 def test_a_smoothed_rate_starts_at_its_prior() -> None:
     assert smoothed_rate(0, 0, 0.01, 100) == pytest.approx(0.01)
     assert smoothed_rate(500, 1000, 0.01, 100) == pytest.approx(501 / 1100)

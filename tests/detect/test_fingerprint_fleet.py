@@ -159,3 +159,20 @@ def test_a_traffic_drop_is_explained_by_the_rate_not_by_idle_latency() -> None:
     assert origin.target == "checkout"
     assert origin.moved[0].feature in {"request_count", "request_rate"}
     assert all(not d.feature.startswith("latency") for d in origin.moved)
+
+
+def test_an_empty_window_of_a_thin_service_is_explained_as_silence_not_as_its_zeros() -> None:
+    """Four requests a window: an empty one is a 1-in-50 chance, too common to page on
+    alone. Every feature of it is zero (no endpoint, no latency), which the model finds far
+    out; the explanation must say silence, which a traffic fall's confirmation rule and a
+    failing caller's origin both read."""
+    rates = {"checkout": 40.0, "ledger": 0.8}
+    model = FleetModel(fingerprints(80, seed=1, rates=rates), CONFIG)
+    zero = {name: 0.0 for name in fingerprints(1, seed=1, rates=rates)[0].services["ledger"]}
+    (window,) = fingerprints(1, seed=3, plant=Plant("ledger", 0, 0, zero), rates=rates)
+
+    (ledger,) = [f for f in model.findings(window) if f.target == "ledger"]
+
+    assert ledger.moved[0].feature in ("request_rate", "request_count")
+    assert ledger.moved[0].current == 0.0
+    assert summary(ledger).startswith("ledger went silent")

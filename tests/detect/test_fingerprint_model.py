@@ -186,3 +186,17 @@ def test_a_log_count_alone_supports_a_finding_but_never_makes_one() -> None:
 
     assert 0.6 <= model.score(chatty).score < 0.9
     assert model.score(failing).score >= 0.9
+
+
+def test_a_burst_of_business_events_alone_supports_a_finding_but_never_makes_one() -> None:
+    """More orders come with more users; each KPI's own moves are the per-metric watch's."""
+    rng = np.random.default_rng(4)
+    rows = [
+        {**row, "business_observations": float(rng.poisson(6))}
+        for row in checkout_rows(120, seed=3)
+    ]
+    model = FingerprintModel(rows, CONFIG, forest=False)
+
+    busy = {**rows[-1], "business_observations": 40.0}
+
+    assert 0.6 <= model.score(busy).score < 0.9

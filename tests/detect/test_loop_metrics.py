@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from seismo.detect.explain import summary
 from seismo.detect.fingerprint_model import IsolationForestDetector, ModelConfig
 from seismo.detect.metric import default_metric_detector
 from seismo.detect.metric_watch import (
@@ -62,8 +63,12 @@ def test_learned_baseline_flags_a_jump_and_explains_it_against_the_normal_value(
 def test_custom_metric_of_a_service_is_not_a_business_metric() -> None:
     here = window(0, {})
 
-    assert feature_names("checkout.queue_depth", here) == ("value", "out_of_range")
-    assert feature_names("revenue", here) == ("business_value", "business_out_of_range")
+    assert feature_names("checkout.queue_depth", here) == ("value", "out_of_range", "observations")
+    assert feature_names("revenue", here) == (
+        "business_value",
+        "business_out_of_range",
+        "business_observations",
+    )
 
 
 def test_metric_without_observations_gives_no_finding() -> None:
@@ -179,3 +184,44 @@ def test_a_material_move_of_a_thin_mean_still_pages() -> None:
 
     assert found.score >= 0.9
     assert found.moved[0].deviation > 5
+
+
+def steady_orders(rng: np.random.Generator, per_window: float) -> dict[str, float] | None:
+    count = int(rng.poisson(per_window))
+    return {"count": float(count), "mean": 40.0} if count else None
+
+
+def run_windows(
+    states: dict[str, MetricState], first: int, summaries: list[dict[str, float] | None]
+) -> list[float]:
+    """Each window's revenue score (0 when it gave no finding)."""
+    scores = []
+    for i, observed in enumerate(summaries, start=first):
+        metrics = {"revenue": observed} if observed else {}
+        found = metric_findings(window(i, metrics), states, default_metric_detector, 0.9)
+        scores.append(max((f.score for f in found), default=0.0))
+    return scores
+
+
+def test_a_kpi_that_stops_arriving_alerts_within_a_few_windows_and_says_so() -> None:
+    rng = np.random.default_rng(8)
+    states: dict[str, MetricState] = {}
+    before = run_windows(states, 0, [steady_orders(rng, 8.0) for _ in range(300)])
+
+    stopped = run_windows(states, 300, [None] * 4)
+
+    assert max(before[50:]) < 0.9
+    assert stopped[0] < 0.9 <= stopped[2]
+    (found,) = metric_findings(window(304, {}), states, default_metric_detector, 0.9)
+    assert summary(found).startswith("revenue went silent")
+
+
+def test_a_kpi_sent_in_batches_is_not_silent_between_its_batches() -> None:
+    """Sixty orders once a minute at 1-s windows: a full minute of empty windows is its
+    rhythm, not a silence."""
+    states: dict[str, MetricState] = {}
+    batches = [{"count": 60.0, "mean": 40.0} if i % 60 == 0 else None for i in range(1_200)]
+
+    scores = run_windows(states, 0, batches)
+
+    assert max(scores[200:]) < 0.9

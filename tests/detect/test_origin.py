@@ -125,3 +125,20 @@ def test_the_system_joins_the_cause_whose_origin_moved_the_same_kind_of_feature(
 
     assert "system:system" in found["edge"]
     assert "system:system" not in found["fx"]
+
+
+def test_a_callee_gone_quiet_explains_its_callers_failures_before_its_silence_fires() -> None:
+    """One empty window scores little alone; beside a caller failing on its calls it is the
+    origin, and carries that caller's score."""
+    found = [errors("orders", 0.5, 0.97), traffic("ledger", 6, 0, 0.2)]
+
+    (cause,) = causes(found, GRAPH, 0.9, 0.6)
+
+    assert (cause.origin.target, [f.target for f in cause.impacted]) == ("ledger", ["orders"])
+    assert cause.origin.score == 0.97
+
+
+def test_a_quiet_callee_does_not_take_a_failure_it_cannot_explain() -> None:
+    found = [errors("search", 0.5, 0.97), traffic("ledger", 6, 0, 0.2)]
+
+    assert named(found) == [("search", [])]

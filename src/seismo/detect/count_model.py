@@ -34,6 +34,7 @@ from seismo.detect.evidence import (
     AT_ALERT,
     binomial_tail,
     count_change_tail,
+    empty_is_unlikely,
     poisson_tail,
     smoothed_rate,
     tail_score,
@@ -211,6 +212,10 @@ class TrafficTest:
     @property
     def normal_count(self) -> float:
         return math.expm1(self.median)
+
+    def silent(self, x: Mapping[str, float]) -> bool:
+        """No request in a window where chance alone would rarely leave it empty."""
+        return x.get(REQUESTS, 1.0) <= 0 and empty_is_unlikely(self.normal_count)
 
     def evidence(self, x: Mapping[str, float]) -> Evidence | None:
         count = x.get(REQUESTS)

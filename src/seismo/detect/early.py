@@ -27,8 +27,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from seismo.detect.count_model import ErrorTest
-from seismo.detect.evidence import ALERT_P, binomial_tail, tail_score
+from seismo.detect.count_model import REQUESTS, ErrorTest
+from seismo.detect.evidence import ALERT_P, binomial_tail, empty_is_unlikely, tail_score
 from seismo.detect.explain import Finding
 from seismo.detect.fingerprint_fleet import FleetModel
 from seismo.detect.fingerprint_model import Deviation
@@ -65,6 +65,8 @@ class ServiceNormal:
     latency_p50: float
     latency_p99: float
     latency_spread: float
+    requests_per_window: float = 0.0
+    """The learned normal request count of a closed window (0: unknown, never silent)."""
 
     @property
     def slow_ms(self) -> float:
@@ -81,13 +83,17 @@ def learned_normals(model: FleetModel) -> dict[str, ServiceNormal]:
         if not tests or p50 <= 0:
             continue
         spread = fitted.deviations({LATENCY: p50}, [LATENCY]).get(LATENCY)
-        out[service] = _normal(tests[0], p50, fitted.normal("latency_p99"), spread)
+        traffic = model.counts[service].traffic
+        requests = traffic.normal_count if traffic is not None else 0.0
+        out[service] = _normal(tests[0], p50, fitted.normal("latency_p99"), spread, requests)
     return out
 
 
-def _normal(test: ErrorTest, p50: float, p99: float, spread: Deviation | None) -> ServiceNormal:
+def _normal(
+    test: ErrorTest, p50: float, p99: float, spread: Deviation | None, requests: float
+) -> ServiceNormal:
     scale = spread.spread if spread is not None else p50
-    return ServiceNormal(test.rate, min(test.alert_p, ALERT_P), p50, p99, scale)
+    return ServiceNormal(test.rate, min(test.alert_p, ALERT_P), p50, p99, scale, requests)
 
 
 @dataclass(frozen=True)
@@ -145,12 +151,22 @@ def latency_verdict(normal: ServiceNormal, counts: OpenCounts) -> Verdict | None
 
 
 def early_findings(
-    normals: Mapping[str, ServiceNormal], window: Mapping[str, OpenCounts], threshold: float
+    normals: Mapping[str, ServiceNormal],
+    window: Mapping[str, OpenCounts],
+    threshold: float,
+    elapsed: float,
 ) -> list[Finding]:
     """One finding per service whose open-window counts moved: at ``threshold`` or above
     when a test is gross, below it when the counts are only elevated (such a finding can
-    explain a caller's, never fire). Services without a learned normal are left out."""
-    found = []
+    explain a caller's, never fire), and one per service silent so far though ``elapsed``
+    (the share of the window gone by) should have brought it requests: a caller failing on
+    its calls is then that silence's consequence, named after it. Services without a
+    learned normal are left out."""
+    found = [
+        _silent_so_far(service, normal.requests_per_window * elapsed)
+        for service, normal in sorted(normals.items())
+        if service not in window and empty_is_unlikely(normal.requests_per_window * elapsed)
+    ]
     for service, counts in sorted(window.items()):
         normal = normals.get(service)
         if normal is None:
@@ -163,6 +179,12 @@ def early_findings(
         if verdicts:
             found.append(_finding(service, verdicts, normal, threshold))
     return found
+
+
+def _silent_so_far(service: str, expected: float) -> Finding:
+    """No request so far where ``expected`` were due: a finding that cannot fire alone."""
+    spread = math.sqrt(expected)
+    return Finding("service", service, 0.0, (Deviation(REQUESTS, expected, spread, 0.0, -spread),))
 
 
 def _finding(

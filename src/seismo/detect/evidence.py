@@ -26,6 +26,9 @@ ALERT_P = 1e-6
 and thousands of windows an hour, a rarer event than one in a million is news."""
 ALERT_Z = 5.0
 """Standard errors that alert for a mean or a log-scale rate."""
+SHORTFALL_CAP = 64.0
+"""A z this many units below its bar already scores 0; the cap keeps ``2 ** shortfall``
+finite when a bar learned from a near-constant series is astronomically high."""
 
 
 def binomial_tail(events: float, trials: float, rate: float) -> float:
@@ -56,6 +59,17 @@ def count_change_tail(count: float, normal: float) -> float:
     return poisson_tail(count, normal) if count > normal else poisson_below(count, normal)
 
 
+SILENCE_P = 0.05
+"""An empty window is silence when chance alone empties one this rarely or less (a normal
+count of three or more): beside a caller that fails on its calls, that is the news."""
+
+
+def empty_is_unlikely(expected: float) -> bool:
+    """Whether no event at all, where ``expected`` were due, is unlikely enough to be
+    silence rather than a quiet moment."""
+    return poisson_below(0, expected) <= SILENCE_P
+
+
 def tail_score(p_value: float, alert_p: float = ALERT_P) -> float:
     """A tail probability on the alert scale: ``alert_p`` -> 0.9, ``alert_p / 1e6`` -> 0.99,
     ``alert_p * 1e6`` and likelier -> 0."""
@@ -70,7 +84,8 @@ def z_score(z: float, alert_z: float = ALERT_Z) -> float:
     unit halves the distance to 1; 3.3 units below ``alert_z`` and less -> 0."""
     if not math.isfinite(z):
         return 1.0
-    return min(1.0, max(0.0, 1.0 - (1.0 - AT_ALERT) * math.pow(2.0, alert_z - abs(z))))
+    shortfall = min(alert_z - abs(z), SHORTFALL_CAP)
+    return min(1.0, max(0.0, 1.0 - (1.0 - AT_ALERT) * math.pow(2.0, shortfall)))
 
 
 def smoothed_rate(events: float, trials: float, prior: float, weight: float) -> float:

@@ -71,12 +71,23 @@ def likely_origin(findings: Sequence[Finding], threshold: float) -> Finding:
     return max(firing, key=lambda f: (SCOPES.index(f.scope), round(f.score, 2), f.strength))
 
 
+COUNTS_OF_EVENTS = frozenset({"business_observations", "observations"})
+"""Besides the traffic features, the features that count a scope's events."""
+
+
+def went_silent(d: Deviation) -> bool:
+    """``d`` says the events stopped: a request or observation count (or rate) at zero,
+    normally above."""
+    counts_events = feature_kind(d.feature).name == "traffic" or d.feature in COUNTS_OF_EVENTS
+    return counts_events and d.current <= 0 < d.normal
+
+
 def summary(f: Finding) -> str:
     """One sentence: "5xx error rate of checkout rose from 0.4 % to 31 %"."""
     top = f.moved[0]
     where = "the system" if f.scope == "system" else f.target
     verb = "rose" if top.current > top.normal else "fell"
-    silent = feature_kind(top.feature).name == "traffic" and top.current <= 0 < top.normal
+    silent = went_silent(top)
     sentence = (
         f"{where} went silent: " * silent + f"{label(top.feature)} of {where} {verb} from "
         f"{format_value(top.feature, top.normal)} to {format_value(top.feature, top.current)}"

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from seismo.detect.count_model import CountModel
+from seismo.detect.count_model import CountModel, Evidence
 from seismo.detect.evidence import AT_ALERT
 from seismo.detect.explain import Finding, finding, headline_first
 from seismo.detect.fingerprint_features import scale_floor
@@ -145,6 +145,8 @@ class FleetModel:
         lead = {d.feature for d in firing}
         rest = [d for d in modelled.moved if d.feature not in lead]
         moved = [*headline_first(firing), *rest]
+        if counts.traffic is not None and counts.traffic.silent(vector):
+            moved = _silence_first(moved, counts.traffic.evidence(vector))
         return Finding(scope, target, score, tuple(moved[:4]))
 
     def _new_pairs(self, service: str, count: float, model: FingerprintModel | None) -> Finding:
@@ -153,6 +155,15 @@ class FleetModel:
         spread = scale_floor(NEW_PAIRS, normal)
         moved = Deviation(NEW_PAIRS, normal, spread, count, (count - normal) / spread)
         return Finding("service", service, self.new_pair_score, (moved,))
+
+
+def _silence_first(moved: list[Deviation], traffic: Evidence | None) -> list[Deviation]:
+    """A silent scope's explanation leads with its traffic, however it scored: every other
+    feature of an empty window is zero only because nothing was measured, and the silence
+    is what a failing caller is explained by (``seismo.detect.origin``)."""
+    if traffic is None:
+        return moved
+    return [traffic.moved, *(d for d in moved if d.feature != traffic.moved.feature)]
 
 
 def novelty_score(windows: Sequence[Fingerprint]) -> float:

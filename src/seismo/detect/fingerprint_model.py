@@ -38,11 +38,13 @@ from seismo.fingerprint.features import feature_kind
 if TYPE_CHECKING:
     from sklearn.ensemble import IsolationForest
 
-SUPPORTING = features.of_kind(features.LOGS)
-"""Log counts (of any level, of warnings): evidence that supports a finding, never one on
-their own. Services log in bursts (a retry loop, a deploy, a chatty request), and a log
-count that rose with nothing users feel is not worth a page; error logs are errors, and
-judged as such (``seismo.detect.count_model``)."""
+SUPPORTING = features.of_kind(features.LOGS) | {"business_observations"}
+"""Log counts (of any level, of warnings) and counts of business events: evidence that
+supports a finding, never one on their own. Services log in bursts (a retry loop, a deploy,
+a chatty request), and a log count that rose with nothing users feel is not worth a page;
+error logs are errors, and judged as such (``seismo.detect.count_model``). Business events
+come with the traffic (a burst of orders is a burst of users), and each KPI's own values
+and silence are judged by the per-metric watch (``seismo.detect.metric_watch``)."""
 SUPPORT_CAP = 0.85
 """The highest score supporting features alone give: under the alert threshold, over the
 level that keeps an incident open, so they extend an incident but never open one."""

@@ -13,6 +13,12 @@ window's out-of-range count is improbable given its observations and the learned
 out-of-range ones (a binomial test), and is at least ``RANGE_SHARE`` of them. A smoothed
 normal value (exponentially weighted) gives the explanation its "normal" figure. A window
 that is flagged is not learned.
+
+A metric that stops arriving is news too (orders stop when checkout breaks): its windows
+without a single observation are counted, and a run of them alerts when, at the learned
+observations per window, chance alone would leave that many windows empty less often than
+one in a million (a Poisson tail), and the run is ``QUIET_MARGIN`` times longer than any
+the metric had lately (a KPI sent in batches once a minute is quiet in between by design).
 """
 
 from __future__ import annotations
@@ -25,7 +31,14 @@ from typing import Any
 import numpy as np
 
 from seismo.detect.base import Detector, detector_from_dict
-from seismo.detect.evidence import ALERT_Z, binomial_tail, smoothed_rate, tail_score, z_score
+from seismo.detect.evidence import (
+    ALERT_Z,
+    binomial_tail,
+    poisson_below,
+    smoothed_rate,
+    tail_score,
+    z_score,
+)
 from seismo.detect.explain import Finding
 from seismo.detect.fingerprint_features import scale_floor
 from seismo.detect.fingerprint_model import Deviation
@@ -62,6 +75,17 @@ in an ordinary hour; a move must also beat what this metric's own history shows.
 Z_MARGIN = 1.5
 """A mean alerts at ``Z_MARGIN`` times the 99.9th percentile of its recent moves (and at
 least ``ALERT_Z`` standard errors)."""
+COUNT_SMOOTHING = 0.02
+"""Weight of the newest window in a metric's observations per window, empty windows
+included (a memory of about 50 windows)."""
+QUIET_WARM = 30
+"""Windows a metric must have been watched before a silence of it is judged."""
+QUIET_MARGIN = 1.5
+"""A silence must last this many times the longest recent run of empty windows."""
+QUIET_REPORTED = 0.5
+"""An empty run scoring less is no finding at all (most windows of a sparse metric)."""
+QUIET_DECAY = 0.999
+"""Per window, how much of the longest recent empty run is kept (a half-life of ~700)."""
 
 
 @dataclass
@@ -80,6 +104,14 @@ class MetricState:
     """Of those, out of their expected range (decayed alike)."""
     moves: list[float] = field(default_factory=list)
     """The last ``Z_HISTORY`` learned windows' moves, in standard errors (absolute)."""
+    per_window: float = 0.0
+    """Observations per window, empty windows included (exponentially weighted)."""
+    watched: int = 0
+    """Windows learned, empty ones included."""
+    quiet: int = 0
+    """Windows in a row without an observation, up to now."""
+    longest_quiet: float = 0.0
+    """The longest run of empty windows that was not a silence, decaying."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +122,10 @@ class MetricState:
             "seen": self.seen,
             "outside": self.outside,
             "moves": self.moves,
+            "per_window": self.per_window,
+            "watched": self.watched,
+            "quiet": self.quiet,
+            "longest_quiet": self.longest_quiet,
         }
 
     @classmethod
@@ -103,6 +139,10 @@ class MetricState:
             float(data.get("seen", 0.0)),
             float(data.get("outside", 0.0)),
             [float(z) for z in data.get("moves", [])],
+            float(data.get("per_window", 0.0)),
+            int(data.get("watched", 0)),
+            int(data.get("quiet", 0)),
+            float(data.get("longest_quiet", 0.0)),
         )
 
     def learn(self, value: float, count: float = 1.0, outside: float = 0.0) -> None:
@@ -117,6 +157,30 @@ class MetricState:
         self.spread += SMOOTHING * (gap - self.spread)
         self.unit_spread += SMOOTHING * (gap * math.sqrt(max(count, 1.0)) - self.unit_spread)
         self.normal += SMOOTHING * (value - self.normal)
+
+    def count_window(self, count: float, silenced: bool) -> None:
+        """One window's observations into the per-window rate and the empty runs;
+        a window judged a silence (``silenced``) is not learned."""
+        self.longest_quiet *= QUIET_DECAY
+        if count > 0:
+            self.quiet = 0
+        else:
+            self.quiet += 1
+        if silenced:
+            return
+        if self.quiet:
+            self.longest_quiet = max(self.longest_quiet, float(self.quiet))
+        self.per_window += COUNT_SMOOTHING * (count - self.per_window) if self.watched else count
+        self.watched += 1
+
+    def silence(self, run: int) -> tuple[float, float]:
+        """How likely ``run`` empty windows in a row are by chance alone, and how many
+        observations they should have brought; 1 while the metric is not yet known well
+        enough or such runs were seen lately."""
+        expected = self.per_window * run
+        if self.watched < QUIET_WARM or run <= QUIET_MARGIN * self.longest_quiet:
+            return 1.0, expected
+        return poisson_below(0, expected), expected
 
     def standard_error(self, count: float) -> float:
         """The standard error of a mean of ``count`` observations (1.25 x the mean absolute
@@ -148,13 +212,35 @@ def on_alert_scale(detector: Detector, score: float, threshold: float) -> float:
     return threshold + (score - point) * (1.0 - threshold) / (1.0 - point)
 
 
-def feature_names(metric: str, window: Fingerprint) -> tuple[str, str]:
-    """Feature names of a metric's mean and range count: business or custom metric.
+CUSTOM_FEATURES = ("value", "out_of_range", "observations")
+BUSINESS_FEATURES = ("business_value", "business_out_of_range", "business_observations")
+METRIC_MEANS = frozenset({CUSTOM_FEATURES[0], BUSINESS_FEATURES[0]})
+"""The features that carry a metric's mean in a window."""
+
+
+def feature_names(metric: str, window: Fingerprint) -> tuple[str, str, str]:
+    """Feature names of a metric's mean, range count and observation count: business or
+    custom metric.
 
     Custom metrics are named ``<service>.<metric>`` after a service of the window.
     """
     custom = metric.partition(".")[0] in window.services
-    return ("value", "out_of_range") if custom else ("business_value", "business_out_of_range")
+    return CUSTOM_FEATURES if custom else BUSINESS_FEATURES
+
+
+def watch_quiet(
+    metric: str, state: MetricState, window: Fingerprint, threshold: float
+) -> Finding | None:
+    """A window without any observation of a known metric: a finding once the empty run
+    is unlikely; None while it is not."""
+    p, expected = state.silence(state.quiet + 1)
+    score = tail_score(p)
+    state.count_window(0.0, score >= threshold)
+    if score < QUIET_REPORTED:
+        return None
+    name = feature_names(metric, window)[2]
+    spread = math.sqrt(max(expected, 1e-9))
+    return Finding("metric", metric, score, (Deviation(name, expected, spread, 0.0, -spread),))
 
 
 def watch_metric(
@@ -163,8 +249,8 @@ def watch_metric(
     """Score one metric's window, learn it unless flagged; None when it had no value."""
     count = summary.get("count", 0.0)
     if count <= 0 or "mean" not in summary:
-        return None
-    mean_name, range_name = feature_names(metric, window)
+        return watch_quiet(metric, state, window, threshold)
+    mean_name, range_name, _ = feature_names(metric, window)
     value = summary["mean"]
     learned = on_alert_scale(state.detector, state.detector.score_one({"value": value}), threshold)
     score, moved = _mean_evidence(mean_name, value, count, state, learned)
@@ -177,6 +263,7 @@ def watch_metric(
             moved.insert(0, Deviation(range_name, expected * count, 1.0, outside, outside))
     if score < threshold:
         state.learn(value, count, outside)
+    state.count_window(count, silenced=False)
     return Finding("metric", metric, score, tuple(moved))
 
 
@@ -205,9 +292,9 @@ def metric_findings(
 ) -> list[Finding]:
     """Findings of every metric in ``window``; ``states`` is updated in place."""
     found = []
-    for metric, summary in sorted(window.metrics.items()):
+    for metric in sorted(states.keys() | window.metrics.keys()):
         state = states.setdefault(metric, MetricState(new_detector()))
-        result = watch_metric(metric, summary, state, window, threshold)
+        result = watch_metric(metric, window.metrics.get(metric, {}), state, window, threshold)
         if result is not None:
             found.append(result)
     return found

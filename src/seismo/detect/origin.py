@@ -19,14 +19,11 @@ finding is one cause named by ``likely_origin``, as before the graph existed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from seismo.detect.call_graph import CallGraph
-from seismo.detect.explain import Finding, likely_origin
+from seismo.detect.explain import Finding, likely_origin, went_silent
 from seismo.fingerprint.features import feature_kind
-
-SILENT_RATE = 0.0
-"""A request count or rate at or below this, while normally above it, is silence."""
 
 
 @dataclass(frozen=True)
@@ -55,13 +52,9 @@ def direction(f: Finding) -> int:
 
 
 def silent(f: Finding) -> bool:
-    """Its headline says its traffic stopped."""
-    top = f.moved[0] if f.moved else None
-    return (
-        top is not None
-        and headline_kind(f) == "traffic"
-        and top.current <= SILENT_RATE < top.normal
-    )
+    """Its headline says its traffic stopped (a scope's silence leads its explanation
+    whenever chance alone would rarely empty its window: ``seismo.detect.count_model``)."""
+    return bool(f.moved) and went_silent(f.moved[0])
 
 
 def causes(
@@ -73,7 +66,9 @@ def causes(
     """The causes of the firing findings, strongest first (empty when none fires). A
     service scoring ``explain_at`` (default: the threshold) can explain a firing one, and
     so be its origin: the entry point of a traffic drop measured on a few requests may
-    score 0.8 in a window where its callees' drops score 0.95."""
+    score 0.8 in a window where its callees' drops score 0.95. A silent service can
+    whatever its score: a callee that went quiet while its caller fails on its calls is
+    that failure's origin, though one empty window alone proves little."""
     firing = [f for f in findings if f.score >= threshold]
     if not firing:
         return []
@@ -81,19 +76,31 @@ def causes(
         origin = likely_origin(firing, threshold)
         return [Cause(origin, tuple(f for f in firing if f is not origin))]
     floor = threshold if explain_at is None else min(explain_at, threshold)
-    services = {f.target: f for f in findings if f.scope == "service" and f.score >= floor}
+    services = {
+        f.target: f for f in findings if f.scope == "service" and (f.score >= floor or silent(f))
+    }
     others = [f for f in firing if f.scope != "service"]
     groups = _service_groups(services, {f.target for f in firing}, graph)
     if not groups:
         metrics = [f for f in others if f.scope == "metric"]
         groups = {f.key: [f] for f in metrics} or {others[0].key: [others[0]]}
-    found = [Cause(members[0], tuple(members[1:])) for members in groups.values()]
+    found = [_cause(members) for members in groups.values()]
     found.sort(key=lambda c: (c.score, c.origin.strength), reverse=True)
     placed = {k for c in found for k in c.keys}
     for extra in (f for f in others if f.key not in placed):
         index = _joined_by(extra, found)
         found[index] = Cause(found[index].origin, (*found[index].impacted, extra))
     return found
+
+
+def _cause(members: list[Finding]) -> Cause:
+    """The cause of an origin and the findings it explains. A silent origin carries the
+    strongest score among them: its empty window alone proves little, its callers' failing
+    calls prove it."""
+    origin, impacted = members[0], tuple(members[1:])
+    if silent(origin) and impacted:
+        origin = replace(origin, score=max(origin.score, *(f.score for f in impacted)))
+    return Cause(origin, impacted)
 
 
 def _joined_by(extra: Finding, found: list[Cause]) -> int:

@@ -98,7 +98,8 @@ FEATURES: tuple[Feature, ...] = (
             "log events at level error or critical"),
     Feature("log_warnings", "logs", LOGS, "warning log count", "log events at level warning"),
     Feature("business_observations", "observations", BUSINESS, "business observation count",
-            "business metric events (per service: those carrying a `service`)"),
+            "business metric events (per service: those carrying a `service`; per metric: "
+            "that metric's)", (SYSTEM, SERVICE, METRIC_SCOPE)),
     Feature("business_out_of_range", "observations", BUSINESS,
             "out-of-range business observations",
             "business metric events outside their `expected_range` (per metric: that "
@@ -109,6 +110,8 @@ FEATURES: tuple[Feature, ...] = (
             "a custom metric's (`<service>.<name>`) mean value in the window", (METRIC_SCOPE,)),
     Feature("out_of_range", "observations", METRIC, "out-of-range observations",
             "a custom metric's events outside their `expected_range`", (METRIC_SCOPE,)),
+    Feature("observations", "observations", METRIC, "observation count",
+            "a custom metric's events in the window", (METRIC_SCOPE,)),
 )  # fmt: skip
 
 BY_NAME: dict[str, Feature] = {feature.name: feature for feature in FEATURES}

@@ -235,10 +235,12 @@ class DetectorLoop:
         normals = self._learned_normals(model)
         threshold = self.config.policy.rule.threshold
         raised: list[Alert] = []
-        for window_id, counts in self.open_windows.read(normals, int(self.clock() * 1000)):
-            findings = early_findings(normals, counts, threshold)
+        now_ms = int(self.clock() * 1000)
+        for window_id, counts in self.open_windows.read(normals, now_ms):
+            start = window_id * self.config.window_ms
+            elapsed = min(1.0, max(0.0, (now_ms - start) / self.config.window_ms))
+            findings = early_findings(normals, counts, threshold, elapsed)
             if any(f.score >= threshold for f in findings):
-                start = window_id * self.config.window_ms
                 window = ScoredWindow(start, start + self.config.window_ms, tuple(findings))
                 raised += self._publish_early(window)
         return raised
