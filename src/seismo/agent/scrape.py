@@ -5,7 +5,8 @@ counted between two scrapes, gauges their value: business metrics named after th
 under the target's service, labels as metadata. The histogram named in ``requests`` becomes
 request events instead, one per request counted (see ``seismo.ingest.histogram``), so the
 target's service shows in the call graph like any instrumented one. A first scrape only
-sets the baselines; a counter that went down (a restart) counts from zero.
+sets the baselines; a series first seen later, or a counter that went down (a restart),
+counts from zero.
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ class Scraper:
         self.counters: dict[tuple[str, Labels], float] = {}
         self.buckets: dict[tuple[str, Labels], list[int]] = {}
         self.last_s: float | None = None
+        self.first = True
 
     def items(self, exposition: str, now_s: float) -> list[Item]:
         """The batch items of one scrape taken at ``now_s``."""
         elapsed = None if self.last_s is None else now_s - self.last_s
+        self.first = self.last_s is None
         self.last_s = now_s
         wanted = set(self.target.series)
         requests = self.target.requests.histogram if self.target.requests else None
@@ -59,7 +62,7 @@ class Scraper:
         return found
 
     def _rate(self, name: str, labels: Labels, value: float, elapsed: float | None) -> float:
-        before = self.counters.get((name, labels))
+        before = self.counters.get((name, labels), None if self.first else 0.0)
         self.counters[(name, labels)] = value
         if before is None or not elapsed:
             return math.nan
@@ -107,7 +110,8 @@ class Scraper:
             points.sort()
             totals = [count for _, count in points]
             per_bucket = [b - a for a, b in zip([0, *totals], totals, strict=False)]
-            before = self.buckets.get((family.name, labels))
+            zeros = None if self.first else [0] * len(per_bucket)
+            before = self.buckets.get((family.name, labels), zeros)
             self.buckets[(family.name, labels)] = per_bucket
             if before is not None:
                 added = difference(per_bucket, before)
