@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import redis
@@ -33,22 +34,32 @@ def wait_for(condition: Callable[[], bool]) -> None:
         time.sleep(0.05)
 
 
+class Run:
+    """A tail agent running in a thread; ``unparsed`` is what it returned once stopped."""
+
+    def __init__(self, follower: Follower, log_format: str, config: TailConfig) -> None:
+        self.stop = threading.Event()
+        self.sender = Sender(config.collector)
+        self.unparsed = -1
+        parse = PARSERS[log_format]
+        self.thread = threading.Thread(target=self._run, args=(follower, parse, config))
+
+    def _run(self, follower: Follower, parse: Any, config: TailConfig) -> None:
+        self.unparsed = runner.tail(follower, parse, config, self.sender, self.stop)
+
+
 @contextmanager
-def tailing(path: Path, log_format: str, config: TailConfig) -> Iterator[Sender]:
+def tailing(path: Path, log_format: str, config: TailConfig) -> Iterator[Run]:
     """The tail agent running in a thread on ``path``; stopped (and flushed) on exit."""
-    stop = threading.Event()
-    sender = Sender(config.collector)
     with Follower(str(path), from_start=True) as follower:
-        thread = threading.Thread(
-            target=runner.tail, args=(follower, PARSERS[log_format], config, sender, stop)
-        )
-        thread.start()
+        run = Run(follower, log_format, config)
+        run.thread.start()
         try:
-            yield sender
+            yield run
         finally:
-            stop.set()
-            thread.join()
-            sender.close()
+            run.stop.set()
+            run.thread.join()
+            run.sender.close()
 
 
 def test_nginx_requests_arrive_through_rename_and_copytruncate_rotation(
@@ -101,8 +112,9 @@ def test_generated_haproxy_lines_become_requests_of_their_backend(
         out.write("not an access log line\n")
         out.write(line.format(tr=-1, tt=-1, status=502, cart=2))  # aborted: no latency
         out.write(line.format(tr=300, tt=310, status=503, cart=3))
-    with tailing(log, "haproxy", TailConfig(collector=collector_url, flush_interval_s=0.1)):
+    with tailing(log, "haproxy", TailConfig(collector=collector_url, flush_interval_s=0.1)) as run:
         wait_for(lambda: len(stored_requests(redis_client, keys)) == 2)
+    assert run.unparsed == 2  # the stray line and the aborted request
     events = stored_requests(redis_client, keys)
     assert [(e["service"], e["endpoint"]) for e in events] == [("checkout", "GET:/cart/{id}")] * 2
     assert [float(e["response_time"]) for e in events] == [42.0, 310.0]

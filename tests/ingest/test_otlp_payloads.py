@@ -109,6 +109,18 @@ def test_valid_points_land_beside_refused_ones_which_the_answer_names(
     assert {e["endpoint"] for e in events} == {"GET:/stock"}
 
 
+def test_two_cumulative_points_of_a_series_in_one_export_count_each_request_once(
+    collector: httpx.Client, redis_client: redis.Redis, keys: Keys
+) -> None:
+    metric = duration_metric("s", "/stock")
+    first = metric["histogram"]["dataPoints"][0]
+    later = {**first, "timeUnixNano": str(NOW_NS + 10**9), "bucketCounts": ["1", "3", "1"]}
+    metric["histogram"] = {"dataPoints": [first, later], "aggregationTemporality": 2}
+    assert post_json(collector, "/v1/metrics", metrics_body(metric)).status_code == 200
+    latencies = sorted(float(e["response_time"]) for e in request_events(redis_client, keys))
+    assert latencies == [5.0, 30.0, 30.0, 30.0, 50.0]
+
+
 @pytest.mark.parametrize(
     ("headers", "content", "status", "field", "says"),
     [

@@ -64,20 +64,24 @@ def tail(
     config: TailConfig,
     sender: Sender,
     stop: threading.Event,
-) -> None:
+) -> int:
     """Send the requests of every line appended, ``batch_size`` at most per batch, at the
-    latest ``flush_interval_s`` after the oldest one held was read."""
+    latest ``flush_interval_s`` after the oldest one held was read; returns how many lines
+    were not requests of the format (told on exit, so a wrong ``--format`` shows)."""
     routes = RouteTemplates(config.routes)
     pending: list[dict[str, Any]] = []
+    unparsed = 0
     oldest = time.monotonic()
     while not stop.is_set():
         was_empty = not pending
         lines = follower.lines(config.batch_size - len(pending))
         for line in lines:
             request = parse(line)
-            if request is not None:
-                service = config.service or request.backend or "unknown"
-                pending.append(request_item(request, service, routes))
+            if request is None:
+                unparsed += 1
+                continue
+            service = config.service or request.backend or "unknown"
+            pending.append(request_item(request, service, routes))
         if was_empty and pending:
             oldest = time.monotonic()
         full = len(pending) >= config.batch_size
@@ -87,3 +91,4 @@ def tail(
         if not lines:
             stop.wait(POLL_S)
     sender.send(pending)
+    return unparsed

@@ -9,6 +9,7 @@ stop on SIGINT or SIGTERM after sending what they hold.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from seismo.agent import runner
@@ -17,6 +18,7 @@ from seismo.agent.follow import Follower
 from seismo.agent.logformats import PARSERS
 from seismo.agent.sender import Sender
 from seismo.cli.roles import stop_on_signals
+from seismo.config import ConfigError
 
 
 def register(commands: Any) -> None:
@@ -50,9 +52,12 @@ def run_scrape(args: argparse.Namespace) -> int:
 def run_tail(args: argparse.Namespace) -> int:
     overrides = {"collector": args.collector, "service": args.service, "routes": args.route}
     config = load(args.config, TailConfig, overrides)
+    if config.service is None and args.format != "haproxy":
+        raise ConfigError(f"--service (or service in --config) is needed for {args.format} logs")
     sender = Sender(config.collector)
-    follower = Follower(args.file, from_start=args.from_start)
-    runner.tail(follower, PARSERS[args.format], config, sender, stop_on_signals())
-    follower.close()
+    with Follower(args.file, from_start=args.from_start) as follower:
+        unparsed = runner.tail(follower, PARSERS[args.format], config, sender, stop_on_signals())
     sender.close()
+    print(f"sent {sender.sent} requests, dropped {sender.dropped}, {unparsed} lines not "
+          f"in the {args.format} format", file=sys.stderr)  # fmt: skip
     return 0

@@ -81,11 +81,15 @@ def _is_cumulative(metric: Any) -> bool:
 
 
 def map_request(request: Any, baselines: dict[str, Baseline], now_ms: int) -> Mapped:
-    """The events of every point; refused points are counted and named, the rest map."""
+    """The events of every point; refused points are counted and named, the rest map.
+
+    A later point of a series in the same export counts from the earlier one.
+    """
     mapped = Mapped()
     for point in points(request):
+        before = mapped.baselines.get(point.key) or baselines.get(point.key)
         try:
-            _map_point(point, baselines.get(point.key), mapped, now_ms)
+            _map_point(point, before, mapped, now_ms)
         except FieldError as exc:
             mapped.refuse(point.where, f"{exc.field}: {exc.message}")
     return mapped
