@@ -93,6 +93,21 @@ def test_json_traces_with_hex_ids_map_and_find_the_caller_in_the_same_export(
     assert float(events["inventory"]["response_time"]) == 40.0
 
 
+def test_a_span_whose_window_closed_before_its_export_arrived_counts_at_arrival(
+    collector: httpx.Client, redis_client: redis.Redis, keys: Keys
+) -> None:
+    span = server_span("eee19b7ec3c1b177", "", "/old", 200)
+    span["startTimeUnixNano"] = str(NOW_NS - 61 * 10**9)
+    span["endTimeUnixNano"] = str(NOW_NS - 60 * 10**9)
+    body = {"resourceSpans": [{"resource": resource("web"), "scopeSpans": [{"spans": [span]}]}]}
+    sent_ms = time.time_ns() // 1_000_000
+    post_json(collector, "/v1/traces", body)
+    [event] = request_events(redis_client, keys)
+    assert int(event["timestamp"]) >= sent_ms
+    assert float(event["response_time"]) == 1000.0
+    assert redis_client.hget(keys.state, "late_events") is None
+
+
 def test_valid_points_land_beside_refused_ones_which_the_answer_names(
     collector: httpx.Client, redis_client: redis.Redis, keys: Keys
 ) -> None:

@@ -17,6 +17,7 @@ from seismo.ingest.histogram import bucket_values
 from seismo.ingest.normalize import Event, FieldError, application_event, business_event
 from seismo.ingest.otlp import attributes as attrs
 from seismo.ingest.otlp.baseline import Baseline, added, series_key
+from seismo.ingest.otlp.timing import Arrival
 
 DURATION_METRICS = {"http.server.request.duration", "http.server.duration"}
 TO_MS = {"s": 1000.0, "ms": 1.0, "us": 0.001}
@@ -80,7 +81,7 @@ def _is_cumulative(metric: Any) -> bool:
     )
 
 
-def map_request(request: Any, baselines: dict[str, Baseline], now_ms: int) -> Mapped:
+def map_request(request: Any, baselines: dict[str, Baseline], arrival: Arrival) -> Mapped:
     """The events of every point; refused points are counted and named, the rest map.
 
     A later point of a series in the same export counts from the earlier one.
@@ -89,13 +90,13 @@ def map_request(request: Any, baselines: dict[str, Baseline], now_ms: int) -> Ma
     for point in points(request):
         before = mapped.baselines.get(point.key) or baselines.get(point.key)
         try:
-            _map_point(point, before, mapped, now_ms)
+            _map_point(point, before, mapped, arrival)
         except FieldError as exc:
             mapped.refuse(point.where, f"{exc.field}: {exc.message}")
     return mapped
 
 
-def _map_point(p: Point, before: Baseline | None, mapped: Mapped, now_ms: int) -> None:
+def _map_point(p: Point, before: Baseline | None, mapped: Mapped, arrival: Arrival) -> None:
     kind = p.metric.WhichOneof("data")
     if kind not in ("histogram", "sum", "gauge"):
         raise FieldError(kind or "data", f"{kind} points are not mapped to Seismo events")
@@ -108,9 +109,9 @@ def _map_point(p: Point, before: Baseline | None, mapped: Mapped, now_ms: int) -
         delta = new
         mapped.baselines[p.key] = now
     if kind == "histogram" and p.metric.name in DURATION_METRICS:
-        _request_events(p, delta, mapped, now_ms)
+        _request_events(p, delta, mapped, arrival)
     else:
-        _business_event(p, kind, delta, mapped, now_ms)
+        _business_event(p, kind, delta, mapped, arrival)
 
 
 def _as_baseline(point: Any, kind: str) -> Baseline:
@@ -123,7 +124,7 @@ def _as_baseline(point: Any, kind: str) -> Baseline:
     return Baseline(point.start_time_unix_nano, point.time_unix_nano, counts, total)
 
 
-def _request_events(p: Point, delta: Baseline, mapped: Mapped, now_ms: int) -> None:
+def _request_events(p: Point, delta: Baseline, mapped: Mapped, arrival: Arrival) -> None:
     scale = TO_MS.get(p.metric.unit)
     if scale is None:
         raise FieldError("unit", f"duration unit {p.metric.unit!r} is not one of s, ms, us")
@@ -135,9 +136,10 @@ def _request_events(p: Point, delta: Baseline, mapped: Mapped, now_ms: int) -> N
     method = attrs.http_method(p.attributes) or "GET"
     route = p.attributes.get("http.route") or "*"
     status = attrs.http_status(p.attributes, "error.type" in p.attributes)
+    at = arrival.event_ms(p.point.time_unix_nano)
     raw = {"service": p.service, "endpoint": f"{method}:{route}", "response_time": 0.0,
-           "status_code": status, "timestamp": p.point.time_unix_nano // 1_000_000}  # fmt: skip
-    template = application_event(raw, now_ms)
+           "status_code": status, "timestamp": at}  # fmt: skip
+    template = application_event(raw, arrival.now_ms)
     bounds = list(p.point.explicit_bounds)
     values = bucket_values(bounds, delta.counts) if bounds else [(delta.total / count, count)]
     for value, n in values:
@@ -145,7 +147,7 @@ def _request_events(p: Point, delta: Baseline, mapped: Mapped, now_ms: int) -> N
         mapped.events.extend({**template, "response_time": latency} for _ in range(n))
 
 
-def _business_event(p: Point, kind: str, delta: Baseline, mapped: Mapped, now_ms: int) -> None:
+def _business_event(p: Point, kind: str, delta: Baseline, mapped: Mapped, arrival: Arrival) -> None:
     if kind == "histogram":
         count = sum(delta.counts)
         if not count:
@@ -157,8 +159,8 @@ def _business_event(p: Point, kind: str, delta: Baseline, mapped: Mapped, now_ms
         "metric_name": p.metric.name,
         "value": value,
         "service": p.service,
-        "timestamp": p.point.time_unix_nano // 1_000_000,
+        "timestamp": arrival.event_ms(p.point.time_unix_nano),
         "metadata": p.attributes or None,
     }
-    event = business_event({k: v for k, v in raw.items() if v is not None}, now_ms)
+    event = business_event({k: v for k, v in raw.items() if v is not None}, arrival.now_ms)
     mapped.events.append(event)

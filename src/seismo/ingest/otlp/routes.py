@@ -30,6 +30,7 @@ from seismo.ingest.normalize import FieldError
 from seismo.ingest.otlp import baseline, decode, metrics, traces
 from seismo.ingest.otlp.decode import PROTOBUF, UnsupportedMedia
 from seismo.ingest.otlp.metrics import Mapped
+from seismo.ingest.otlp.timing import Arrival
 from seismo.web import JSON, error
 
 CHUNK = 5_000
@@ -81,7 +82,7 @@ class OtlpRoutes:
         keys = sorted(set(metrics.cumulative_keys(parsed)))
         stored = await self.collector.client.hmget(self.keys.otlp_baselines, keys) if keys else []
         known = {k: b for k, raw in zip(keys, stored, strict=True) if (b := baseline.decode(raw))}
-        mapped = metrics.map_request(parsed, known, now_ms())
+        mapped = metrics.map_request(parsed, known, self._arrival())
 
         async def save() -> None:
             if mapped.baselines:
@@ -94,7 +95,7 @@ class OtlpRoutes:
         parents = traces.remote_parents(parsed)
         found = await self.collector.client.hmget(self.keys.otlp_spans, parents) if parents else []
         known = {p: _text(s) for p, s in zip(parents, found, strict=True) if s is not None}
-        mapped = traces.map_request(parsed, known, now_ms())
+        mapped = traces.map_request(parsed, known, self._arrival())
         own = traces.span_services(parsed)
 
         async def save() -> None:
@@ -102,6 +103,10 @@ class OtlpRoutes:
                 await self._set_expiring(self.keys.otlp_spans, own, SPAN_TTL_S)
 
         return mapped, save
+
+    def _arrival(self) -> Arrival:
+        settings = self.collector.settings
+        return Arrival(now_ms(), settings.window_seconds * 1000, settings.grace_seconds * 1000)
 
     async def _set_expiring(self, key: str, fields: Mapping[str, bytes | str], ttl_s: int) -> None:
         """``HSET`` then ``HEXPIRE`` the fields written, in one round trip."""

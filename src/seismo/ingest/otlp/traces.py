@@ -1,9 +1,10 @@
 """``ExportTraceServiceRequest`` -> Seismo request events: pure, given known span services.
 
-Each server span is one request its service handled: endpoint ``METHOD:route`` (the span
-name for non-HTTP servers), latency its duration, status its HTTP status (500 when the
-span failed without one). Its caller is the service of its parent span, looked up in the
-same export or among the spans recent exports named (the collector keeps those briefly).
+Each server span is one request its service handled, at its end (when the answer left):
+endpoint ``METHOD:route`` (the span name for non-HTTP servers), latency its duration,
+status its HTTP status (500 when the span failed without one). Its caller is the service
+of its parent span, looked up in the same export or among the spans recent exports named
+(the collector keeps those briefly).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from seismo.ingest.normalize import FieldError, application_event
 from seismo.ingest.otlp import attributes as attrs
 from seismo.ingest.otlp.metrics import Mapped
+from seismo.ingest.otlp.timing import Arrival
 
 SERVER = 2
 STATUS_ERROR = 2
@@ -40,7 +42,7 @@ def remote_parents(request: Any) -> list[str]:
     return sorted(p for p in parents if p and p not in own)
 
 
-def map_request(request: Any, known: dict[str, str], now_ms: int) -> Mapped:
+def map_request(request: Any, known: dict[str, str], arrival: Arrival) -> Mapped:
     """A request event per server span; ``known`` names the services of earlier spans."""
     services = {**known, **span_services(request)}
     mapped = Mapped()
@@ -48,13 +50,13 @@ def map_request(request: Any, known: dict[str, str], now_ms: int) -> Mapped:
         if span.kind != SERVER:
             continue
         try:
-            mapped.events.append(_request_event(service, span, services, now_ms))
+            mapped.events.append(_request_event(service, span, services, arrival))
         except FieldError as exc:
             mapped.refuse(where, f"{exc.field}: {exc.message}")
     return mapped
 
 
-def _request_event(service: str, span: Any, services: dict[str, str], now_ms: int) -> Any:
+def _request_event(service: str, span: Any, services: dict[str, str], arrival: Arrival) -> Any:
     found = attrs.as_dict(span.attributes)
     failed = span.status.code == STATUS_ERROR
     method = attrs.http_method(found)
@@ -67,9 +69,9 @@ def _request_event(service: str, span: Any, services: dict[str, str], now_ms: in
         "endpoint": endpoint,
         "response_time": (span.end_time_unix_nano - span.start_time_unix_nano) / 1e6,
         "status_code": attrs.http_status(found, failed),
-        "timestamp": span.start_time_unix_nano // 1_000_000,
+        "timestamp": arrival.event_ms(span.end_time_unix_nano),
     }
     caller = services.get(span.parent_span_id.hex())
     if caller and caller != service:
         raw["caller"] = caller
-    return application_event(raw, now_ms)
+    return application_event(raw, arrival.now_ms)
