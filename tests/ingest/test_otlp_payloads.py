@@ -170,7 +170,7 @@ def dashboard(redis_server: EmbeddedRedis, keys: Keys) -> Iterator[httpx.Client]
 def test_services_mapped_from_otlp_are_in_the_dashboard_graph(
     collector: httpx.Client, dashboard: httpx.Client
 ) -> None:
-    span = server_span("eee19b7ec3c1b176", "eee19b7ec3c1b174", "/cart", 200)
+    span = server_span("eee19b7ec3c1b176", "", "/cart", 200)
     body = {"resourceSpans": [{"resource": resource("cart"), "scopeSpans": [{"spans": [span]}]}]}
     post_json(collector, "/v1/traces", body)
     post_json(collector, "/v1/metrics", metrics_body(duration_metric("ms", "/stock")))

@@ -86,14 +86,32 @@ def test_a_parent_exported_earlier_by_another_process_names_the_caller(
     assert events["payments"]["caller"] == "web"
 
 
+def test_a_server_span_exported_before_its_parent_waits_for_it_and_gets_its_caller(
+    collector: httpx.Client,
+    redis_client: redis.Redis,
+    keys: Keys,
+    web_calls_payments: tuple[Service, Service],
+) -> None:
+    web, payments = web_calls_payments
+    exporter(collector).export(payments.ended())
+    assert request_events(redis_client, keys) == []  # waiting for web's client span
+    assert redis_client.zcard(keys.otlp_waiting) == 1
+    exporter(collector).export(web.ended())
+    events = {e["service"]: e for e in request_events(redis_client, keys)}
+    assert events["payments"]["caller"] == "web"
+    assert set(events) == {"web", "payments"}
+    assert redis_client.zcard(keys.otlp_waiting) == 0
+
+
 def test_a_retried_trace_export_is_counted_once(
     collector: httpx.Client,
     redis_client: redis.Redis,
     keys: Keys,
     web_calls_payments: tuple[Service, Service],
 ) -> None:
-    _, payments = web_calls_payments
+    web, payments = web_calls_payments
     sender = exporter(collector)
+    sender.export(web.ended())
     sender.export(payments.ended())
     sender.export(payments.ended())
-    assert len(request_events(redis_client, keys)) == 1
+    assert sorted(e["service"] for e in request_events(redis_client, keys)) == ["payments", "web"]

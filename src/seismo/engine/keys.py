@@ -221,6 +221,17 @@ class Keys:
         minutes), so a server span exported after its parent finds its caller."""
         return self._name("otlp-spans")
 
+    @property
+    def otlp_waiting(self) -> str:
+        """Sorted set: parent span ids that server spans wait for, scored by the epoch ms
+        after which they are stored without a caller."""
+        return self._name("otlp-waiting")
+
+    def otlp_waiting_spans(self, parent_id: str) -> str:
+        """Hash ``otlp-waiting:<parent span id>``: span id -> the request (JSON) of each
+        server span waiting for that parent (expires after 10 minutes)."""
+        return self._name(f"otlp-waiting:{parent_id}")
+
     def batch_marker(self, batch_id: str) -> str:
         """``<prefix>batch:<batch_id>``: set NX by the ingest Function when it applies a batch,
         so a client's retry of the same batch counts once (expires after a day)."""

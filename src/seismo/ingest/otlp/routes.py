@@ -31,6 +31,7 @@ from seismo.ingest.otlp import baseline, decode, metrics, traces
 from seismo.ingest.otlp.decode import PROTOBUF, UnsupportedMedia
 from seismo.ingest.otlp.metrics import Mapped
 from seismo.ingest.otlp.timing import Arrival
+from seismo.ingest.otlp.waiting import Waiting
 from seismo.web import JSON, error
 
 CHUNK = 5_000
@@ -47,6 +48,7 @@ class OtlpRoutes:
     def __init__(self, collector: Collector) -> None:
         self.collector = collector
         self.keys = collector.keys
+        self.waiting = Waiting(collector.client, collector.keys, self._store)
 
     async def metrics(self, request: Request) -> Response:
         return await self._export(request, ExportMetricsServiceRequest, self._map_metrics)
@@ -92,17 +94,30 @@ class OtlpRoutes:
         return mapped, save
 
     async def _map_traces(self, parsed: Any) -> tuple[Mapped, Save]:
-        parents = traces.remote_parents(parsed)
-        found = await self.collector.client.hmget(self.keys.otlp_spans, parents) if parents else []
-        known = {p: _text(s) for p, s in zip(parents, found, strict=True) if s is not None}
-        mapped = traces.map_request(parsed, known, self._arrival())
         own = traces.span_services(parsed)
+        parents = traces.remote_parents(parsed)
+        arrival = self._arrival()
+        mapped = traces.map_request(parsed, await self._span_services(parents), arrival)
 
         async def save() -> None:
             if own:
                 await self._set_expiring(self.keys.otlp_spans, own, SPAN_TTL_S)
+            await self.waiting.park(mapped.waiting, arrival.now_ms)
+            # A parent exported meanwhile by another request is in the cache by now.
+            arrived = {**await self._span_services(sorted(mapped.waiting)), **own}
+            for parent in await self.waiting.among(sorted(arrived)):
+                await self.waiting.release(parent, arrived[parent], arrival)
+            for parent in await self.waiting.due(arrival.now_ms):
+                await self.waiting.release(parent, None, arrival)
 
         return mapped, save
+
+    async def _span_services(self, span_ids: list[str]) -> dict[str, str]:
+        """The services of the recently exported spans among ``span_ids``."""
+        if not span_ids:
+            return {}
+        found = await self.collector.client.hmget(self.keys.otlp_spans, span_ids)
+        return {p: _text(s) for p, s in zip(span_ids, found, strict=True) if s is not None}
 
     def _arrival(self) -> Arrival:
         settings = self.collector.settings

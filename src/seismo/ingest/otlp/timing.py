@@ -26,9 +26,13 @@ class Arrival:
     grace_ms: int
 
     def event_ms(self, unix_nano: int) -> int:
-        """The event time to store for an OTLP time (a time before 2000 is kept, refused)."""
-        at = unix_nano // 1_000_000
-        closes = (at // self.window_ms + 1) * self.window_ms + self.grace_ms
-        if at < EARLIEST_MS or self.now_ms < closes - MARGIN_MS:
-            return at
+        """The event time to store for an OTLP time in nanoseconds."""
+        return self.at(unix_nano // 1_000_000)
+
+    def at(self, event_ms: int) -> int:
+        """``event_ms``, or the arrival when its window has closed (a time before 2000 is
+        kept, so that validation refuses it)."""
+        closes = (event_ms // self.window_ms + 1) * self.window_ms + self.grace_ms
+        if event_ms < EARLIEST_MS or self.now_ms < closes - MARGIN_MS:
+            return event_ms
         return self.now_ms
