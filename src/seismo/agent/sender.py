@@ -4,13 +4,14 @@ A retry reuses the batch id, so a batch that reached Redis before its answer was
 counts once. Waits are bounded: the backoff grows to ``MAX_WAIT_S`` and a ``Retry-After``
 asking for longer is capped there, so an agent never sleeps for an hour on one header.
 A batch that still fails after ``attempts`` is dropped and counted: the agent goes on
-reading instead of holding an ever larger backlog in memory.
+instead of holding an ever larger backlog in memory.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -28,7 +29,7 @@ def retry_delay(
 ) -> float:
     """Seconds to wait before retry ``attempt`` (1, 2, ...): ``Retry-After`` when given (as
     seconds or an HTTP date), else exponential backoff from 0.5 s; never above ``cap``."""
-    wanted = 0.5 * 2 ** (attempt - 1)
+    wanted = 0.5 * 2 ** min(attempt - 1, 16)
     if retry_after:
         text = retry_after.strip()
         if text.isdigit():
@@ -40,18 +41,24 @@ def retry_delay(
 
 
 class Sender:
-    """Posts batches to one collector; counts what was sent and what was dropped."""
+    """Posts batches to one collector; counts what was sent and what was dropped.
+
+    ``attempts=None`` retries until the batch lands or ``stop`` is set: the tail agent's
+    choice, whose log file keeps what it has not read yet (it reads nothing while it waits).
+    """
 
     def __init__(
         self,
         collector_url: str,
-        attempts: int = 5,
+        attempts: int | None = 5,
         timeout_s: float = 10.0,
-        sleep: Callable[[float], None] = time.sleep,
+        stop: threading.Event | None = None,
+        sleep: Callable[[float], object] | None = None,
     ) -> None:
         self.http = httpx.Client(base_url=collector_url.rstrip("/"), timeout=timeout_s)
         self.attempts = attempts
-        self.sleep = sleep
+        self.stop = stop
+        self.sleep = sleep or (stop.wait if stop is not None else time.sleep)
         self.sent = 0
         self.dropped = 0
 
@@ -60,14 +67,21 @@ class Sender:
         if not events:
             return True
         body = {"batch_id": f"agent-{uuid.uuid4().hex}", "metrics": events}
-        for attempt in range(1, self.attempts + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             answer = self._post(body)
             if answer is not None and answer.status_code not in RETRIED:
                 return self._settled(answer, len(events))
-            if attempt < self.attempts:
-                retry_after = answer.headers.get("retry-after") if answer is not None else None
-                self.sleep(retry_delay(retry_after, attempt, time.time()))
-        return self._drop(len(events), "collector unavailable")
+            if self._given_up(attempt):
+                return self._drop(len(events), "collector unavailable")
+            retry_after = answer.headers.get("retry-after") if answer is not None else None
+            self.sleep(retry_delay(retry_after, attempt, time.time()))
+
+    def _given_up(self, attempt: int) -> bool:
+        if self.stop is not None and self.stop.is_set():
+            return True
+        return self.attempts is not None and attempt >= self.attempts
 
     def _post(self, body: dict[str, Any]) -> httpx.Response | None:
         try:

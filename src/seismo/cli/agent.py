@@ -43,8 +43,9 @@ def register(commands: Any) -> None:
 
 def run_scrape(args: argparse.Namespace) -> int:
     config = load(args.config, ScrapeConfig, {"collector": args.collector})
-    sender = Sender(config.collector)
-    runner.scrape(config, sender, stop_on_signals())
+    stop = stop_on_signals()
+    sender = Sender(config.collector, stop=stop)
+    runner.scrape(config, sender, stop)
     sender.close()
     return 0
 
@@ -54,9 +55,10 @@ def run_tail(args: argparse.Namespace) -> int:
     config = load(args.config, TailConfig, overrides)
     if config.service is None and args.format != "haproxy":
         raise ConfigError(f"--service (or service in --config) is needed for {args.format} logs")
-    sender = Sender(config.collector)
+    stop = stop_on_signals()
+    sender = Sender(config.collector, attempts=None, stop=stop)  # the file is the buffer
     with Follower(args.file, from_start=args.from_start) as follower:
-        unparsed = runner.tail(follower, PARSERS[args.format], config, sender, stop_on_signals())
+        unparsed = runner.tail(follower, PARSERS[args.format], config, sender, stop)
     sender.close()
     print(f"sent {sender.sent} requests, dropped {sender.dropped}, {unparsed} lines not "
           f"in the {args.format} format", file=sys.stderr)  # fmt: skip
