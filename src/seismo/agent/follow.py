@@ -21,6 +21,8 @@ MAX_LINE = 64 * 1024
 MARK = 512
 """Bytes of the last line read that must still be in place: else the file was rewritten."""
 RENAMED_GRACE_S = 5.0
+Position = tuple[int, int]
+"""(inode, byte offset) in the file at the path: where reading stopped, to resume there."""
 
 
 class Reader:
@@ -68,12 +70,30 @@ class Reader:
 class Follower:
     """Complete lines appended to ``path`` since the last call."""
 
-    def __init__(self, path: str, from_start: bool = False) -> None:
+    def __init__(self, path: str, from_start: bool = False, resume: Position | None = None) -> None:
         self.path = path
         self.current: Reader | None = None
         self.old: Reader | None = None
         self.old_quiet_since = 0.0
-        self._open(from_start)
+        self._open(from_start or resume is not None)
+        if resume is not None and self.current is not None:
+            self._resume(*resume)
+
+    def _resume(self, inode: int, offset: int) -> None:
+        """Go on where a previous run stopped, if the file is still the one it read; else
+        (rotated or truncated meanwhile) the file at the path is all unread."""
+        assert self.current is not None
+        found = os.fstat(self.current.file.fileno())
+        if found.st_ino == inode and found.st_size >= offset:
+            self.current.file.seek(offset)
+
+    def position(self) -> Position | None:
+        """Where reading stands, at a line's end; None while a renamed file is still read
+        (resuming there would skip what it still holds)."""
+        if self.current is None or self.old is not None:
+            return None
+        file = self.current.file
+        return os.fstat(file.fileno()).st_ino, file.tell() - len(self.current.partial)
 
     def _open(self, from_start: bool) -> None:
         try:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from seismo.agent.config import ScrapeConfig, TailConfig
-from seismo.agent.follow import Follower
+from seismo.agent.follow import Follower, Position
 from seismo.agent.logformats import Request
 from seismo.agent.routes import RouteTemplates
 from seismo.agent.scrape import Scraper
@@ -64,13 +64,18 @@ def tail(
     config: TailConfig,
     sender: Sender,
     stop: threading.Event,
+    save: Callable[[Position], None] | None = None,
 ) -> int:
     """Send the requests of every line appended, ``batch_size`` at most per batch, at the
     latest ``flush_interval_s`` after the oldest one held was read; returns how many lines
-    were not requests of the format (told on exit, so a wrong ``--format`` shows)."""
+    were not requests of the format (told on exit, so a wrong ``--format`` shows).
+
+    ``save`` is given the follower's position at the start and after each batch the
+    collector took, so a restarted agent goes on from there."""
     routes = RouteTemplates(config.routes)
     pending: list[dict[str, Any]] = []
     unparsed = 0
+    _send(sender, [], follower, save)  # a first run saves where it starts
     oldest = time.monotonic()
     while not stop.is_set():
         was_empty = not pending
@@ -86,9 +91,20 @@ def tail(
             oldest = time.monotonic()
         full = len(pending) >= config.batch_size
         if pending and (full or time.monotonic() - oldest >= config.flush_interval_s):
-            sender.send(pending)
+            _send(sender, pending, follower, save)
             pending = []
         if not lines:
             stop.wait(POLL_S)
-    sender.send(pending)
+    _send(sender, pending, follower, save)
     return unparsed
+
+
+def _send(
+    sender: Sender,
+    pending: list[dict[str, Any]],
+    follower: Follower,
+    save: Callable[[Position], None] | None,
+) -> None:
+    position = follower.position()  # every line read so far is in ``pending``
+    if sender.send(pending) and save is not None and position is not None:
+        save(position)

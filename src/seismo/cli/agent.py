@@ -9,10 +9,11 @@ stop on SIGINT or SIGTERM after sending what they hold.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from typing import Any
 
-from seismo.agent import runner
+from seismo.agent import runner, state
 from seismo.agent.config import ScrapeConfig, TailConfig, load
 from seismo.agent.follow import Follower
 from seismo.agent.logformats import PARSERS
@@ -37,6 +38,7 @@ def register(commands: Any) -> None:
     tail.add_argument("--config", help="TOML file: collector, service, routes, batch_size")
     tail.add_argument("--collector", help="collector URL (overrides the file)")
     tail.add_argument("--from-start", action="store_true", help="read what the file holds")
+    tail.add_argument("--state", help="position file: a restart goes on where it stopped")
     tail.add_argument("file")
     tail.set_defaults(handler=run_tail)
 
@@ -57,8 +59,10 @@ def run_tail(args: argparse.Namespace) -> int:
         raise ConfigError(f"--service (or service in --config) is needed for {args.format} logs")
     stop = stop_on_signals()
     sender = Sender(config.collector, attempts=None, stop=stop)  # the file is the buffer
-    with Follower(args.file, from_start=args.from_start) as follower:
-        unparsed = runner.tail(follower, PARSERS[args.format], config, sender, stop)
+    resume = state.load(args.state) if args.state else None
+    save = functools.partial(state.save, args.state) if args.state else None
+    with Follower(args.file, from_start=args.from_start, resume=resume) as follower:
+        unparsed = runner.tail(follower, PARSERS[args.format], config, sender, stop, save)
     sender.close()
     print(f"sent {sender.sent} requests, dropped {sender.dropped}, {unparsed} lines not "
           f"in the {args.format} format", file=sys.stderr)  # fmt: skip
