@@ -8,7 +8,7 @@ VENV := .venv
 UV := .tools/bin/uv
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest install lock clean ui uitest chromium
+.PHONY: demo test lint typecheck pytest install lock clean ui uitest chromium nginx
 
 demo: install ui
 	$(VENV)/bin/seismo demo
@@ -34,7 +34,7 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-pytest: install ui chromium
+pytest: install ui chromium nginx
 	$(VENV)/bin/pytest
 
 lock: | $(UV)
@@ -93,3 +93,14 @@ chromium: $(CHROMIUM)
 $(CHROMIUM):
 	$(SUDO) apt-get update
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends chromium
+
+# The access-log agent's tests drive a real nginx (Debian's nginx-light); RUNLEVEL=1 asks
+# the package not to start a system nginx on port 80: the tests start their own.
+NGINX := /usr/sbin/nginx
+
+nginx: $(NGINX)
+
+$(NGINX):
+	$(SUDO) apt-get update
+	$(SUDO) env RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends nginx-light

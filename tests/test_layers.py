@@ -19,7 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("fingerprint",),
     ("detect",),
     ("alert",),
-    ("web", "ingest", "dashboard", "demo", "loops"),
+    ("web", "ingest", "dashboard", "demo", "loops", "agent"),
     ("bench",),
     ("cli", "__main__"),
 )

@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from seismo.config import Settings
-from seismo.dashboard import faults, graph, history, overview, static
+from seismo.dashboard import faults, graph, history, overview, seed, static
 from seismo.dashboard.context import Context
 from seismo.dashboard.live import live_endpoint
 from seismo.dashboard.openapi import openapi_document
@@ -75,6 +75,8 @@ class Api:
     def _listing(self, read: Callable[[Context, Any], list[dict[str, Any]]]) -> Any:
         def route(request: Request) -> Response:
             filters = parse_filters(request.query_params)
+            if seed.wants_list(request.query_params):
+                return JSONResponse(seed.as_list(read(self.ctx, filters)))
             return JSONResponse({"items": read(self.ctx, filters)})
 
         return route

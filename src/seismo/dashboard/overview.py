@@ -50,15 +50,17 @@ def health(ctx: Context) -> tuple[Item, int]:
         capabilities = ctx.capabilities()
         ctx.client.ping()
         redis_part.update(connected=True, version=capabilities.redis_version)
+        anomaly_count = ctx.client.xlen(ctx.keys.anomalies)
         document.update(
-            anomaly_count=ctx.client.xlen(ctx.keys.anomalies),
+            anomaly_count=anomaly_count,
+            anomalies_count=anomaly_count,  # the seed's name, which its users' scripts read
             training=training(ctx),
             features={"search": capabilities.search, "vector_sets": capabilities.vector_sets},
             notes=_missing_notes(capabilities.search, capabilities.vector_sets),
         )
     except redis.RedisError as exc:
         document.update(status="degraded", redis=redis_part, error=f"Redis: {exc}")
-        document.update(anomaly_count=None, training=None)
+        document.update(anomaly_count=None, anomalies_count=None, training=None)
         return document, 503
     status = "ok" if not document["notes"] else "degraded"
     return {"status": status, "redis": redis_part, **document}, 200

@@ -207,6 +207,31 @@ class Keys:
         """The start of every batch marker's name (``batch_marker``)."""
         return self._name("batch:")
 
+    # OpenTelemetry ingest (seismo.ingest.otlp) ---------------------------------------
+
+    @property
+    def otlp_baselines(self) -> str:
+        """Hash: the last counted point of each cumulative OTLP series (msgspec JSON), each
+        field expiring a day after its last update, so an export adds only what is new."""
+        return self._name("otlp-baselines")
+
+    @property
+    def otlp_spans(self) -> str:
+        """Hash: hex span id -> service of recently exported spans (fields expire after
+        minutes), so a server span exported after its parent finds its caller."""
+        return self._name("otlp-spans")
+
+    @property
+    def otlp_waiting(self) -> str:
+        """Sorted set: parent span ids that server spans wait for, scored by the epoch ms
+        after which they are stored without a caller."""
+        return self._name("otlp-waiting")
+
+    def otlp_waiting_spans(self, parent_id: str) -> str:
+        """Hash ``otlp-waiting:<parent span id>``: span id -> the request (JSON) of each
+        server span waiting for that parent (expires after 10 minutes)."""
+        return self._name(f"otlp-waiting:{parent_id}")
+
     def batch_marker(self, batch_id: str) -> str:
         """``<prefix>batch:<batch_id>``: set NX by the ingest Function when it applies a batch,
         so a client's retry of the same batch counts once (expires after a day)."""

@@ -29,6 +29,7 @@ from seismo.ingest import forward, server_info, telemetry
 from seismo.ingest.collector import BadJSON, BodyTooLarge, Collector
 from seismo.ingest.normalize import FieldError
 from seismo.ingest.openapi import openapi_document
+from seismo.ingest.otlp.routes import OtlpRoutes
 from seismo.web import JSON, REDIS_DOWN, error, redis_unavailable, redis_url, retry_later
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ ENDPOINTS = {
     "POST /api/logs": "one log event",
     "POST /api/batch": "many items, answered per item",
     "GET /forward/<service>/<path>": "demo proxy: forwards and records the call",
+    "POST /v1/metrics": "OpenTelemetry OTLP/HTTP metrics (protobuf or JSON)",
+    "POST /v1/traces": "OpenTelemetry OTLP/HTTP traces (protobuf or JSON)",
     "GET /health": "Redis connectivity, versions, modules (also /status)",
     "GET /metrics": "Prometheus exposition",
     "GET /config": "configuration and data-structure figures",
@@ -131,6 +134,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     collector = Collector(settings, client)
     http = httpx.AsyncClient(timeout=forward.UPSTREAM_TIMEOUT_S)
     routes = Routes(collector, http)
+    otlp = OtlpRoutes(collector)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -155,6 +159,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
             Route("/api/logs", collector.single("log", "logs"), methods=["POST"]),
             Route("/api/batch", collector.batch, methods=["POST"]),
             Route("/forward/{service}/{path:path}", routes.forward),
+            # OpenTelemetry OTLP/HTTP (seismo.ingest.otlp)
+            Route("/v1/metrics", otlp.metrics, methods=["POST"]),
+            Route("/v1/traces", otlp.traces, methods=["POST"]),
         ],
         exception_handlers=_handlers(collector.client),
         lifespan=lifespan,

@@ -23,7 +23,15 @@ from seismo.engine.keys import Keys
 from seismo.ingest import telemetry
 from seismo.ingest.fastpath import decode_fast
 from seismo.ingest.grouping import GroupWriter
-from seismo.ingest.normalize import PARSERS, Event, FieldError, batch_item_event, convert
+from seismo.ingest.normalize import (
+    NAIVE_NOTE,
+    PARSERS,
+    Event,
+    FieldError,
+    batch_item_event,
+    convert,
+    naive_timestamp,
+)
 from seismo.ingest.schemas import Accepted, Batch, BatchResult, ItemResult
 from seismo.web import JSON
 
@@ -107,7 +115,8 @@ class Collector:
                 raise
             late = await self.singles.write(event)
             telemetry.EVENTS.labels(route, "late" if late else "accepted").inc()
-            return JSON(Accepted(status="accepted", late=bool(late)))
+            notes = [NAIVE_NOTE] if naive_timestamp(raw) else None
+            return JSON(Accepted(status="accepted", late=bool(late), notes=notes))
 
         return endpoint
 
@@ -139,7 +148,8 @@ def parse_items(items: list[Any], now: int) -> tuple[list[Event], list[ItemResul
     for index, item in enumerate(items):
         try:
             events.append(batch_item_event(item, index, now))
-            results.append(ItemResult(index=index, status="accepted"))
+            note = NAIVE_NOTE if naive_timestamp(item) else None
+            results.append(ItemResult(index=index, status="accepted", note=note))
         except FieldError as exc:
             telemetry.EVENTS.labels("batch", "rejected").inc()
             results.append(

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-from seismo.ingest.normalize import FieldError, epoch_ms
+from seismo.ingest.normalize import FieldError, epoch_ms, is_naive
 from seismo.ingest.schemas import Endpoint, Milliseconds, Name, StatusCode, Text, Timestamp
 
 Id = Annotated[str, Meta(max_length=256)]
@@ -85,6 +85,8 @@ def decode_fast(body: bytes, now_ms: int) -> FastBatch | None:
     try:
         batch = msgspec.json.decode(body, type=FastBatch)
         for item in batch.metrics:
+            if is_naive(item.timestamp):
+                return None  # the per-item path notes the UTC it assumes
             item.timestamp = epoch_ms(item.timestamp, now_ms)
             if not _finite(item):
                 return None

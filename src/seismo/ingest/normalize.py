@@ -34,6 +34,7 @@ BATCH_TYPES = {
     "application": "app", "metric": "app", "business": "business",
     "business_metric": "business", "log": "log",
 }  # fmt: skip
+NAIVE_NOTE = "timestamp has no UTC offset: it was read as UTC"
 _AT_PATH = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
 _MISSING = re.compile(r"missing required field `(?P<field>[^`]+)`")
 
@@ -73,10 +74,38 @@ def epoch_ms(value: float | str | None, now_ms: int, field: str = "timestamp") -
         return now_ms
     number = _as_number(value, field) if isinstance(value, str) else float(value)
     if number is None:
-        return _checked(_iso_ms(str(value), field), now_ms, field)
+        ms = _iso_ms(str(value), field)
+        if ms > now_ms + MAX_FUTURE_MS and is_naive(value):
+            raise FieldError(
+                field,
+                "timestamp has no UTC offset and, read as UTC, is more than an hour in the "
+                "future: send its offset (2026-12-02T10:00:00+02:00) or UTC (...Z)",
+            )
+        return _checked(ms, now_ms, field)
     if not math.isfinite(number) or number < 0:
         raise FieldError(field, "timestamp must be a finite, positive epoch time")
     return _checked(int(number if number >= 1e11 else number * 1000), now_ms, field)
+
+
+def is_naive(value: Any) -> bool:
+    """True for an ISO-8601 text without a UTC offset (Seismo reads it as UTC)."""
+    if not isinstance(value, str) or _as_number(value, "") is not None:
+        return False
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).tzinfo is None
+    except ValueError:
+        return False
+
+
+def naive_timestamp(raw: Any) -> bool:
+    """True when a payload's event time (``timestamp``, else ``metrics.timestamp``, inside
+    a batch item's ``data`` too) is a naive ISO text, which the answer then notes."""
+    if not isinstance(raw, dict):
+        return False
+    fields = raw["data"] if isinstance(raw.get("data"), dict) else raw
+    nested = fields.get("metrics")
+    nested_time = nested.get("timestamp") if isinstance(nested, dict) else None
+    return is_naive(fields.get("timestamp", nested_time))
 
 
 def _as_number(text: str, field: str) -> float | None:
@@ -127,13 +156,18 @@ def application_event(raw: Any, now_ms: int) -> Event:
     metric = convert(raw, ApplicationMetric)
     known = _known_request_fields(metric)
     nested = {k: v for k, v in (metric.metrics or {}).items() if k not in NESTED_KNOWN}
+    timestamp, field = metric.timestamp, "timestamp"
+    if "timestamp" in nested:  # the seed's clients put the event time there
+        nested_time = nested.pop("timestamp")
+        if timestamp is None:
+            timestamp, field = _time_value(nested_time, "metrics.timestamp"), "metrics.timestamp"
     extras = _extras(raw, ApplicationMetric)
     numbers = {k: v for k, v in extras.items() if _is_number(v)}
     custom = {**_custom_metrics(numbers, ""), **_custom_metrics(nested, "metrics.")}
     attributes = {k: v for k, v in extras.items() if k not in numbers}
     event: Event = {
         "type": "app",
-        "timestamp": epoch_ms(metric.timestamp, now_ms),
+        "timestamp": epoch_ms(timestamp, now_ms, field),
         "service": metric.service,
         "endpoint": metric.endpoint,
         "response_time": known.response_time,
@@ -152,6 +186,12 @@ def application_event(raw: Any, now_ms: int) -> Event:
 
 
 NESTED_KNOWN = tuple(NestedMetrics.__struct_fields__)
+
+
+def _time_value(value: Any, field: str) -> float | str:
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return value
+    raise FieldError(field, "timestamp must be ISO-8601 or epoch seconds/ms")
 
 
 def _known_request_fields(metric: ApplicationMetric) -> NestedMetrics:

@@ -68,6 +68,26 @@ def _ingest(
     }
 
 
+def _otlp(summary: str) -> dict[str, Any]:
+    """An OTLP/HTTP route: its messages are OpenTelemetry's, not described here."""
+    message = {"type": "object", "description": "OTLP JSON (or protobuf, same message)"}
+    errors = {"description": "The body is not the message; `field` names it",
+              "content": _json(ErrorBody)}  # fmt: skip
+    media = {"description": "Content-Type or Content-Encoding not OTLP's",
+             "content": _json(ErrorBody)}  # fmt: skip
+    return {
+        "post": {
+            "summary": summary,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": message},
+                                                          "application/x-protobuf": {}}},
+            "responses": {
+                "200": {"description": "Stored; partialSuccess names the refused points"},
+                "400": errors, "413": ERRORS["413"], "415": media, "503": ERRORS["503"],
+            },
+        }
+    }  # fmt: skip
+
+
 def _get(summary: str, *statuses: str) -> dict[str, Any]:
     responses: dict[str, Any] = {"200": {"description": "OK"}}
     for status in statuses:
@@ -94,6 +114,8 @@ def openapi_document() -> dict[str, Any]:
             "/api/batch": _ingest(
                 "Many items, answered per item", Batch, BatchResult, BATCH_REJECTED
             ),
+            "/v1/metrics": _otlp("OpenTelemetry OTLP/HTTP metrics (see README)"),
+            "/v1/traces": _otlp("OpenTelemetry OTLP/HTTP traces (see README)"),
         },
         "components": {"schemas": components},
     }

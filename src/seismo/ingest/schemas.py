@@ -90,12 +90,13 @@ class Batch(msgspec.Struct, kw_only=True):
 
 
 class ItemResult(msgspec.Struct, omit_defaults=True):
-    """What happened to one batch item."""
+    """What happened to one batch item (``note``: what Seismo assumed to accept it)."""
 
     index: int
     status: str
     field: str | None = None
     error: str | None = None
+    note: str | None = None
 
 
 class BatchResult(msgspec.Struct):
@@ -110,11 +111,12 @@ class BatchResult(msgspec.Struct):
     batch_id: str | None = None
 
 
-class Accepted(msgspec.Struct):
-    """The answer to a single event: it is in Redis."""
+class Accepted(msgspec.Struct, omit_defaults=True):
+    """The answer to a single event: it is in Redis (``notes``: what Seismo assumed)."""
 
     status: str
     late: bool
+    notes: list[str] | None = None
 
 
 class ErrorBody(msgspec.Struct, omit_defaults=True):
