@@ -21,15 +21,16 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
-$(INSTALLED): requirements.lock pyproject.toml | $(UV)
+$(INSTALLED): requirements.lock pyproject.toml sdk/python/pyproject.toml | $(UV)
 	[ -x $(VENV)/bin/python ] || $(UV) venv --quiet --python $(PYTHON) $(VENV)
 	$(UV) pip sync --quiet --python $(VENV)/bin/python --require-hashes requirements.lock
 	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps --no-build-isolation -e .
+	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps --no-build-isolation -e sdk/python
 	touch $@
 
 lint: install
-	$(VENV)/bin/ruff format --check src tests
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests sdk/python
+	$(VENV)/bin/ruff check src tests sdk/python
 
 typecheck: install
 	$(VENV)/bin/mypy
