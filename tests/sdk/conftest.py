@@ -7,17 +7,20 @@ that writes to Redis, and the tests read what Redis holds.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 import redis
+from werkzeug.serving import make_server
 
 from seismo.bench.serving import serving
 from seismo.config import Settings
 from seismo.engine.keys import Keys
-from seismo.engine.server import EmbeddedRedis
+from seismo.engine.server import EmbeddedRedis, free_port
 from seismo.fingerprint.entry import Fingerprint
 from seismo.ingest.app import create_app
 from seismo.loops.aggregator import close_windows
@@ -53,3 +56,17 @@ def by_endpoint(rows: list[dict[str, str]]) -> dict[str, list[dict[str, Any]]]:
     for row in rows:
         grouped.setdefault(row["endpoint"], []).append(row)
     return grouped
+
+
+@contextmanager
+def wsgi_serving(app: Any) -> Iterator[str]:
+    """Serve a WSGI app with Werkzeug's threaded server on a free loopback port."""
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()

@@ -135,10 +135,10 @@ class SeismoClient:
         self._sender.close(timeout)
 
     def flask(self, app: Any, service: str) -> None:
-        """Record every request of the Flask ``app`` as ``service`` (wraps ``app.wsgi_app``)."""
-        from seismo_client.wsgi import WSGIMiddleware, flask_route
+        """Record every request of the Flask ``app`` as ``service``, in place."""
+        from seismo_client.wsgi import instrument_flask
 
-        app.wsgi_app = WSGIMiddleware(app.wsgi_app, self, service, flask_route)
+        instrument_flask(app, self, service)
 
     def django(self, application: Any, service: str) -> Any:
         """The Django WSGI ``application`` recording every request as ``service``."""

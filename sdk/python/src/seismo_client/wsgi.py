@@ -23,15 +23,31 @@ RouteOf = Callable[[Environ], str | None]
 CALLER_KEY = "HTTP_" + CALLER_HEADER.upper().replace("-", "_")
 
 
+ROUTE_KEY = "seismo.route"
+"""Where a framework hook leaves the matched route template in the WSGI environ."""
+
+
 def flask_route(environ: Environ) -> str | None:
-    """The rule Flask matched for this request (it keeps its request in the environ)."""
-    rule = getattr(environ.get("werkzeug.request"), "url_rule", None)
-    return getattr(rule, "rule", None)
+    """The rule Flask matched, left in the environ by the hook ``instrument_flask`` adds."""
+    route = environ.get(ROUTE_KEY)
+    return route if isinstance(route, str) else None
+
+
+def instrument_flask(app: Any, client: SeismoClient, service: str) -> None:
+    """Wrap ``app.wsgi_app`` and note each request's ``url_rule`` for ``flask_route``."""
+    from flask import request
+
+    def note_route() -> None:
+        if request.url_rule is not None:
+            request.environ[ROUTE_KEY] = request.url_rule.rule
+
+    app.before_request(note_route)
+    app.wsgi_app = WSGIMiddleware(app.wsgi_app, client, service, flask_route)
 
 
 def django_route(environ: Environ) -> str | None:
     """The URL pattern Django resolves this path to, or None for an unknown path."""
-    from django.urls import Resolver404, resolve  # type: ignore[import-untyped]
+    from django.urls import Resolver404, resolve
 
     try:
         return resolve(environ.get("PATH_INFO", "/")).route or None
