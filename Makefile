@@ -8,12 +8,12 @@ VENV := .venv
 UV := .tools/bin/uv
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest install lock clean ui uitest chromium
+.PHONY: demo test lint typecheck pytest install lock clean ui uitest chromium sdkjs
 
 demo: install ui
 	$(VENV)/bin/seismo demo
 
-test: install lint typecheck uitest pytest
+test: install lint typecheck uitest sdkjs pytest
 
 install: $(INSTALLED)
 
@@ -35,7 +35,7 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-pytest: install ui chromium
+pytest: install ui chromium sdkjs
 	$(VENV)/bin/pytest
 
 lock: | $(UV)
@@ -94,3 +94,14 @@ chromium: $(CHROMIUM)
 $(CHROMIUM):
 	$(SUDO) apt-get update
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends chromium
+
+# The JavaScript SDK (sdk/js) has no runtime dependencies; its tests use Express, installed
+# from the committed package-lock.json. tests/sdk/test_js.py starts a collector and runs
+# `node --test` there, so `make pytest` runs the SDK's tests.
+SDK_JS_DEPS := sdk/js/node_modules/.installed
+
+sdkjs: $(SDK_JS_DEPS)
+
+$(SDK_JS_DEPS): sdk/js/package.json sdk/js/package-lock.json
+	cd sdk/js && npm ci --no-audit --no-fund
+	touch $@
