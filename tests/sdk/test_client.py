@@ -19,8 +19,8 @@ from tests.sdk.conftest import entries
 SEED_SNIPPET = """\
 from anomaly_client import AnomalyClient
 
-client = AnomalyClient('{url}')
-client.send_metric({{'service': 'checkout', 'endpoint': 'POST:/pay', 'metrics': {{'response_time': 120, 'status_code': 200}}}})
+client = AnomalyClient('http://localhost:4000')
+client.send_metric({'service': 'checkout', 'endpoint': 'POST:/pay', 'metrics': {'response_time': 120, 'status_code': 200}})
 client.send_business_metric('daily_revenue', 45000, [40000, 60000])
 """  # noqa: E501 (the seed's lines, unchanged)
 
@@ -29,7 +29,7 @@ def test_seed_snippet_runs_as_written_and_its_events_are_stored_at_exit(
     collector_url: str, redis_client: redis.Redis, keys: Keys, tmp_path: Path
 ) -> None:
     script = tmp_path / "seed.py"
-    script.write_text(SEED_SNIPPET.format(url=collector_url))
+    script.write_text(SEED_SNIPPET.replace("http://localhost:4000", collector_url))
     subprocess.run([sys.executable, str(script)], check=True, timeout=60)
     [request] = entries(redis_client, keys.detailed_metrics)
     assert (request["service"], request["endpoint"]) == ("checkout", "POST:/pay")

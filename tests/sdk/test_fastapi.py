@@ -35,9 +35,10 @@ def test_fastapi_calls_are_recorded_with_their_caller_downstream(
         SeismoClient(collector_url) as client,
         wsgi_serving(shop_app(client)) as users_url,
         serving(orders_app(client, users_url)) as url,
+        httpx.Client(base_url=url) as http,
     ):
         for path in ("/orders/5", "/orders/6", "/orders/x", "/missing"):
-            httpx.get(url + path)
+            http.get(path)
         assert client.flush()
     rows = by_endpoint(entries(redis_client, keys.detailed_metrics))
     assert sorted(rows) == ["GET:/<unmatched>", "GET:/orders/{order_id}", "GET:/users/{user_id}"]

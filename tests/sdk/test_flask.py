@@ -31,8 +31,9 @@ def test_flask_requests_are_recorded_by_route_template(
     collector_url: str, redis_client: redis.Redis, keys: Keys
 ) -> None:
     with SeismoClient(collector_url) as client, wsgi_serving(shop_app(client)) as url:
-        for path in ("/users/17", "/users/18", "/users/404", "/nope/1", "/nope/2"):
-            httpx.get(url + path, headers=caller_headers("web"))
+        with httpx.Client(base_url=url, headers=caller_headers("web")) as http:
+            for path in ("/users/17", "/users/18", "/users/404", "/nope/1", "/nope/2"):
+                http.get(path)
         assert client.flush()
     rows = by_endpoint(entries(redis_client, keys.detailed_metrics))
     assert sorted(rows) == ["GET:/<unmatched>", "GET:/users/{user_id}"]
@@ -47,8 +48,8 @@ def test_flask_requests_are_recorded_by_route_template(
 
 def test_flask_app_answers_as_usual_while_the_collector_is_down() -> None:
     client = SeismoClient(f"http://127.0.0.1:{free_port()}", retry=RetryPolicy(attempts=1))
-    with wsgi_serving(shop_app(client)) as url:
-        answers = [httpx.get(f"{url}/users/{i}") for i in range(20)]
+    with wsgi_serving(shop_app(client)) as url, httpx.Client(base_url=url) as http:
+        answers = [http.get(f"/users/{i}") for i in range(20)]
     assert [(a.status_code, a.json()) for a in answers] == [(200, {"id": i}) for i in range(20)]
     assert client.flush(timeout=30)
     assert (client.stats.failed, client.stats.errors) == (20, 0)

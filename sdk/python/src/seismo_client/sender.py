@@ -70,10 +70,15 @@ class Sender:
         atexit.register(self.close)
 
     def put(self, event: dict[str, Any]) -> None:
-        """Queue ``event``; wake the thread when a full batch is waiting. Never blocks."""
+        """Queue ``event``; wake the thread each time another full batch is waiting.
+
+        Never blocks. Waking it only on each ``batch_size``-th event (and not while the
+        queue is full: the thread is behind already) keeps a call a few microseconds.
+        """
         if self._thread is None or not self._thread.is_alive():
             self._start()
-        if self._queue.put(event) >= self.settings.batch_size:
+        length = self._queue.put(event)
+        if length % self.settings.batch_size == 0 and length < self.settings.max_queue:
             self._wake.set()
         self.stats.dropped = self._queue.dropped
 

@@ -1,0 +1,156 @@
+"""``seismo bench sdk``: what the SDK's middleware costs the application it instruments.
+
+One run serves the same small app (``sdk_app``) three ways, each in its own process:
+``plain`` (no SDK), ``collector_up`` (the ASGI middleware sending to a real collector on an
+embedded Redis) and ``collector_down`` (the middleware pointed at a closed port, so every
+batch fails and is retried). Requests per second are measured side by side in interleaved
+rounds; the medians are reported with each row's ratio to ``plain`` taken within its round,
+and the cost per request it implies. The events the instrumented app stored are counted
+in Redis, to show the cost was paid for data that arrived.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import multiprocessing
+import socket
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from seismo.bench.ingest import collector_process
+from seismo.bench.loadgen import drive
+from seismo.bench.report import print_table, write_json
+from seismo.bench.sdk_app import BODY, PATH, SERVICE, serve_app
+from seismo.config import Settings
+from seismo.engine import running_engine
+from seismo.engine.server import free_port
+
+ROWS = ("plain", "collector_up", "collector_down")
+CONNECTIONS = 8
+FLUSH_WAIT_S = 3.0
+"""Time for the instrumented app's last batches to leave (its flush interval is 1 s)."""
+
+
+def wait_listening(port: int, alive: Callable[[], bool], limit_s: float = 30) -> None:
+    """Return once ``port`` accepts connections; fail if the process died or took too long."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline and alive():
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"the bench app did not start on port {port}")
+
+
+@contextmanager
+def app_process(collector_url: str | None) -> Iterator[int]:
+    """The bench app in a process of its own; yields its port."""
+    port = free_port()
+    process = multiprocessing.get_context("spawn").Process(
+        target=serve_app, args=(port, collector_url), daemon=True
+    )
+    process.start()
+    try:
+        wait_listening(port, process.is_alive)
+        yield port
+    finally:
+        process.terminate()
+        process.join(timeout=30)
+
+
+def measure_rounds(ports: dict[str, int], seconds: float, repeats: int) -> list[dict[str, float]]:
+    """``repeats`` rounds of every row, interleaved so that a noisy moment hits them all."""
+    rounds = []
+    for _ in range(repeats):
+        rates = {}
+        for name, port in ports.items():
+            result = drive("127.0.0.1", port, PATH, BODY, CONNECTIONS, seconds)
+            rates[name] = result.ok / result.seconds
+        rounds.append(rates)
+    return rounds
+
+
+def summarise(rounds: list[dict[str, float]]) -> list[dict[str, Any]]:
+    """Per row: median requests/s, median ratio to ``plain`` within a round, and the cost
+    per request it implies: the app is one process serving as fast as it can, so
+    ``1/rate - 1/plain`` is the time the SDK adds to each request."""
+    rows = []
+    for name in rounds[0]:
+        ratios = [r[name] / r["plain"] for r in rounds]
+        costs = [(1 / r[name] - 1 / r["plain"]) * 1e6 for r in rounds]
+        rows.append(
+            {
+                "name": name,
+                "requests_per_s": round(statistics.median(r[name] for r in rounds)),
+                "ratio_to_plain": round(statistics.median(ratios), 3),
+                "cost_us_per_request": round(statistics.median(costs), 1),
+                "rounds": [round(r[name]) for r in rounds],
+            }
+        )
+    return rows
+
+
+def run_bench(seconds: float, repeats: int) -> tuple[list[dict[str, Any]], int, int]:
+    """Rows, events stored by the instrumented app, and requests it answered."""
+    with tempfile.TemporaryDirectory() as data_dir:
+        settings = Settings(redis_port=free_port(), data_dir=Path(data_dir), redis_url=None)
+        with running_engine(settings) as engine, ExitStack() as stack:
+            collector = stack.enter_context(collector_process(engine.url, 1))
+            urls = {
+                "plain": None,
+                "collector_up": f"http://127.0.0.1:{collector}",
+                "collector_down": f"http://127.0.0.1:{free_port()}",
+            }
+            ports = {name: stack.enter_context(app_process(urls[name])) for name in ROWS}
+            rounds = measure_rounds(ports, seconds, repeats)
+            time.sleep(FLUSH_WAIT_S)
+            stored = int(engine.client.xlen(engine.keys.detailed_metrics))
+    answered = round(sum(r["collector_up"] for r in rounds) * seconds)
+    return summarise(rounds), stored, answered
+
+
+def run(args: argparse.Namespace) -> int:
+    rows, stored, answered = run_bench(args.seconds, args.repeats)
+    print_table(
+        f"seismo bench sdk (median of {args.repeats} rounds of {args.seconds:g} s per row, "
+        f"{CONNECTIONS} connections, one app process per row)",
+        ["row", "requests/s", "ratio to plain", "cost us/request", "rounds"],
+        [
+            (
+                r["name"],
+                f"{r['requests_per_s']:,}",
+                f"{r['ratio_to_plain']:.3f}",
+                f"{r['cost_us_per_request']:.1f}",
+                " / ".join(f"{v:,}" for v in r["rounds"]),
+            )
+            for r in rows
+        ],
+    )
+    print(f"events stored by {SERVICE} with the collector up: {stored:,} of ~{answered:,}")
+    write_json(
+        args.json,
+        {
+            "rows": rows,
+            "events_stored": stored,
+            "requests_answered_collector_up": answered,
+            "seconds_per_row": args.seconds,
+            "repeats": args.repeats,
+            "connections": CONNECTIONS,
+        },
+    )
+    return 0
+
+
+def register(benches: Any) -> None:
+    parser: argparse.ArgumentParser = benches.add_parser(
+        "sdk", help="requests/s of an app with and without the SDK, collector up and down"
+    )
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each row")
+    parser.add_argument("--repeats", type=int, default=5, help="rounds; medians are reported")
+    parser.add_argument("--json", type=Path, default=None, help="write the results here")
+    parser.set_defaults(handler=run)
