@@ -1,29 +1,39 @@
-"""The SDK benchmark's parts: ratios and per-request costs taken within each round, and
+"""The SDK benchmark's parts: ratios and added CPU time taken within each round, CPU time
+read from ``/proc``, and
 the bench app answering every request with 2xx whether the SDK's collector is up or down
 (a benchmark of an app that errors would measure its error path)."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from seismo.bench.loadgen import drive
-from seismo.bench.sdk import summarise
+from seismo.bench.sdk import Sample, cpu_seconds, summarise
 from seismo.bench.sdk_app import BODY, PATH, bench_app
 from seismo.bench.serving import serving
 from tests.conftest import free_port
 
 
-def test_rows_are_medians_with_ratios_and_costs_within_each_round() -> None:
+def test_rows_are_medians_with_ratios_and_added_cpu_within_each_round() -> None:
     rounds = [
-        {"plain": 1000.0, "collector_up": 800.0},
-        {"plain": 500.0, "collector_up": 500.0},
-        {"plain": 2000.0, "collector_up": 1000.0},
+        {"plain": Sample(1000.0, 100.0, 1), "collector_up": Sample(800.0, 130.0, 1)},
+        {"plain": Sample(500.0, 200.0, 1), "collector_up": Sample(500.0, 210.0, 1)},
+        {"plain": Sample(2000.0, 50.0, 1), "collector_up": Sample(1000.0, 70.0, 1)},
     ]
     rows = {row["name"]: row for row in summarise(rounds)}
     assert rows["plain"]["requests_per_s"] == 1000
     assert rows["collector_up"]["ratio_to_plain"] == 0.8  # median of 0.8, 1.0, 0.5
-    assert rows["collector_up"]["cost_us_per_request"] == pytest.approx(250.0)  # 1/800 - 1/1000
+    assert rows["collector_up"]["cpu_us_per_request"] == 130.0
+    assert rows["collector_up"]["added_cpu_us_per_request"] == 20.0  # median of 30, 10, 20
     assert rows["collector_up"]["rounds"] == [800, 500, 1000]
+
+
+def test_cpu_seconds_grow_with_work_done() -> None:
+    before = cpu_seconds(os.getpid())
+    sum(i * i for i in range(3_000_000))
+    assert cpu_seconds(os.getpid()) > before
 
 
 @pytest.mark.parametrize("collector", [None, "closed port"])

@@ -1,7 +1,7 @@
 """The JavaScript SDK's own tests (``node --test`` in ``sdk/js``, against a real Express app)
 pointed at a real collector started here; then what they sent is checked in Redis: the
 Express requests by route template with their caller, the newest ten of a full queue, the
-seed's snippet and a log."""
+seed's snippet, the event of a script that exited without flushing, and a log."""
 
 from __future__ import annotations
 
@@ -50,5 +50,6 @@ def test_js_sdk_tests_pass_and_their_events_are_in_redis(
     assert (pay["service"], pay["response_time"]) == ("js-checkout", "120")
     [revenue] = entries(redis_client, keys.business_stream)
     assert json.loads(revenue["expected_range"]) == [40000, 60000]
+    assert [row["service"] for row in rows["GET:/"] if row["service"] == "js-exit"] == ["js-exit"]
     [log] = entries(redis_client, keys.log_stream)
     assert (log["level"], log["service"]) == ("error", "js-checkout")

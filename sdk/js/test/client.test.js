@@ -3,6 +3,7 @@
 // Express app on loopback.
 
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { describe, test } from "node:test";
@@ -52,6 +53,15 @@ describe("client", () => {
     client.sendBusinessMetric("js_daily_revenue", 45000, [40000, 60000]);
     assert.equal(await client.close(), true);
     assert.equal(client.stats.sent, 2);
+  });
+
+  test("a script that never flushes has its events sent before it exits", async () => {
+    const script = `import { SeismoClient } from "./src/index.js";
+      new SeismoClient(process.env.SEISMO_URL).sendMetric(
+        { service: "js-exit", endpoint: "GET:/", response_time: 1, status_code: 200 });`;
+    const child = execFile(process.execPath, ["--input-type=module", "-e", script]);
+    const [code] = await once(child, "exit");
+    assert.equal(code, 0);
   });
 
   test("a full queue drops the oldest events and counts them", async () => {
