@@ -14,7 +14,8 @@ from seismo_client import SeismoClient
 from tests.sdk.conftest import by_endpoint, entries, service_counts, wsgi_serving
 
 
-def django_application() -> object:
+def configure_django() -> None:
+    """Settings for a one-view site (once per process: Django's settings are global)."""
     if not settings.configured:
         settings.configure(
             ROOT_URLCONF="tests.sdk.django_site",
@@ -24,14 +25,14 @@ def django_application() -> object:
             INSTALLED_APPS=[],
         )
         django.setup()
-    return get_wsgi_application()
 
 
 def test_django_requests_are_recorded_by_url_pattern(
     collector_url: str, redis_client: redis.Redis, keys: Keys
 ) -> None:
+    configure_django()
     with SeismoClient(collector_url) as client:
-        application = client.django(django_application(), "django-orders")
+        application = client.django(get_wsgi_application(), "django-orders")
         tracestate = {"tracestate": "other=1,seismo=checkout"}
         with wsgi_serving(application) as url, httpx.Client(headers=tracestate) as http:
             for path in ("/orders/1", "/orders/2", "/admin/x", "/wp-login.php"):
