@@ -7,10 +7,12 @@ that writes to Redis, and the tests read what Redis holds.
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,11 +21,33 @@ from werkzeug.serving import make_server
 
 from seismo.bench.serving import serving
 from seismo.config import Settings
+from seismo.engine import prepare
+from seismo.engine.connection import connect
 from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis, free_port
 from seismo.fingerprint.entry import Fingerprint
 from seismo.ingest.app import create_app
 from seismo.loops.aggregator import close_windows
+
+SDK_JS = Path(__file__).parents[2] / "sdk" / "js"
+
+
+@pytest.fixture
+def node_tests_ready() -> None:
+    if shutil.which("node") is None or not (SDK_JS / "node_modules" / "express").exists():
+        pytest.fail("sdk/js is not installed: run `make sdkjs` (npm ci in sdk/js)")
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    """A Redis of this test's own, so stopping it disturbs no other test."""
+    server = EmbeddedRedis("127.0.0.1", free_port(), tmp_path)
+    server.start()
+    client = connect(server.url)
+    prepare(client, Keys())
+    client.close()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -7,23 +7,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-from pathlib import Path
 
-import pytest
 import redis
 
 from seismo.engine.keys import Keys
-from tests.sdk.conftest import by_endpoint, entries
-
-SDK_JS = Path(__file__).parents[2] / "sdk" / "js"
-
-
-@pytest.fixture(scope="module")
-def node_tests_ready() -> None:
-    if shutil.which("node") is None or not (SDK_JS / "node_modules" / "express").exists():
-        pytest.fail("sdk/js is not installed: run `make sdkjs` (npm ci in sdk/js)")
+from tests.sdk.conftest import SDK_JS, by_endpoint, entries
 
 
 def test_js_sdk_tests_pass_and_their_events_are_in_redis(

@@ -5,21 +5,15 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from seismo.bench.serving import serving
 from seismo.config import Settings
-from seismo.engine import prepare
 from seismo.engine.connection import connect
 from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis
 from seismo.ingest.app import create_app
 from seismo_client import RetryPolicy, SeismoClient
 from seismo_client.retry import retry_after_seconds
-from tests.conftest import free_port
 
 
 def test_backoff_stays_under_its_exponential_bound() -> None:
@@ -34,18 +28,6 @@ def test_retry_after_is_the_least_wait() -> None:
     assert all(policy.delay(0, 2.0, rng) >= 2.0 for _ in range(100))
     assert retry_after_seconds("3") == 3.0
     assert retry_after_seconds("Wed, 21 Oct 2026 07:28:00 GMT") is None
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
-    """A Redis of this test's own, so stopping it disturbs no other test."""
-    server = EmbeddedRedis("127.0.0.1", free_port(), tmp_path)
-    server.start()
-    client = connect(server.url)
-    prepare(client, Keys())
-    client.close()
-    yield server
-    server.stop()
 
 
 def wait_for(condition: object, limit_s: float = 30) -> None:

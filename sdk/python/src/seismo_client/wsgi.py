@@ -80,22 +80,7 @@ class WSGIMiddleware:
             raise
         finally:
             current_service.reset(token)
-        return self._counted(body, environ, started, status)
-
-    def _counted(
-        self, body: Iterable[bytes], environ: Environ, started: float, status: list[int]
-    ) -> Iterator[bytes]:
-        """Pass the body through, counting its bytes; record when the server closes it."""
-        size = 0
-        try:
-            for chunk in body:
-                size += len(chunk)
-                yield chunk
-        finally:
-            close = getattr(body, "close", None)
-            if close is not None:
-                close()
-            self._record(environ, started, status[0], size)
+        return CountedBody(body, lambda size: self._record(environ, started, status[0], size))
 
     def _record(self, environ: Environ, started: float, status: int, size: int) -> None:
         try:
@@ -106,3 +91,30 @@ class WSGIMiddleware:
             return
         latency_ms = (time.perf_counter() - started) * 1000
         self.client.record_request(self.service, name, latency_ms, status, size, caller)
+
+
+class CountedBody:
+    """The app's response body, passed through while its bytes are counted.
+
+    The request is recorded when the server closes the body (WSGI calls ``close`` once the
+    response is sent, even when it never iterated), so the latency covers a streamed body,
+    and the app's own ``close`` is always called, as the WSGI spec requires.
+    """
+
+    def __init__(self, body: Iterable[bytes], done: Callable[[int], None]) -> None:
+        self.body = body
+        self.done = done
+        self.size = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.body:
+            self.size += len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.done(self.size)
