@@ -78,6 +78,14 @@ def test_an_unreachable_collector_never_raises_and_counts_the_loss() -> None:
     client.close()
 
 
+def test_a_mistyped_url_does_not_raise_and_its_events_are_counted_as_failed() -> None:
+    client = SeismoClient("http://127.0.0.1:port", retry=RetryPolicy(attempts=1))
+    client.send_log("hello")
+    assert client.flush(timeout=30)
+    assert (client.stats.failed, client.stats.errors) == (1, 0)
+    client.close()
+
+
 def test_bad_calls_are_swallowed_and_refused_items_counted(
     collector_url: str, redis_client: redis.Redis, keys: Keys
 ) -> None:

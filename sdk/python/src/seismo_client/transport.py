@@ -11,7 +11,7 @@ import http.client
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,15 @@ class Answer:
     body: Any
 
 
+def port_of(parts: SplitResult) -> int | None:
+    """The URL's port; None when absent or not a port, so a mistyped URL fails at sending
+    (counted in the stats) rather than raising where the application builds its client."""
+    try:
+        return parts.port
+    except ValueError:
+        return None
+
+
 class Transport:
     """POST and GET JSON to ``url``; a broken connection is reopened on the next call."""
 
@@ -30,7 +39,7 @@ class Transport:
         parts = urlsplit(url if "://" in url else f"http://{url}")
         self._secure = parts.scheme == "https"
         self._host = parts.hostname or "127.0.0.1"
-        self._port = parts.port or (443 if self._secure else 80)
+        self._port = port_of(parts) or (443 if self._secure else 80)
         self._base = parts.path.rstrip("/")
         self._timeout = timeout_s
         self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
