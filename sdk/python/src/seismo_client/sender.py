@@ -89,13 +89,16 @@ class Sender:
             return self._idle.wait_for(self._is_idle, timeout_s)
 
     def close(self, timeout_s: float | None = None) -> None:
-        """Flush for at most ``timeout_s`` (default: the exit timeout), then stop the thread."""
+        """Flush for at most ``timeout_s`` (default: the exit timeout); the thread then ends.
+
+        Retries are cut short at that deadline. An event queued after this restarts the
+        thread, which sends it without retries and ends again.
+        """
         wait = self.settings.exit_timeout_s if timeout_s is None else timeout_s
         self._deadline = time.monotonic() + wait
         self._closing.set()
         if self._thread is not None and self._thread.is_alive():
             self.flush(wait)
-        self.transport.close()
         atexit.unregister(self.close)
 
     def _start(self) -> None:
@@ -113,6 +116,9 @@ class Sender:
             self._wake.clear()
             while self._send_one():
                 pass
+            if self._closing.is_set():
+                self.transport.close()
+                return
 
     def _send_one(self) -> bool:
         """Send one batch from the queue; False when it was empty."""
