@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import redis
 
 from seismo.engine.keys import Keys
@@ -66,6 +68,23 @@ def test_a_full_queue_drops_the_oldest_events_and_counts_them(
     client.close()
     stored = [float(e["response_time"]) for e in entries(redis_client, keys.detailed_metrics)]
     assert stored == [float(i) for i in range(40, 50)]
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_forked_child_sends_its_own_events(
+    collector_url: str, redis_client: redis.Redis, keys: Keys
+) -> None:
+    client = SeismoClient(collector_url)
+    client.send_metric(service="parent", endpoint="GET:/", response_time=1, status_code=200)
+    assert client.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: a pre-forking server's worker
+        client.send_metric(service="child", endpoint="GET:/", response_time=2, status_code=200)
+        os._exit(0 if client.flush() else 1)
+    assert os.waitpid(pid, 0)[1] == 0
+    client.close()
+    services = [e["service"] for e in entries(redis_client, keys.detailed_metrics)]
+    assert services == ["parent", "child"]
 
 
 def test_an_unreachable_collector_never_raises_and_counts_the_loss() -> None:

@@ -30,8 +30,16 @@ def route_of(scope: Scope) -> str | None:
     return path if isinstance(path, str) else None
 
 
-def headers_of(scope: Scope) -> dict[bytes, bytes]:
-    return {name.lower(): value for name, value in scope.get("headers", [])}
+def caller_of(scope: Scope) -> str | None:
+    """The caller named by the request's caller header or ``tracestate``."""
+    caller = tracestate = None
+    for name, value in scope.get("headers", ()):
+        lowered = name.lower()
+        if lowered == CALLER_KEY:
+            caller = value.decode("latin-1")
+        elif lowered == b"tracestate":
+            tracestate = value.decode("latin-1")
+    return caller_from(caller, tracestate)
 
 
 class ASGIMiddleware:
@@ -65,11 +73,7 @@ class ASGIMiddleware:
 
     def _record(self, scope: Scope, started: float, status: int, size: int) -> None:
         try:
-            headers = headers_of(scope)
-            caller = caller_from(
-                headers.get(CALLER_KEY, b"").decode("latin-1") or None,
-                headers.get(b"tracestate", b"").decode("latin-1") or None,
-            )
+            caller = caller_of(scope)
             name = endpoint(scope.get("method", "GET"), route_of(scope))
         except Exception:
             self.client.stats.errors += 1

@@ -13,10 +13,12 @@ from __future__ import annotations
 import atexit
 import http.client
 import math
+import os
 import random
 import threading
 import time
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,9 +67,13 @@ class Sender:
         self._in_flight = False
         self._deadline = math.inf
         self._thread: threading.Thread | None = None
+        self._running = False
+        """Set while the thread runs (cheaper to read on every event than ``is_alive``)."""
         self._start_lock = threading.Lock()
         self._rng = random.Random()
         atexit.register(self.close)
+        after_fork = weakref.WeakMethod(self._after_fork)
+        os.register_at_fork(after_in_child=lambda: (method := after_fork()) and method())
 
     def put(self, event: dict[str, Any]) -> None:
         """Queue ``event``; wake the thread each time another full batch is waiting.
@@ -75,7 +81,7 @@ class Sender:
         Never blocks. Waking it only on each ``batch_size``-th event (and not while the
         queue is full: the thread is behind already) keeps a call a few microseconds.
         """
-        if self._thread is None or not self._thread.is_alive():
+        if not self._running:
             self._start()
         length = self._queue.put(event)
         if length % self.settings.batch_size == 0 and length < self.settings.max_queue:
@@ -97,7 +103,7 @@ class Sender:
         wait = self.settings.exit_timeout_s if timeout_s is None else timeout_s
         self._deadline = time.monotonic() + wait
         self._closing.set()
-        if self._thread is not None and self._thread.is_alive():
+        if self._running:
             self.flush(wait)
         atexit.unregister(self.close)
 
@@ -105,18 +111,30 @@ class Sender:
         with self._start_lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="seismo-sender", daemon=True)
+                self._running = True
                 self._thread.start()
+
+    def _after_fork(self) -> None:
+        """In a forked child (a pre-forking server's worker) no sender thread runs, and the
+        parent's connection is not this process's to use: start afresh on the next event."""
+        self._running = False
+        self._thread = None
+        self._start_lock = threading.Lock()
+        self._idle = threading.Condition()
+        self.transport.forget()
 
     def _is_idle(self) -> bool:
         return not self._in_flight and len(self._queue) == 0
 
     def _run(self) -> None:
+        """Send a batch when one is full or the interval passed; end after ``close``."""
         while True:
             self._wake.wait(self.settings.flush_interval_s)
             self._wake.clear()
             while self._send_one():
                 pass
             if self._closing.is_set():
+                self._running = False
                 self.transport.close()
                 return
 

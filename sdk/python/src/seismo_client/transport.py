@@ -70,6 +70,10 @@ class Transport:
             decoded = None
         return Answer(response.status, response.getheader("Retry-After"), decoded)
 
+    def forget(self) -> None:
+        """Drop the connection without closing it: after a fork, the parent still uses it."""
+        self._connection = None
+
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
