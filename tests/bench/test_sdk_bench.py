@@ -8,11 +8,16 @@ from __future__ import annotations
 import os
 
 import pytest
+import redis
 
 from seismo.bench.loadgen import drive
 from seismo.bench.sdk import Sample, cpu_seconds, summarise
-from seismo.bench.sdk_app import BODY, PATH, bench_app
+from seismo.bench.sdk_app import BODY, PATH, bench_app, call_cost_us
 from seismo.bench.serving import serving
+from seismo.config import Settings
+from seismo.engine.keys import Keys
+from seismo.engine.server import EmbeddedRedis
+from seismo.ingest.app import create_app
 from tests.conftest import free_port
 
 
@@ -34,6 +39,14 @@ def test_cpu_seconds_grow_with_work_done() -> None:
     before = cpu_seconds(os.getpid())
     sum(i * i for i in range(3_000_000))
     assert cpu_seconds(os.getpid()) > before
+
+
+def test_in_process_calls_flush_their_events_before_the_clock_stops(
+    redis_server: EmbeddedRedis, redis_client: redis.Redis, keys: Keys
+) -> None:
+    with serving(create_app(Settings(redis_url=redis_server.url))) as url:
+        assert call_cost_us(url, 50) > 0
+    assert redis_client.xlen(keys.detailed_metrics) == 100  # 50 warm-up calls, 50 measured
 
 
 @pytest.mark.parametrize("collector", [None, "closed port"])

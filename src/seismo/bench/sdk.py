@@ -8,7 +8,9 @@ rounds; the medians are reported with each row's ratio to ``plain`` taken within
 and the app process's CPU time per request (read from ``/proc``, sender thread included),
 which is the SDK's cost and moves less than requests/s with a shared machine's load. The
 events the instrumented app stored are counted in Redis, to show the cost was paid for
-data that arrived.
+data that arrived. Then the same three apps are called in-process (``sdk_app.call_cost_us``:
+no server, no socket, no load generator, a fresh process per figure), which isolates the
+CPU time the SDK adds to a request from everything else on the machine.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +33,7 @@ from typing import Any
 from seismo.bench.ingest import collector_process
 from seismo.bench.loadgen import drive
 from seismo.bench.report import print_table, write_json
-from seismo.bench.sdk_app import BODY, PATH, SERVICE, serve_app
+from seismo.bench.sdk_app import BODY, PATH, SERVICE, call_cost_us, serve_app
 from seismo.config import Settings
 from seismo.engine import running_engine
 from seismo.engine.server import free_port
@@ -122,8 +125,38 @@ def summarise(rounds: list[dict[str, Sample]]) -> list[dict[str, Any]]:
     return rows
 
 
-def run_bench(seconds: float, repeats: int) -> tuple[list[dict[str, Any]], int, int]:
-    """Rows, events stored by the instrumented app, and requests it answered."""
+def call_cost_in_process(collector_url: str | None, calls: int) -> float:
+    """``sdk_app.call_cost_us`` in a fresh process, so no figure inherits another's state."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(call_cost_us, collector_url, calls).result()
+
+
+def measure_calls(urls: dict[str, str | None], calls: int, repeats: int) -> list[dict[str, Any]]:
+    """The app called in-process (no server, no socket): CPU us per call by row, medians
+    over interleaved rounds, and what each row adds to ``plain`` within a round."""
+    rounds = [
+        {name: call_cost_in_process(url, calls) for name, url in urls.items()}
+        for _ in range(repeats)
+    ]
+    return [
+        {
+            "name": name,
+            "cpu_us_per_call": round(statistics.median(r[name] for r in rounds), 1),
+            "added_cpu_us_per_call": round(
+                statistics.median(r[name] - r["plain"] for r in rounds), 1
+            ),
+            "rounds": [round(r[name], 1) for r in rounds],
+        }
+        for name in urls
+    ]
+
+
+def run_bench(
+    seconds: float, repeats: int, calls: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int, int]:
+    """HTTP rows, in-process rows, events stored by the instrumented app over HTTP, and
+    requests it answered."""
     with tempfile.TemporaryDirectory() as data_dir:
         settings = Settings(redis_port=free_port(), data_dir=Path(data_dir), redis_url=None)
         with running_engine(settings) as engine, ExitStack() as stack:
@@ -137,12 +170,13 @@ def run_bench(seconds: float, repeats: int) -> tuple[list[dict[str, Any]], int, 
             rounds = measure_rounds(apps, seconds, repeats)
             time.sleep(FLUSH_WAIT_S)
             stored = int(engine.client.xlen(engine.keys.detailed_metrics))
+            in_process = measure_calls(urls, calls, repeats)
     answered = sum(r["collector_up"].ok for r in rounds)
-    return summarise(rounds), stored, answered
+    return summarise(rounds), in_process, stored, answered
 
 
 def run(args: argparse.Namespace) -> int:
-    rows, stored, answered = run_bench(args.seconds, args.repeats)
+    rows, in_process, stored, answered = run_bench(args.seconds, args.repeats, args.calls)
     print_table(
         f"seismo bench sdk (median of {args.repeats} rounds of {args.seconds:g} s per row, "
         f"{CONNECTIONS} connections, one app process per row)",
@@ -160,10 +194,25 @@ def run(args: argparse.Namespace) -> int:
         ],
     )
     print(f"events stored by {SERVICE} with the collector up: {stored:,} of {answered:,} requests")
+    print_table(
+        f"the same app called in-process, {args.calls:,} calls per figure (a fresh process each)",
+        ["row", "CPU us/call", "added CPU us", "rounds"],
+        [
+            (
+                r["name"],
+                f"{r['cpu_us_per_call']:.1f}",
+                f"{r['added_cpu_us_per_call']:.1f}",
+                " / ".join(f"{v:.1f}" for v in r["rounds"]),
+            )
+            for r in in_process
+        ],
+    )
     write_json(
         args.json,
         {
             "rows": rows,
+            "in_process": in_process,
+            "calls_per_figure": args.calls,
             "events_stored": stored,
             "requests_answered_collector_up": answered,
             "seconds_per_row": args.seconds,
@@ -180,5 +229,8 @@ def register(benches: Any) -> None:
     )
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each row")
     parser.add_argument("--repeats", type=int, default=5, help="rounds; medians are reported")
+    parser.add_argument(
+        "--calls", type=int, default=20_000, help="calls per figure of the in-process rows"
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     parser.set_defaults(handler=run)
