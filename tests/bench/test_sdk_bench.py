@@ -45,7 +45,7 @@ def test_in_process_calls_flush_their_events_before_the_clock_stops(
     redis_server: EmbeddedRedis, redis_client: redis.Redis, keys: Keys
 ) -> None:
     with serving(create_app(Settings(redis_url=redis_server.url))) as url:
-        assert call_cost_us(url, 50) > 0
+        assert call_cost_us(url, 50, flush=True) > 0
     assert redis_client.xlen(keys.detailed_metrics) == 100  # 50 warm-up calls, 50 measured
 
 

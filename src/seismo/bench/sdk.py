@@ -125,18 +125,20 @@ def summarise(rounds: list[dict[str, Sample]]) -> list[dict[str, Any]]:
     return rows
 
 
-def call_cost_in_process(collector_url: str | None, calls: int) -> float:
-    """``sdk_app.call_cost_us`` in a fresh process, so no figure inherits another's state."""
+def call_cost_in_process(name: str, collector_url: str | None, calls: int) -> float:
+    """``sdk_app.call_cost_us`` in a fresh process, so no figure inherits another's state;
+    only the ``collector_up`` row's events are flushed before its clock stops."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(call_cost_us, collector_url, calls).result()
+        flush = name == "collector_up"
+        return pool.submit(call_cost_us, collector_url, calls, flush).result()
 
 
 def measure_calls(urls: dict[str, str | None], calls: int, repeats: int) -> list[dict[str, Any]]:
     """The app called in-process (no server, no socket): CPU us per call by row, medians
     over interleaved rounds, and what each row adds to ``plain`` within a round."""
     rounds = [
-        {name: call_cost_in_process(url, calls) for name, url in urls.items()}
+        {name: call_cost_in_process(name, url, calls) for name, url in urls.items()}
         for _ in range(repeats)
     ]
     return [
