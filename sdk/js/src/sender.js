@@ -15,7 +15,7 @@ export class Sender {
   constructor(url, headers, options) {
     this.url = url;
     this.headers = headers;
-    this.batchSize = options.batchSize ?? 100;
+    this.batchSize = options.batchSize ?? 500;
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
     this.maxQueue = Math.max(1, options.maxQueue ?? 10_000);
     this.timeoutMs = options.timeoutMs ?? 5000;

@@ -50,7 +50,7 @@ class SeismoClient:
         url: str = DEFAULT_URL,
         api_key: str | None = None,
         *,
-        batch_size: int = 100,
+        batch_size: int = 500,
         flush_interval: float = 1.0,
         max_queue: int = 10_000,
         timeout: float = 5.0,

@@ -46,7 +46,9 @@ class Stats:
 class SenderSettings:
     """Batch size and interval, queue bound, retries and the wait at exit."""
 
-    batch_size: int = 100
+    batch_size: int = 500
+    """Events per request: sending 500 at a time costs the sender thread about half the CPU
+    per event of 100 (measured with the bench app), and the collector takes up to 10,000."""
     flush_interval_s: float = 1.0
     max_queue: int = 10_000
     retry: RetryPolicy = field(default_factory=RetryPolicy)
