@@ -8,12 +8,12 @@ VENV := .venv
 UV := .tools/bin/uv
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest install lock clean ui uitest chromium nginx
+.PHONY: demo test lint typecheck pytest install lock clean ui uitest chromium nginx sdkjs
 
 demo: install ui
 	$(VENV)/bin/seismo demo
 
-test: install lint typecheck uitest pytest
+test: install lint typecheck uitest sdkjs pytest
 
 install: $(INSTALLED)
 
@@ -21,20 +21,21 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
-$(INSTALLED): requirements.lock pyproject.toml | $(UV)
+$(INSTALLED): requirements.lock pyproject.toml sdk/python/pyproject.toml | $(UV)
 	[ -x $(VENV)/bin/python ] || $(UV) venv --quiet --python $(PYTHON) $(VENV)
 	$(UV) pip sync --quiet --python $(VENV)/bin/python --require-hashes requirements.lock
 	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps --no-build-isolation -e .
+	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps --no-build-isolation -e sdk/python
 	touch $@
 
 lint: install
-	$(VENV)/bin/ruff format --check src tests
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests sdk/python
+	$(VENV)/bin/ruff check src tests sdk/python
 
 typecheck: install
 	$(VENV)/bin/mypy
 
-pytest: install ui chromium nginx
+pytest: install ui chromium nginx sdkjs
 	$(VENV)/bin/pytest
 
 lock: | $(UV)
@@ -104,3 +105,14 @@ $(NGINX):
 	$(SUDO) apt-get update
 	$(SUDO) env RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y --no-install-recommends nginx-light
+
+# The JavaScript SDK (sdk/js) has no runtime dependencies; its tests use Express, installed
+# from the committed package-lock.json. tests/sdk/test_js.py starts a collector and runs
+# `node --test` there, so `make pytest` runs the SDK's tests.
+SDK_JS_DEPS := sdk/js/node_modules/.installed
+
+sdkjs: $(SDK_JS_DEPS)
+
+$(SDK_JS_DEPS): sdk/js/package.json sdk/js/package-lock.json
+	cd sdk/js && npm ci --no-audit --no-fund
+	touch $@
