@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -74,3 +75,11 @@ def deliveries(client: redis.Redis) -> list[dict[str, str]]:
         {k.decode(): v.decode() for k, v in fields.items()}
         for _, fields in client.xrange(Keys().deliveries)
     ]
+
+
+def wait_until(check: Callable[[], object], timeout_s: float = 20.0) -> None:
+    """Poll ``check`` until it holds (an AssertionError if it never does)."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, "condition never held"
+        time.sleep(0.02)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 
 import redis
 
 from seismo.alert.channels.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from seismo.engine.keys import Keys
 from tests.alert.alerts import sample_alert
-from tests.alert.notifying import append_alert, deliveries, running_notifier
+from tests.alert.notifying import append_alert, deliveries, running_notifier, wait_until
 from tests.alert.receivers import recording_server
 
 
@@ -29,13 +28,6 @@ url = "{hook_url}/hook"
 match = {{ severity = ["critical"] }}
 receivers = ["team-slack", "hook"]
 """
-
-
-def wait_until(check: object, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "condition never held"
-        time.sleep(0.02)
 
 
 def test_a_critical_alert_reaches_slack_and_the_webhook_and_each_delivery_is_recorded(
