@@ -69,17 +69,17 @@ def new_silence(
 ) -> Silence:
     """A checked silence with a fresh id: matchers valid, at least one given, end after start."""
     try:
-        Match.model_validate(dict(matchers))
+        checked = Match.model_validate(dict(matchers)).model_dump(exclude_none=True)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
         raise SilenceError(f"matchers.{where}: {err['msg']}") from None
-    if not matchers and incident_id is None:
+    if not checked and incident_id is None:
         raise SilenceError("matchers: give at least one (severity, scope, target, incident)")
     if ends_at <= starts_at:
         raise SilenceError("ends_at: must be after starts_at")
     return Silence(
-        secrets.token_hex(6), dict(matchers), starts_at, ends_at, comment, created_by, incident_id
+        secrets.token_hex(6), checked, starts_at, ends_at, comment, created_by, incident_id
     )
 
 
