@@ -31,18 +31,16 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from seismo.alert.channels import Channel, ChannelEnv, build_channel
-from seismo.alert.channels.base import Delivery, OnFailure
-from seismo.alert.model import AlertRecord
-from seismo.alert.routing import Route, Routing, receiver_options
-from seismo.alert.silence import holding
+from seismo.alert.channels.base import OnFailure
+from seismo.alert.routing import Routing, receiver_options
 from seismo.engine.keys import Keys
+from seismo.loops.notify_dispatch import Dispatcher, now_ms
 from seismo.loops.notify_metrics import NotifyMetrics
-from seismo.loops.notify_store import Attempt, NotifyStore
+from seismo.loops.notify_store import NotifyStore
 
 log = logging.getLogger("seismo.notifier")
 READ_COUNT = 100
 BLOCK_MS = 500
-STOPPING_MARKS = ("acknowledged", "false_alarm")
 
 
 @dataclass(frozen=True)
@@ -55,10 +53,6 @@ class NotifierConfig:
 def counting_failures(metrics: NotifyMetrics, channel: str) -> OnFailure:
     """The hook that counts a channel's failed (to be retried) tries."""
     return lambda _: metrics.failed_try(channel)
-
-
-def now_ms(clock: Callable[[], float]) -> int:
-    return int(clock() * 1000)
 
 
 class Notifier:
@@ -89,6 +83,7 @@ class Notifier:
             )
             for name, receiver in routing.receivers.items()
         }
+        self.dispatch = Dispatcher(self.store, routing, self.channels, metrics, clock)
         self.in_flight: set[str] = set()
         self.tasks: set[asyncio.Task[None]] = set()
 
@@ -181,100 +176,17 @@ class Notifier:
                 )
             self.metrics.queue_depth.set(await self.store.queue_depth())
 
-    # --- one alert --------------------------------------------------------------------------
+    # --- one alert, one acknowledgement ---------------------------------------------------
 
     async def _alert_entry(self, _: str, fields: dict[str, str]) -> None:
-        alert: dict[str, Any] = json.loads(fields["alert"])
-        if alert.get("suppressed_by"):
-            return
-        routes = self.routing.routes_for(alert)
-        if routes:
-            await self.route(alert, routes)
-
-    async def route(self, alert: AlertRecord, routes: list[tuple[int, Route]]) -> None:
-        """Deliver, hold (silence) or schedule ``alert`` for each route it takes."""
-        at = now_ms(self.clock)
-        silence = holding(await self.store.silences(), alert, at)
-        if silence is not None:
-            held = Delivery("-", "silenced", 0, 0.0, detail=silence.comment)
-            attempt = Attempt(f"{alert['id']}:silenced", "-", alert, "silence")
-            await self.store.record(attempt, held, at, silence.id)
-            return
-        incident = str(alert.get("incident_id"))
-        work: list[Coroutine[Any, Any, object]] = []
-        for index, route in routes:
-            for receiver in route.receivers:
-                work.append(self._notice(index, route, receiver, alert, at))
-            if alert.get("status") == "open":
-                await self._schedule_steps(index, route, alert, at)
-        if alert.get("status") == "resolved":
-            await self.store.cancel_incident(incident)
-            told = await self.store.notified(incident)
-            named = {r for _, route in routes for r in route.receivers}
-            work += [self.deliver(r, alert, "resolve") for r in sorted(told - named)]
-        await asyncio.gather(*work)
-
-    async def _notice(
-        self, index: int, route: Route, receiver: str, alert: AlertRecord, at: int
-    ) -> None:
-        """Send now, or join the group's wait (open) or interval (update)."""
-        group = f"{index}:{alert.get('incident_id')}:{receiver}"
-        status = alert.get("status")
-        due = None
-        if status == "open" and route.group_wait > 0:
-            due = at + int(route.group_wait * 1000)
-        elif status == "update":
-            last = await self.store.last_notice_ms(group)
-            if last is not None and at - last < route.group_interval * 1000:
-                due = last + int(route.group_interval * 1000)
-        if due is not None:
-            body = {"kind": "group", "receiver": receiver, "alert": alert, "route": index}
-            await self.store.schedule(f"group:{group}", due, body, keep_due=True)
-            return
-        await self._grouped_delivery(index, route, receiver, alert, "route")
-
-    async def _grouped_delivery(
-        self, index: int, route: Route, receiver: str, alert: AlertRecord, reason: str
-    ) -> None:
-        group = f"{index}:{alert.get('incident_id')}:{receiver}"
-        delivery = await self.deliver(receiver, alert, reason)
-        if delivery is not None and delivery.outcome == "sent":
-            at = now_ms(self.clock)
-            await self.store.noticed(group, at)
-            if alert.get("status") != "resolved":
-                body = {"kind": "repeat", "receiver": receiver, "alert": alert, "route": index}
-                due = at + int(route.repeat_interval * 1000)
-                await self.store.schedule(f"repeat:{group}", due, body, keep_due=False)
-
-    async def _schedule_steps(self, index: int, route: Route, alert: AlertRecord, at: int) -> None:
-        for number, step in enumerate(route.escalation):
-            job = f"step:{index}:{alert.get('incident_id')}:{number}"
-            body = {"kind": "step", "alert": alert, "route": index, "step": number}
-            await self.store.schedule(job, at + int(step.after * 1000), body, keep_due=True)
-
-    async def deliver(
-        self, receiver: str, alert: AlertRecord, reason: str, occasion: str = ""
-    ) -> Delivery | None:
-        """Send ``alert`` to ``receiver`` unless that was done; record it with its marker."""
-        delivery_id = f"{alert.get('id')}:{receiver}" + (f":{occasion}" if occasion else "")
-        if await self.store.done(delivery_id):
-            return None
-        delivery = await self.channels[receiver].send(alert)
-        self.metrics.observe(delivery)
-        if delivery.outcome != "skipped":
-            attempt = Attempt(delivery_id, receiver, alert, reason)
-            await self.store.record(attempt, delivery, now_ms(self.clock))
-        return delivery
-
-    # --- operator marks -----------------------------------------------------------------------
+        await self.dispatch.alert(json.loads(fields["alert"]))
 
     async def _feedback_entry(self, _: str, fields: dict[str, str]) -> None:
         if fields.get("feedback") != "acknowledged":
             return
-        incident = fields["incident_id"]
         notice = {
             "id": fields["alert_id"],
-            "incident_id": incident,
+            "incident_id": fields["incident_id"],
             "status": "acknowledged",
             "time": int(fields.get("time") or 0),
             "scope": fields.get("scope"),
@@ -282,53 +194,24 @@ class Notifier:
             "severity": "info",
             "summary": "acknowledged by an operator",
         }
-        told = sorted(await self.store.notified(incident))
-        await asyncio.gather(*(self.deliver(r, notice, "operator", "ack") for r in told))
+        await self.dispatch.acknowledged(fields["incident_id"], notice)
 
     # --- scheduled jobs -----------------------------------------------------------------------
 
     async def _run_due_jobs(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             at = now_ms(self.clock)
+            leased_until = at + self.config.claim_idle_ms
             for job_id in await self.store.due_jobs(at):
-                body = await self.store.lease(job_id, at, self.config.claim_idle_ms)
+                body = await self.store.lease(job_id, at, leased_until)
                 if body is not None:
-                    self._spawn(self._job(job_id, body))
+                    self._spawn(self._job(job_id, body, leased_until))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.config.poll_ms / 1000)
 
-    async def _job(self, job_id: str, body: dict[str, Any]) -> None:
+    async def _job(self, job_id: str, body: dict[str, Any], leased_until: int) -> None:
         try:
-            route = self.routing.routes[int(body["route"])]
-            alert = body["alert"]
-            if body["kind"] == "step":
-                await self._step(route, int(body["step"]), alert)
-            elif body["kind"] == "repeat":
-                if await self.store.operator_mark(str(alert["incident_id"])) is None:
-                    occasion = f"repeat{now_ms(self.clock)}"
-                    await self.deliver(body["receiver"], alert, "repeat", occasion)
-            else:
-                await self._grouped_delivery(
-                    int(body["route"]), route, body["receiver"], alert, "group"
-                )
-            await self.store.finish(job_id)
+            await self.dispatch.job(body)
+            await self.store.finish(job_id, leased_until)
         except Exception:
             log.exception("job %s failed; it runs again when its lease ends", job_id)
-
-    async def _step(self, route: Route, number: int, alert: AlertRecord) -> None:
-        """An escalation step: its receivers, unless the incident was acknowledged."""
-        step = route.escalation[number]
-        reason = f"escalation step {number + 1}"
-        mark = await self.store.operator_mark(str(alert["incident_id"]))
-        if mark in STOPPING_MARKS:
-            at = now_ms(self.clock)
-            for receiver in step.receivers:
-                stopped = Delivery(
-                    self.routing.receivers[receiver].channel, "stopped", 0, 0.0, detail=mark or ""
-                )
-                attempt = Attempt(f"{alert['id']}:{receiver}:step{number}", receiver, alert, reason)
-                await self.store.record(attempt, stopped, at)
-            return
-        await asyncio.gather(
-            *(self.deliver(r, alert, reason, f"step{number}") for r in step.receivers)
-        )

@@ -141,8 +141,14 @@ class NotifyStore:
         )
         return [str(job) for job in jobs]
 
-    async def lease(self, job_id: str, now_ms: int, lease_ms: int) -> dict[str, Any] | None:
-        """The job's body if this notifier won its lease, else None."""
+    async def job_body(self, job_id: str) -> dict[str, Any] | None:
+        """The body of a waiting job, if there is one."""
+        body = await self.client.hget(self.keys.notify_jobs, job_id)
+        found: dict[str, Any] | None = None if body is None else json.loads(body)
+        return found
+
+    async def lease(self, job_id: str, now_ms: int, until_ms: int) -> dict[str, Any] | None:
+        """The job's body if this notifier won its lease (until ``until_ms``), else None."""
         async with self.client.pipeline(transaction=True) as pipe:
             try:
                 await pipe.watch(self.keys.notify_due)
@@ -151,18 +157,27 @@ class NotifyStore:
                 if score is None or score > now_ms or body is None:
                     return None
                 pipe.multi()
-                pipe.zadd(self.keys.notify_due, {job_id: now_ms + lease_ms}, xx=True)
+                pipe.zadd(self.keys.notify_due, {job_id: until_ms}, xx=True)
                 await pipe.execute()
             except WatchError:
                 return None
         found: dict[str, Any] = json.loads(body)
         return found
 
-    async def finish(self, job_id: str) -> None:
+    async def finish(self, job_id: str, leased_until: int) -> None:
+        """Delete a job that ran, unless it was scheduled anew meanwhile (a reminder that
+        set its next time)."""
         async with self.client.pipeline(transaction=True) as pipe:
-            pipe.zrem(self.keys.notify_due, job_id)
-            pipe.hdel(self.keys.notify_jobs, job_id)
-            await pipe.execute()
+            try:
+                await pipe.watch(self.keys.notify_due)
+                if await pipe.zscore(self.keys.notify_due, job_id) != leased_until:
+                    return
+                pipe.multi()
+                pipe.zrem(self.keys.notify_due, job_id)
+                pipe.hdel(self.keys.notify_jobs, job_id)
+                await pipe.execute()
+            except WatchError:
+                return
 
     async def cancel_incident(self, incident_id: str) -> None:
         """Drop every waiting job of an incident (it resolved: no reminder, no escalation)."""
