@@ -41,7 +41,8 @@ def group_of(index: int, alert: AlertRecord, receiver: str) -> str:
 
 
 class KeyedLocks:
-    """One asyncio lock per key, forgotten when nobody holds or waits for it."""
+    """One asyncio lock per key (an incident and a receiver), forgotten when nobody holds or
+    waits for it."""
 
     def __init__(self) -> None:
         self.locks: dict[str, tuple[asyncio.Lock, int]] = {}
@@ -78,15 +79,12 @@ class Dispatcher:
         self.incidents = KeyedLocks()
 
     async def alert(self, alert: AlertRecord) -> None:
-        """Deliver, hold (silence) or schedule ``alert`` for each route it takes, after the
-        alerts of its incident read before it (an update never overtakes its open)."""
+        """Deliver, hold (silence) or schedule ``alert`` for each route it takes. A receiver
+        gets an incident's notices in the order they were read (an update never overtakes
+        its open), and a slow receiver delays only its own."""
         routes = self.routing.routes_for(alert)
         if not routes or alert.get("suppressed_by"):
             return
-        async with self.incidents.hold(str(alert.get("incident_id"))):
-            await self._routed(alert, routes)
-
-    async def _routed(self, alert: AlertRecord, routes: list[tuple[int, Route]]) -> None:
         at = now_ms(self.clock)
         silence = holding(await self.store.silences(), alert, at)
         if silence is not None:
@@ -95,10 +93,7 @@ class Dispatcher:
             await self.store.record(attempt, held, at, silence.id)
             return
         if alert.get("status") == "resolved":
-            incident = str(alert.get("incident_id"))
-            await self.store.cancel_incident(incident)
-            told = sorted(await self.store.notified(incident))
-            await asyncio.gather(*(self.deliver(r, alert, "resolve") for r in told))
+            await self._resolved(alert, routes)
             return
         work: list[Coroutine[Any, Any, None]] = []
         for index, route in routes:
@@ -107,10 +102,30 @@ class Dispatcher:
                 await self._schedule_steps(index, route, alert, at)
         await asyncio.gather(*work)
 
+    async def _resolved(self, alert: AlertRecord, routes: list[tuple[int, Route]]) -> None:
+        """Cancel the incident's waiting jobs; tell every receiver that was told of it."""
+        incident = str(alert.get("incident_id"))
+        await self.store.cancel_incident(incident)
+        named = {r for _, route in routes for r in route.receivers}
+        candidates = sorted(named | await self.store.notified(incident))
+        await asyncio.gather(*(self._resolve(incident, r, alert) for r in candidates))
+
+    async def _resolve(self, incident: str, receiver: str, alert: AlertRecord) -> None:
+        """A resolve to a receiver that was told of the incident (after its notices)."""
+        async with self.incidents.hold(f"{incident}:{receiver}"):
+            if receiver in await self.store.notified(incident):
+                await self.deliver(receiver, alert, "resolve")
+
     async def acknowledged(self, incident: str, notice: AlertRecord) -> None:
-        """Tell the receivers told of ``incident`` that an operator acknowledged it."""
-        told = sorted(await self.store.notified(incident))
-        await asyncio.gather(*(self.deliver(r, notice, "operator", "ack") for r in told))
+        """Tell the receivers told of ``incident`` that an operator acknowledged it (once a
+        notice in flight to one has ended, so it is known whether it was told)."""
+
+        async def tell(receiver: str) -> None:
+            async with self.incidents.hold(f"{incident}:{receiver}"):
+                if receiver in await self.store.notified(incident):
+                    await self.deliver(receiver, notice, "operator", "ack")
+
+        await asyncio.gather(*(tell(r) for r in sorted(self.routing.receivers)))
 
     async def job(self, body: dict[str, Any]) -> None:
         """Run one due job: a group's notice, a reminder or an escalation step."""
@@ -130,6 +145,12 @@ class Dispatcher:
         self, index: int, route: Route, receiver: str, alert: AlertRecord, at: int
     ) -> None:
         """Send now, or join the group's wait (open) or interval (update)."""
+        async with self.incidents.hold(f"{alert.get('incident_id')}:{receiver}"):
+            await self._notice_in_order(index, route, receiver, alert, at)
+
+    async def _notice_in_order(
+        self, index: int, route: Route, receiver: str, alert: AlertRecord, at: int
+    ) -> None:
         group = group_of(index, alert, receiver)
         job = f"group:{group}"
         waiting = await self.store.job_body(job)
@@ -171,8 +192,13 @@ class Dispatcher:
 
     async def _step(self, route: Route, number: int, alert: AlertRecord) -> None:
         reason = f"escalation step {number + 1}"
-        receivers = route.escalation[number].receivers
-        await asyncio.gather(*(self.deliver(r, alert, reason, f"step{number}") for r in receivers))
+        incident = alert.get("incident_id")
+
+        async def page(receiver: str) -> None:
+            async with self.incidents.hold(f"{incident}:{receiver}"):
+                await self.deliver(receiver, alert, reason, f"step{number}")
+
+        await asyncio.gather(*(page(r) for r in route.escalation[number].receivers))
 
     async def _stopped(self, route: Route, number: int, alert: AlertRecord) -> None:
         """Record that a step was not taken: an operator marked the incident first."""
