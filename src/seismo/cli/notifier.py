@@ -17,6 +17,7 @@ import socket
 import threading
 from typing import Any
 
+import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry, start_http_server
 
 from seismo.alert.channels import ChannelEnv, RetryPolicy
@@ -24,12 +25,15 @@ from seismo.alert.routing import Routing, RoutingError, load_routing
 from seismo.cli.roles import run_role
 from seismo.config import ConfigError, Settings
 from seismo.engine import Engine
-from seismo.engine.connection import connect_async
 from seismo.loops.notifier import Notifier, NotifierConfig
 from seismo.loops.notify_metrics import NotifyMetrics
 
 log = logging.getLogger("seismo.notifier")
 STOP_POLL_S = 0.1
+REDIS_CONNECTIONS = 64
+"""Connections of one notifier: deliveries in flight beyond this wait their turn for Redis
+rather than fail."""
+REDIS_WAIT_S = 30
 
 
 def register(commands: Any) -> None:
@@ -87,7 +91,10 @@ async def _serve(
     metrics: NotifyMetrics,
     stop: threading.Event,
 ) -> None:
-    client = connect_async(engine.url, decode_responses=True)
+    pool = aioredis.BlockingConnectionPool.from_url(
+        engine.url, max_connections=REDIS_CONNECTIONS, timeout=REDIS_WAIT_S, decode_responses=True
+    )
+    client = aioredis.Redis(connection_pool=pool)
     config = NotifierConfig(
         settings.notify_claim_idle_ms, settings.notify_poll_ms, settings.notify_deliveries_maxlen
     )

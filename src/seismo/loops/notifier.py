@@ -40,6 +40,10 @@ from seismo.loops.notify_store import NotifyStore
 
 log = logging.getLogger("seismo.notifier")
 READ_COUNT = 100
+MAX_IN_FLIGHT = 256
+"""Entries handled at once by one notifier; past it, reading waits (a burst stays queued in
+the stream, where another notifier can take its share)."""
+ROOM_POLL_S = 0.01
 BLOCK_MS = 500
 
 
@@ -113,17 +117,22 @@ class Notifier:
         """Hand every entry of ``stream`` (new ones, then taken-over ones) to ``handle``."""
         next_claim = 0.0
         while not stop.is_set():
+            room = min(READ_COUNT, MAX_IN_FLIGHT - len(self.in_flight))
+            if room <= 0:
+                await asyncio.sleep(ROOM_POLL_S)
+                continue
             entries: list[Any] = []
             if time.monotonic() >= next_claim:
                 entries += await self._take_over(stream)
                 next_claim = time.monotonic() + self.config.claim_idle_ms / 2000
             reply: Any = await self.client.xreadgroup(
-                self.keys.notifier_group, self.consumer, {stream: ">"}, READ_COUNT, BLOCK_MS
+                self.keys.notifier_group, self.consumer, {stream: ">"}, room, BLOCK_MS
             )
             for _, read in reply or []:
                 entries += read
             for entry_id, fields in entries:
                 if entry_id not in self.in_flight and fields:
+                    self.in_flight.add(entry_id)
                     self._spawn(self._handled(stream, entry_id, fields, handle))
 
     async def _take_over(self, stream: str) -> list[Any]:
@@ -144,7 +153,6 @@ class Notifier:
         fields: dict[str, str],
         handle: Callable[[str, dict[str, str]], Coroutine[Any, Any, None]],
     ) -> None:
-        self.in_flight.add(entry_id)
         try:
             await handle(entry_id, fields)
             await self.client.xack(stream, self.keys.notifier_group, entry_id)
