@@ -36,12 +36,16 @@ def test_a_critical_alert_reaches_slack_and_the_webhook_and_each_delivery_is_rec
     with (
         recording_server() as slack,
         recording_server() as hook,
-        running_notifier(redis_client, routing(slack.url, hook.url)),
+        running_notifier(redis_client, routing(slack.url, hook.url)) as metrics,
     ):
         append_alert(redis_client, sample_alert())
         slack.wait_for(1)
         hook.wait_for(1)
         wait_until(lambda: len(deliveries(redis_client)) == 2)
+    sent = {"channel": "slack", "outcome": "sent"}
+    assert metrics.registry.get_sample_value("seismo_deliveries_total", sent) == 1
+    latency = {"channel": "webhook"}
+    assert metrics.registry.get_sample_value("seismo_delivery_latency_seconds_count", latency) == 1
     records = {d["receiver"]: d for d in deliveries(redis_client)}
     assert {r["outcome"] for r in records.values()} == {"sent"}
     assert records["team-slack"]["channel"] == "slack"

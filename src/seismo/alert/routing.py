@@ -25,6 +25,7 @@ from seismo.alert.channels.pagerduty import EVENTS_URL
 from seismo.alert.model import AlertRecord
 
 UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+RECEIVER_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 
 
@@ -141,6 +142,9 @@ class Routing(Strict):
 
     @model_validator(mode="after")
     def _receivers_exist(self) -> Routing:
+        for name in self.receivers:
+            if not RECEIVER_NAME.match(name):
+                raise ValueError(f"receivers.{name}: a name of letters, digits, '_', '-', '.'")
         for index, route in enumerate(self.routes):
             named = [("receivers", route.receivers)] + [
                 (f"escalation[{i}].receivers", step.receivers)

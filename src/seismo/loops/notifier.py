@@ -44,6 +44,11 @@ MAX_IN_FLIGHT = 256
 """Entries handled at once by one notifier; past it, reading waits (a burst stays queued in
 the stream, where another notifier can take its share)."""
 ROOM_POLL_S = 0.01
+DUE_SCAN = 1000
+"""Due jobs looked at per poll: those of a receiver with no free slot are passed over."""
+STOP_GRACE_S = 5.0
+"""On stop, how long deliveries in hand may take before they are cancelled (their alerts
+stay pending, for the next notifier, and their markers keep anything finished)."""
 BLOCK_MS = 500
 
 
@@ -102,6 +107,9 @@ class Notifier:
         ]
         await asyncio.gather(*loops)
         if self.tasks:
+            _, late = await asyncio.wait(self.tasks, timeout=STOP_GRACE_S)
+            for task in late:
+                task.cancel()
             await asyncio.gather(*self.tasks, return_exceptions=True)
         for channel in self.channels.values():
             await channel.close()
@@ -210,7 +218,9 @@ class Notifier:
         while not stop.is_set():
             at = now_ms(self.clock)
             leased_until = at + self.config.claim_idle_ms
-            for job_id in await self.store.due_jobs(at):
+            for job_id in await self.store.due_jobs(at, DUE_SCAN):
+                if not self.dispatch.can_run(job_id):
+                    continue
                 body = await self.store.lease(job_id, at, leased_until)
                 if body is not None:
                     self._spawn(self._job(job_id, body, leased_until))

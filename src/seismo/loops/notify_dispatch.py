@@ -10,6 +10,10 @@ route's escalation steps. A resolved alert cancels the incident's waiting jobs a
 every receiver told of the incident. A due step or reminder is dropped (the step recorded
 as ``stopped``) once an operator marked the incident.
 
+A notice for a receiver whose delivery slots are all taken (it is slow or down) waits as
+a job due now instead, so its alert is acknowledged and the notifier reads on: a dead
+receiver holds at most its own slots, never the other receivers' alerts.
+
 Every send goes through ``deliver``: skipped when its marker exists, recorded with its
 marker after.
 """
@@ -127,6 +131,21 @@ class Dispatcher:
 
         await asyncio.gather(*(tell(r) for r in sorted(self.routing.receivers)))
 
+    def busy(self, receiver: str) -> bool:
+        """Whether every delivery slot of ``receiver`` is taken (it is slow or down): a
+        notice for it then waits as a job, due now, rather than holding its alert."""
+        return self.channels[receiver].slots.locked()
+
+    def can_run(self, job_id: str) -> bool:
+        """Whether a due job's receivers have a free slot (else it waits in Redis). The id
+        says whose job it is: ``group|repeat:<route>:<incident>:<receiver>`` or
+        ``step:<route>:<incident>:<step>``."""
+        kind, route, rest = job_id.split(":", 2)
+        if kind == "step":
+            step = self.routing.routes[int(route)].escalation[int(rest.rsplit(":", 1)[1])]
+            return not any(self.busy(r) for r in step.receivers)
+        return not self.busy(rest.rsplit(":", 1)[1])
+
     async def job(self, body: dict[str, Any]) -> None:
         """Run one due job: a group's notice, a reminder or an escalation step."""
         index, alert = int(body["route"]), body["alert"]
@@ -164,7 +183,7 @@ class Dispatcher:
             last = await self.store.last_notice_ms(group)
             if last is not None and at - last < route.group_interval * 1000:
                 due = last + int(route.group_interval * 1000)
-        if waiting is None and due == at:
+        if waiting is None and due == at and not self.busy(receiver):
             await self._grouped(index, route, receiver, alert, "route")
             return
         body = {"kind": "group", "receiver": receiver, "alert": alert, "route": index}

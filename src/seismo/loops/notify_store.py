@@ -135,7 +135,7 @@ class NotifyStore:
             pipe.zadd(self.keys.notify_due, {job_id: due_ms}, nx=keep_due)
             await pipe.execute()
 
-    async def due_jobs(self, now_ms: int, limit: int = 100) -> list[str]:
+    async def due_jobs(self, now_ms: int, limit: int) -> list[str]:
         jobs = await self.client.zrangebyscore(
             self.keys.notify_due, "-inf", now_ms, start=0, num=limit
         )

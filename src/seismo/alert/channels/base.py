@@ -24,6 +24,9 @@ from typing import ClassVar
 from seismo.alert.model import AlertRecord
 
 OnFailure = Callable[["Try"], None]
+CONCURRENCY = 32
+"""Deliveries in flight to one receiver; more wait their turn before their first try starts,
+so a burst queues here instead of timing out in the HTTP client's connection pool."""
 ACTIONS = ("open", "update", "resolved", "acknowledged")
 """A notice's kind: an alert's status, or an operator's acknowledgement of its incident."""
 OUTCOMES = ("sent", "failed", "dead_letter", "silenced", "skipped", "stopped")
@@ -138,6 +141,7 @@ class Channel(ABC):
     def __init__(self, env: ChannelEnv) -> None:
         self.env = env
         self.policy = env.policy
+        self.slots = asyncio.Semaphore(CONCURRENCY)
 
     async def send(self, alert: AlertRecord) -> Delivery:
         """Deliver one notice; what happened is in the answer, never an exception."""
@@ -146,9 +150,10 @@ class Channel(ABC):
             raise ValueError(f"alert status must be one of {ACTIONS}, not {action!r}")
         if not self._handles(action):
             return Delivery(self.name, "skipped", 0, 0.0, detail=f"{action}: not sent here")
-        return await with_retries(
-            self.name, self.policy, lambda: self._attempt(alert), self.env.on_failure
-        )
+        async with self.slots:
+            return await with_retries(
+                self.name, self.policy, lambda: self._attempt(alert), self.env.on_failure
+            )
 
     def _handles(self, action: str) -> bool:
         """Whether this channel says anything for ``action`` (most skip acknowledgements)."""

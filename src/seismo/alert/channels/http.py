@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from seismo.alert.channels.base import Channel, ChannelEnv, Try
+from seismo.alert.channels.base import CONCURRENCY, Channel, ChannelEnv, Try
 from seismo.alert.model import AlertRecord
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -69,7 +69,8 @@ class HttpChannel(Channel):
 
     def __init__(self, env: ChannelEnv) -> None:
         super().__init__(env)
-        self.http = httpx.AsyncClient(timeout=env.policy.timeout_s)
+        limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+        self.http = httpx.AsyncClient(timeout=env.policy.timeout_s, limits=limits)
 
     async def _attempt(self, alert: AlertRecord) -> Try:
         request = self._request(alert)
