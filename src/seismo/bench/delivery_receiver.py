@@ -1,15 +1,26 @@
 """A loopback webhook receiver for the delivery bench: it notes when each alert arrived, or
-(``hang_s``) holds every request that long, standing in for a receiver that times out."""
+(``hang_s``) holds every request that long, standing in for a receiver that times out.
+
+An ASGI app served by granian on its own thread (``seismo.bench.serving``): a threaded
+Python HTTP server convoys on the GIL once dozens of connections are open, and would
+measure itself rather than the notifier.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from seismo.bench.serving import serving
 
 
 class Arrivals:
@@ -29,47 +40,23 @@ class Arrivals:
             return len(ids & self.times.keys())
 
 
-def _handler(arrivals: Arrivals, hang_s: float) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+def receiver_app(arrivals: Arrivals, hang_s: float) -> Starlette:
+    async def hook(request: Request) -> Response:
+        when = time.time()
+        body = await request.body()
+        if hang_s:
+            await asyncio.sleep(hang_s)
+        elif body:
+            arrivals.note(str(json.loads(body)["alert"]["id"]), when)
+        return PlainTextResponse("ok")
 
-        def do_POST(self) -> None:
-            when = time.time()
-            body = self.rfile.read(int(self.headers.get("content-length") or 0))
-            if hang_s:
-                time.sleep(hang_s)
-            elif body:
-                arrivals.note(str(json.loads(body)["alert"]["id"]), when)
-            try:
-                self.send_response(200)
-                self.send_header("content-length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-            except OSError:
-                self.close_connection = True
-
-        def log_message(self, *_: Any) -> None:
-            pass
-
-    return Handler
-
-
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 1024
-    """A burst opens many connections at once; the default backlog (5) would reset them."""
+    return Starlette(routes=[Route("/hook", hook, methods=["POST"])])
 
 
 @contextmanager
 def receiving(hang_s: float = 0.0) -> Iterator[Arrivals]:
     """A receiver on a free loopback port while the block runs."""
     arrivals = Arrivals()
-    server = Server(("127.0.0.1", 0), _handler(arrivals, hang_s))
-    arrivals.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(receiver_app(arrivals, hang_s)) as base:
+        arrivals.url = f"{base}/hook"
         yield arrivals
-    finally:
-        server.shutdown()
-        server.server_close()
