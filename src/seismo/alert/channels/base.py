@@ -24,7 +24,7 @@ from typing import ClassVar
 from seismo.alert.model import AlertRecord
 
 OnFailure = Callable[["Try"], None]
-CONCURRENCY = 4
+CONCURRENCY = 16
 """Deliveries in flight to one receiver; more wait their turn before their first try starts,
 so a burst queues here instead of timing out in the HTTP client's connection pool."""
 ACTIONS = ("open", "update", "resolved", "acknowledged")
