@@ -50,7 +50,7 @@ export function Silences() {
       .catch((reason: unknown) => setMessage(String(reason)));
 
   return (
-    <div className="panel" data-testid="silences">
+    <div className="panel silences" data-testid="silences">
       <h3>Silences</h3>
       <form className="toolbar" onSubmit={submit}>
         <input
