@@ -30,9 +30,12 @@ from seismo.alert.channels import Channel
 from seismo.alert.channels.base import Delivery
 from seismo.alert.model import AlertRecord
 from seismo.alert.routing import Route, Routing
-from seismo.alert.silence import holding
+from seismo.alert.silence import Silence, holding
 from seismo.loops.notify_metrics import NotifyMetrics
-from seismo.loops.notify_store import Attempt, NotifyStore
+from seismo.loops.notify_store import Attempt, FollowUp, NotifyStore
+
+SILENCES_FRESH_S = 1.0
+"""A silence made in the dashboard or the CLI holds alerts at most this long after."""
 
 
 def now_ms(clock: Callable[[], float]) -> int:
@@ -81,6 +84,7 @@ class Dispatcher:
         self.metrics = metrics
         self.clock = clock
         self.incidents = KeyedLocks()
+        self.silences_read: tuple[float, list[Silence]] = (-SILENCES_FRESH_S, [])
 
     async def alert(self, alert: AlertRecord) -> None:
         """Deliver, hold (silence) or schedule ``alert`` for each route it takes. A receiver
@@ -90,7 +94,7 @@ class Dispatcher:
         if not routes or alert.get("suppressed_by"):
             return
         at = now_ms(self.clock)
-        silence = holding(await self.store.silences(), alert, at)
+        silence = holding(await self._silences(), alert, at)
         if silence is not None:
             held = Delivery("-", "silenced", 0, 0.0, detail=silence.comment)
             attempt = Attempt(f"{alert['id']}:silenced", "-", alert, "silence")
@@ -105,6 +109,14 @@ class Dispatcher:
             if alert.get("status") == "open":
                 await self._schedule_steps(index, route, alert, at)
         await asyncio.gather(*work)
+
+    async def _silences(self) -> list[Silence]:
+        """The stored silences, read again at most every ``SILENCES_FRESH_S``."""
+        read_at, silences = self.silences_read
+        if time.monotonic() - read_at > SILENCES_FRESH_S:
+            silences = await self.store.silences()
+            self.silences_read = (time.monotonic(), silences)
+        return silences
 
     async def _resolved(self, alert: AlertRecord, routes: list[tuple[int, Route]]) -> None:
         """Cancel the incident's waiting jobs; tell every receiver that was told of it."""
@@ -192,16 +204,13 @@ class Dispatcher:
     async def _grouped(
         self, index: int, route: Route, receiver: str, alert: AlertRecord, reason: str
     ) -> None:
-        """A group's notice; once sent, the group's time and its next reminder."""
+        """A group's notice; once sent, the group's time and its next reminder are written
+        with its record."""
         occasion = f"repeat{now_ms(self.clock)}" if reason == "repeat" else ""
-        delivery = await self.deliver(receiver, alert, reason, occasion)
-        if delivery is None or delivery.outcome != "sent":
-            return
-        group, at = group_of(index, alert, receiver), now_ms(self.clock)
-        await self.store.noticed(group, at)
+        group = group_of(index, alert, receiver)
         body = {"kind": "repeat", "receiver": receiver, "alert": alert, "route": index}
-        due = at + int(route.repeat_interval * 1000)
-        await self.store.schedule(f"repeat:{group}", due, body, keep_due=False)
+        follow_up = FollowUp(group, f"repeat:{group}", body, int(route.repeat_interval * 1000))
+        await self.deliver(receiver, alert, reason, occasion, follow_up)
 
     async def _schedule_steps(self, index: int, route: Route, alert: AlertRecord, at: int) -> None:
         for number, step in enumerate(route.escalation):
@@ -231,7 +240,12 @@ class Dispatcher:
             await self.store.record(attempt, stopped, at)
 
     async def deliver(
-        self, receiver: str, alert: AlertRecord, reason: str, occasion: str = ""
+        self,
+        receiver: str,
+        alert: AlertRecord,
+        reason: str,
+        occasion: str = "",
+        follow_up: FollowUp | None = None,
     ) -> Delivery | None:
         """Send ``alert`` to ``receiver`` unless that was done; record it with its marker."""
         delivery_id = f"{alert.get('id')}:{receiver}" + (f":{occasion}" if occasion else "")
@@ -241,5 +255,5 @@ class Dispatcher:
         self.metrics.observe(delivery)
         if delivery.outcome != "skipped":
             attempt = Attempt(delivery_id, receiver, alert, reason)
-            await self.store.record(attempt, delivery, now_ms(self.clock))
+            await self.store.record(attempt, delivery, now_ms(self.clock), follow_up=follow_up)
         return delivery

@@ -52,6 +52,17 @@ class Attempt:
         }
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """What a sent group notice writes with its record: the group's last-notice time, and
+    its reminder job ``repeat_ms`` later."""
+
+    group: str
+    repeat_job: str
+    repeat: dict[str, Any]
+    repeat_ms: int
+
+
 class NotifyStore:
     def __init__(self, client: aioredis.Redis, keys: Keys, deliveries_maxlen: int) -> None:
         self.client = client
@@ -75,9 +86,15 @@ class NotifyStore:
         return bool(await self.client.exists(self.keys.delivery_marker(delivery_id)))
 
     async def record(
-        self, attempt: Attempt, delivery: Delivery, now_ms: int, silence_id: str = ""
+        self,
+        attempt: Attempt,
+        delivery: Delivery,
+        now_ms: int,
+        silence_id: str = "",
+        follow_up: FollowUp | None = None,
     ) -> bool:
-        """Marker and record in one transaction; False when another notifier recorded it."""
+        """Marker and record in one transaction (with, once sent, the group's time and its
+        next reminder); False when another notifier recorded it."""
         keys = self.keys
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.set(
@@ -99,6 +116,10 @@ class NotifyStore:
                     "error": delivery.error or "",
                 }
                 pipe.xadd(keys.dead_letters, letter, maxlen=DEAD_LETTERS_MAXLEN, approximate=True)
+            if delivery.outcome == "sent" and follow_up is not None:
+                pipe.hset(keys.notify_groups, follow_up.group, now_ms)
+                pipe.hset(keys.notify_jobs, follow_up.repeat_job, json.dumps(follow_up.repeat))
+                pipe.zadd(keys.notify_due, {follow_up.repeat_job: now_ms + follow_up.repeat_ms})
             if delivery.outcome == "sent" and attempt.alert.get("status") in ("open", "update"):
                 notified = keys.notified(str(attempt.alert.get("incident_id")))
                 pipe.sadd(notified, attempt.receiver)
@@ -121,9 +142,6 @@ class NotifyStore:
     async def last_notice_ms(self, group: str) -> int | None:
         value = await self.client.hget(self.keys.notify_groups, group)
         return int(value) if value else None
-
-    async def noticed(self, group: str, now_ms: int) -> None:
-        await self.client.hset(self.keys.notify_groups, group, now_ms)
 
     async def schedule(
         self, job_id: str, due_ms: int, body: Mapping[str, Any], *, keep_due: bool
