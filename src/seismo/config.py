@@ -120,6 +120,42 @@ class Settings(BaseSettings):
     demo_fault_duration_seconds: float = Field(
         default=60.0, ge=1, description="With `seismo demo --faults auto`: how long each lasts."
     )
+    # --- alert delivery (seismo notifier) ---
+    notify_routing_file: Path | None = Field(
+        default=None,
+        description="Routing file (TOML): receivers, routes, escalation; none: no channels.",
+    )
+    notify_dashboard_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="The dashboard's address as operators reach it, for links in messages.",
+    )
+    notify_webhook_secret: str = Field(
+        default="", description="HMAC-SHA256 key of generic webhooks without their own secret."
+    )
+    notify_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=120, description="One delivery attempt's timeout."
+    )
+    notify_attempts: int = Field(
+        default=5, ge=1, le=20, description="Tries of one delivery before its dead letter."
+    )
+    notify_backoff_seconds: float = Field(
+        default=1.0, ge=0, le=60, description="First retry's backoff (doubled each try, jitter)."
+    )
+    notify_backoff_cap_seconds: float = Field(
+        default=60.0, ge=0, le=3600, description="Longest wait between two tries (Retry-After too)."
+    )
+    notify_claim_idle_ms: int = Field(
+        default=30_000, ge=100, description="A notifier's alert pending this long is taken over."
+    )
+    notify_poll_ms: int = Field(
+        default=200, ge=10, le=10_000, description="How often due escalations are looked for."
+    )
+    notify_deliveries_maxlen: int = Field(
+        default=10_000, ge=100, description="Approximate cap of the deliveries stream."
+    )
+    notify_metrics_port: int = Field(
+        default=9465, ge=0, le=65535, description="Notifier's Prometheus metrics port (0: off)."
+    )
 
     @property
     def resolve_windows(self) -> int:

@@ -582,6 +582,215 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/anomalies/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** the deliveries of an alert's incident, oldest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Delivery"][];
+                        };
+                    };
+                };
+                /** @description no such alert or silence */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Redis does not answer; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/silences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** active and recently ended silences */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Silence"][];
+                        };
+                    };
+                };
+                /** @description Redis does not answer; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** silence matching alerts from now for duration_s */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        matchers?: components["schemas"]["Matchers"];
+                        incident_id?: string | null;
+                        duration_s: number;
+                        comment?: string;
+                        created_by?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description the silence */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Silence"];
+                    };
+                };
+                /** @description a parameter Seismo cannot use; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Redis does not answer; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/silences/{id}/expire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** end a silence now */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the ended silence */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Silence"];
+                    };
+                };
+                /** @description no such alert or silence */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Redis does not answer; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -757,7 +966,7 @@ export interface components {
             log_warnings?: number | null;
             /**
              * business observation count
-             * @description business metric events (per service: those carrying a `service`)
+             * @description business metric events (per service: those carrying a `service`; per metric: that metric's)
              */
             business_observations?: number | null;
             /**
@@ -830,7 +1039,7 @@ export interface components {
             log_warnings?: number | null;
             /**
              * business observation count
-             * @description business metric events (per service: those carrying a `service`)
+             * @description business metric events (per service: those carrying a `service`; per metric: that metric's)
              */
             business_observations?: number | null;
             /**
@@ -909,6 +1118,44 @@ export interface components {
         Faults: {
             kinds: string[];
             active: components["schemas"]["Fault"][];
+        };
+        /** @description One delivery's end (or a silence, or a stopped escalation step). */
+        Delivery: {
+            alert_id: string;
+            incident_id: string;
+            receiver: string;
+            channel: string;
+            /** @enum {unknown} */
+            action: "open" | "update" | "resolved" | "acknowledged";
+            reason: string;
+            /** @enum {unknown} */
+            outcome: "sent" | "failed" | "dead_letter" | "silenced" | "skipped" | "stopped";
+            attempts: number | null;
+            latency_ms: number | null;
+            status?: number | null;
+            error?: string;
+            detail?: string;
+            silence_id?: string;
+            /** @description epoch ms */
+            time: number | null;
+        };
+        Matchers: {
+            severity?: ("info" | "warning" | "critical")[];
+            scope?: ("system" | "service" | "metric")[];
+            /** @description wildcards allowed */
+            target?: string[];
+            business_impact?: boolean;
+        };
+        Silence: {
+            id: string;
+            matchers: components["schemas"]["Matchers"];
+            /** @description epoch ms */
+            starts_at: number;
+            /** @description epoch ms */
+            ends_at: number;
+            comment: string;
+            created_by: string;
+            incident_id: string | null;
         };
     };
     responses: never;

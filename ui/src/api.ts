@@ -24,6 +24,9 @@ export type RedisData = Schemas["RedisData"];
 export type Graph = Schemas["Graph"];
 export type Faults = Schemas["Faults"];
 export type FeedbackEvent = Schemas["FeedbackEvent"];
+export type Delivery = Schemas["Delivery"];
+export type Silence = Schemas["Silence"];
+export type Matchers = Schemas["Matchers"];
 
 export type Query = Record<string, string | number | undefined | null>;
 
@@ -96,6 +99,18 @@ export const api = {
     request<FeedbackEvent>(`/api/anomalies/${encodeURIComponent(id)}/${kind}`, { method: "POST" }),
   graph: () => optional<Graph>("/api/graph"),
   faults: () => optional<Faults>("/api/faults"),
+  // Alert delivery (the notifier): an alert's deliveries, silences.
+  deliveries: (id: string) =>
+    request<{ items: Delivery[] }>(`/api/anomalies/${encodeURIComponent(id)}/deliveries`),
+  silences: () => optional<{ items: Silence[] }>("/api/silences"),
+  createSilence: (silence: { matchers: Matchers; duration_s: number; comment: string }) =>
+    request<Silence>("/api/silences", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(silence),
+    }),
+  expireSilence: (id: string) =>
+    request<Silence>(`/api/silences/${encodeURIComponent(id)}/expire`, { method: "POST" }),
   injectFault: (fault: { kind: string; service?: string; duration_s: number }) =>
     request<Schemas["Fault"]>("/api/faults", {
       method: "POST",

@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from seismo.config import Settings
-from seismo.dashboard import faults, graph, history, overview, seed, static
+from seismo.dashboard import faults, graph, history, notify, overview, seed, static
 from seismo.dashboard.context import Context
 from seismo.dashboard.live import live_endpoint
 from seismo.dashboard.openapi import openapi_document
@@ -98,6 +98,22 @@ class Api:
         fault = await run_in_threadpool(faults.start, self.ctx, body)
         return JSONResponse(fault, status_code=201)
 
+    # --- alert delivery: an alert's deliveries, silences ---
+    def deliveries(self, request: Request) -> Response:
+        alert_id = str(request.path_params["id"])
+        return JSONResponse({"items": notify.deliveries(self.ctx, alert_id)})
+
+    def silences(self, _: Request) -> Response:
+        return JSONResponse({"items": notify.silences(self.ctx)})
+
+    async def create_silence(self, request: Request) -> Response:
+        body = await request.body()
+        silence = await run_in_threadpool(notify.create_silence, self.ctx, body)
+        return JSONResponse(silence, status_code=201)
+
+    def expire_silence(self, request: Request) -> Response:
+        return JSONResponse(notify.expire_silence(self.ctx, str(request.path_params["id"])))
+
     def openapi(self, _: Request) -> Response:
         return JSONResponse(openapi_document())
 
@@ -116,6 +132,10 @@ class Api:
             Route(
                 "/api/anomalies/{id}/false-alarm", self._marking("false_alarm"), methods=["POST"]
             ),
+            Route("/api/anomalies/{id}/deliveries", self.deliveries),
+            Route("/api/silences", self.silences),
+            Route("/api/silences", self.create_silence, methods=["POST"]),
+            Route("/api/silences/{id}/expire", self.expire_silence, methods=["POST"]),
             Route("/api/graph", self.graph),
             Route("/api/faults", self.faults),
             Route("/api/faults", self.start_fault, methods=["POST"]),

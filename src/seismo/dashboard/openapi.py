@@ -21,6 +21,7 @@ import msgspec
 from seismo import __version__
 from seismo.alert.memory import OUTCOMES
 from seismo.alert.model import SEVERITIES, Alert
+from seismo.dashboard.notify_openapi import delivery_paths, delivery_schemas
 from seismo.dashboard.params import MAX_EPOCH_MS, MAX_LIMIT, MAX_QUERY
 from seismo.demo.faults import KINDS, Fault
 from seismo.fingerprint import features
@@ -285,6 +286,7 @@ def schemas() -> dict[str, Schema]:
         "RedisData": REDIS_DATA,
         "Graph": GRAPH,
         "Faults": FAULTS,
+        **delivery_schemas(),
     }
 
 
@@ -308,6 +310,7 @@ def openapi_document() -> Schema:
                         "post": FAULT_POST},
         "/api/anomalies/{id}/ack": _mark("acknowledge an alert's incident"),
         "/api/anomalies/{id}/false-alarm": _mark("mark an alert's incident a false alarm"),
+        **delivery_paths(BAD, DOWN),
     }  # fmt: skip
     return {
         "openapi": "3.1.0",

@@ -33,6 +33,9 @@ from seismo.engine.keys import Keys
 from seismo.engine.server import port_problem
 
 PIPELINE_ROLES = ("collector", "aggregator", "detector", "dashboard")
+DELIVERY_ROLES = ("notifier",)
+"""Started when the build has them, never reported missing: alerts reach the dashboard
+without them (the notifier sends to nobody without a routing file)."""
 READY_TIMEOUT_S = 60.0
 WATCH_EVERY_S = 1.0
 MAX_RESTARTS = 5
@@ -52,6 +55,7 @@ def plan_roles(settings: Settings, available: Iterable[str]) -> tuple[list[Role]
         "dashboard": local_url("127.0.0.1", settings.dashboard_port),
     }
     roles = [Role(name, (name,), urls.get(name)) for name in PIPELINE_ROLES if name in known]
+    roles += [Role(name, (name,)) for name in DELIVERY_ROLES if name in known]
     missing = [name for name in PIPELINE_ROLES if name not in known]
     service_b = Role("service-b", ("demo", "service-b"), service_b_url(settings))
     return [*roles, service_b, Role("traffic", ("demo", "traffic"))], missing

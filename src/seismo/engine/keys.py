@@ -135,6 +135,60 @@ class Keys:
         """Pub/Sub channel: live alerts."""
         return self._name("alerts")
 
+    # --- alert delivery (seismo notifier) ---
+    @property
+    def notifier_group(self) -> str:
+        """Consumer group of the notifiers on ``anomalies`` and ``feedback-stream`` (a group
+        name, not a key)."""
+        return "notifiers"
+
+    @property
+    def deliveries(self) -> str:
+        """Stream (capped): one entry per delivery attempt's end, silence or escalation stop:
+        ``alert_id, incident_id, receiver, channel, action, reason, outcome, attempts,
+        latency_ms, status, error, silence_id, time``."""
+        return self._name("deliveries")
+
+    @property
+    def dead_letters(self) -> str:
+        """Stream (capped): ``receiver, alert, error`` of each delivery that failed its last
+        try, so an operator can see and resend it."""
+        return self._name("delivery-dead-letters")
+
+    def delivery_marker(self, delivery_id: str) -> str:
+        """``<prefix>delivered:<alert id>:<receiver>[:<occasion>]``: set NX in the same
+        transaction as the attempt's ``deliveries`` entry; a delivery whose marker exists is
+        never sent again (expires after a week)."""
+        return self._name(f"delivered:{delivery_id}")
+
+    @property
+    def notify_due(self) -> str:
+        """Sorted set: job id -> due time ms (group waits, repeats, escalation steps). A
+        notifier leases a due job by moving its score forward, and removes it when done."""
+        return self._name("notify-due")
+
+    @property
+    def notify_jobs(self) -> str:
+        """Hash: job id -> JSON ``{receiver, alert, reason, step}`` of ``notify-due``."""
+        return self._name("notify-jobs")
+
+    @property
+    def notify_groups(self) -> str:
+        """Hash: ``<route>:<incident>:<receiver>`` -> time ms of the group's last notice (for
+        ``group_interval``)."""
+        return self._name("notify-groups")
+
+    def notified(self, incident_id: str) -> str:
+        """Set: receivers an incident's alerts were sent to (to acknowledge or resolve them
+        there); expires after a week."""
+        return self._name(f"notified:{incident_id}")
+
+    @property
+    def silences(self) -> str:
+        """Hash: silence id -> JSON ``{id, matchers, starts_at, ends_at, comment, created_by}``
+        (``seismo.alert.silence``)."""
+        return self._name("silences")
+
     @property
     def incident_vectors(self) -> str:
         """Vector set of past alerts: element = alert id, vector = the alert's pattern of

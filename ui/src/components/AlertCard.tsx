@@ -5,6 +5,7 @@ import { useState } from "react";
 
 import type { Alert, Feedback } from "../api";
 import { featureLabel, formatAgo, formatNumber, formatPercent, formatTime } from "../format";
+import { Deliveries } from "./Deliveries";
 
 interface Props {
   alert: Alert;
@@ -57,6 +58,7 @@ export function AlertCard({ alert, now, onFeedback }: Props) {
         </ul>
       )}
       <Similar alert={alert} />
+      <Deliveries alertId={alert.id} />
       <footer>
         <button
           type="button"

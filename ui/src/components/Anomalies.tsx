@@ -8,6 +8,7 @@ import { formatTime } from "../format";
 import { useNow } from "../hooks";
 import { toAlert } from "../model";
 import { AlertCard } from "./AlertCard";
+import { Silences } from "./Silences";
 
 interface Props {
   alerts: Alert[];
@@ -150,6 +151,7 @@ export function Anomalies({ alerts, services, onFeedback }: Props) {
         ))}
       </div>
       {results?.logs && <Logs logs={results.logs} />}
+      <Silences />
     </section>
   );
 }
