@@ -51,15 +51,17 @@ def test_open_alert_carries_every_field_and_names_the_service() -> None:
 
 
 def test_system_finding_names_the_service_that_moved_most() -> None:
-    drift = window(
-        0,
+    """Held a second window, as a system finding that no service explains must be."""
+    findings = (
         Finding("system", "system", 0.95, (ERRORS,)),
         Finding("service", "frontend", 0.4, (ERRORS,)),
         Finding("service", "checkout", 0.2, (ERRORS,)),
     )
+    book, first = alerts_for_window(window(0, *findings), IncidentBook(), POLICY, 0)
 
-    _, (alert,) = alerts_for_window(drift, IncidentBook(), POLICY, 0)
+    _, (alert,) = alerts_for_window(window(5_000, *findings), book, POLICY, 1)
 
+    assert first == []
     assert alert.scope == "system"
     assert alert.summary.endswith("(most moved service: frontend)")
 

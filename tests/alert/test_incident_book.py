@@ -216,3 +216,18 @@ def test_a_kpi_moving_while_an_incident_is_open_joins_it_as_its_business_impact(
     (opened,) = raised[0]
     assert [a.status for a in raised[1] if a.status == "open"] == []
     assert all(a.incident_id == opened.incident_id for a in raised[1])
+
+
+def test_the_system_moving_alone_opens_only_when_held_a_second_window() -> None:
+    fewer = Finding("system", "system", 0.91, (Deviation("distinct_endpoints", 14, 1, 9, -5),))
+
+    raised = run((fewer,), (), (), (), (fewer,), (fewer,))
+
+    assert [[(a.status, a.target) for a in alerts] for alerts in raised] == [
+        [],
+        [],
+        [],
+        [],
+        [],
+        [("open", "system")],
+    ]

@@ -155,9 +155,11 @@ class Console:
         self.errors.append(f"uncaught: {error}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """Debian's headless Chromium, shared by all browser tests."""
+    """Debian's headless Chromium, shared by the browser tests of this package only: the
+    sync Playwright API keeps an asyncio loop marked running in the main thread while it is
+    open, and the tests after this package call ``asyncio.run`` there."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make chromium` installs Debian's chromium")
     if not (STATIC_DIR / "index.html").exists():

@@ -166,16 +166,22 @@ def needs_confirming(cause: Cause, elevated: frozenset[str]) -> bool:
     window, 1-4 such jumps in 3,600 windows per KPI, none held two windows). None is a
     fault when it lasts one window, so a latency rise, a traffic fall or a metric's mean
     moving opens an incident when its scope was at least uneasy (``keep_open``) in a
-    neighbouring window. Gross
-    faults do not wait: the open-window checks (``seismo.detect.early``) raise them first.
-    Errors, surges, new dependencies and range violations open at once, and so does a silence that
-    explains a caller's failing calls: that is no stall.
+    neighbouring window. So does the system's finding when no service explains it: a fault
+    shows at the services it hits, and what moves the system vector alone for one window is
+    a stall of the senders or a shift of the mix (in a 40-minute normal run of ``seismo
+    bench scenarios``, the thin services' empty windows took the system's endpoint count
+    from 14 to 9 three times). Gross faults do not wait: the open-window checks
+    (``seismo.detect.early``) raise them first. Errors, surges, new dependencies and range
+    violations open at once, and so does a silence that explains a caller's failing calls:
+    that is no stall.
     """
     origin = cause.origin
     if not origin.moved or origin.key in elevated:
         return False
     if silent(origin) and any(headline_kind(f) != "traffic" for f in cause.impacted):
         return False
+    if origin.scope == "system":
+        return True
     top = origin.moved[0]
     kind = feature_kind(top.feature).name
     rose = top.current > top.normal
