@@ -12,6 +12,7 @@ from typing import Any
 from seismo.alert.channels import ChannelEnv, RetryPolicy, build_channel
 from seismo.alert.channels.base import Delivery
 from seismo.alert.channels.http import retry_after_s
+from seismo.alert.channels.text import title
 from seismo.alert.channels.webhook import DELIVERY_HEADER, signature
 from tests.alert.alerts import sample_alert
 from tests.alert.endpoints import endpoint
@@ -63,6 +64,13 @@ def test_slack_says_an_update_and_a_resolve_in_a_new_message() -> None:
     texts = [r.json()["text"] for r in slack.received]
     assert texts[0].startswith("[CRITICAL] Update:")
     assert texts[1].startswith("[CRITICAL] Resolved:")
+
+
+def test_a_resolve_whose_summary_says_resolved_is_not_headed_twice() -> None:
+    """The detector's resolves read "Resolved: <what was open>" already."""
+    resolved = sample_alert(status="resolved", summary="Resolved: checkout: p99 latency 12x")
+
+    assert title(resolved) == "[CRITICAL] Resolved: checkout: p99 latency 12x"
 
 
 def test_pagerduty_triggers_acknowledges_and_resolves_one_incident_by_its_dedup_key() -> None:

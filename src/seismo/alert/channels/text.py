@@ -18,9 +18,13 @@ HEADINGS = {
 
 
 def title(alert: AlertRecord) -> str:
-    """``[CRITICAL] New: <summary>``."""
+    """``[CRITICAL] New: <summary>``; a summary that already opens with its heading (the
+    detector's resolves say "Resolved: ...") is not headed twice."""
     heading = HEADINGS.get(str(alert.get("status")), str(alert.get("status")))
-    return f"[{str(alert.get('severity')).upper()}] {heading}: {alert.get('summary')}"
+    summary = str(alert.get("summary"))
+    if not summary.startswith(f"{heading}: "):
+        summary = f"{heading}: {summary}"
+    return f"[{str(alert.get('severity')).upper()}] {summary}"
 
 
 def origin(alert: AlertRecord) -> str:
