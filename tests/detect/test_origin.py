@@ -142,3 +142,16 @@ def test_a_quiet_callee_does_not_take_a_failure_it_cannot_explain() -> None:
     found = [errors("search", 0.5, 0.97), traffic("ledger", 6, 0, 0.2)]
 
     assert named(found) == [("search", [])]
+
+
+def test_a_callers_traffic_fall_behind_a_slowed_callee_is_the_slowdowns_consequence() -> None:
+    """Seen in the demo: catalog slowed, and web, waiting on it, sent a third fewer calls."""
+    found = [slow("ledger", 400), traffic("orders", 180, 110), traffic("edge", 180, 170, 0.5)]
+
+    assert named(found) == [("ledger", ["orders"])]
+
+
+def test_a_traffic_fall_beside_an_unrelated_slowdown_stays_a_cause_of_its_own() -> None:
+    found = [slow("index", 400), traffic("orders", 180, 110)]
+
+    assert sorted(named(found)) == [("index", []), ("orders", [])]

@@ -7,7 +7,9 @@ explained by a firing service it calls (directly or not) that failed, slowed or 
 silent. A traffic change travels the other way: every callee of a surging entry point sees
 more calls, so a traffic finding is explained by a caller whose traffic moved the same way;
 silence too, when the callers' traffic fell (a service goes quiet because nobody calls it),
-while a service that goes silent as its callers keep calling is an origin of its own.
+while a service that goes silent as its callers keep calling is an origin of its own. A
+traffic fall is also explained by a slowdown of a service it calls: a caller waiting on
+slow calls sends fewer of them.
 A firing service that nothing explains is an origin; every other joins the cause of the
 origin it leads to. Business metrics and the system-wide finding join the strongest origin
 whose headline is of their kind (the system's traffic fell with the entry point's), else
@@ -116,7 +118,7 @@ def _service_groups(
 ) -> dict[str, list[Finding]]:
     """origin service -> [its finding, then the findings it explains]; ``services`` are the
     firing and the merely elevated ones, of which only those explaining a firing one count."""
-    explainers = {name: _explainers(name, services, graph) for name in services}
+    explainers = {name: _explainers(name, services, firing, graph) for name in services}
     relevant = set(firing) & services.keys()
     todo = list(relevant)
     while todo:
@@ -134,19 +136,36 @@ def _service_groups(
     return groups
 
 
-def _explainers(name: str, services: dict[str, Finding], graph: CallGraph) -> set[str]:
+def _explainers(
+    name: str, services: dict[str, Finding], firing: set[str], graph: CallGraph
+) -> set[str]:
     """The firing services whose own change explains ``name``'s."""
     f = services[name]
     if headline_kind(f) == "traffic":
-        return {
+        upstream = {
             u
             for u in graph.upstream(name) & services.keys()
             if headline_kind(services[u]) == "traffic" and direction(services[u]) == direction(f)
         }
+        slowed = _slowed_callees(name, services, graph) & firing if direction(f) < 0 else set()
+        return upstream | slowed
     return {
         d
         for d in graph.downstream(name) & services.keys()
         if headline_kind(services[d]) != "traffic" or silent(services[d])
+    }
+
+
+def _slowed_callees(name: str, services: dict[str, Finding], graph: CallGraph) -> set[str]:
+    """The services ``name`` calls whose latency rose: a caller that waits on its calls
+    sends fewer of them (clients, pools and queues are closed loops), so its traffic fall
+    is the slowdown's consequence, not a cause of its own. Only a firing slowdown counts: a
+    callee's latency wobbling at the few requests a real drop leaves must not take the
+    drop's origin from the entry point."""
+    return {
+        d
+        for d in graph.downstream(name) & services.keys()
+        if headline_kind(services[d]) == "latency" and direction(services[d]) > 0
     }
 
 

@@ -21,9 +21,8 @@ marker after.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from seismo.alert.channels import Channel
@@ -48,25 +47,57 @@ def group_of(index: int, alert: AlertRecord, receiver: str) -> str:
 
 
 class KeyedLocks:
-    """One asyncio lock per key (an incident and a receiver), forgotten when nobody holds or
-    waits for it."""
+    """Turns per key (an incident and a receiver), served in the order they were reserved.
+
+    A turn is reserved without waiting (``reserve``), so an alert takes its place in line
+    the moment its handling starts, in the order alerts were read, whatever it awaits
+    before it sends (the silences, an escalation's jobs): an update never overtakes its
+    open. ``hold`` reserves and waits at once."""
 
     def __init__(self) -> None:
-        self.locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self.tails: dict[str, asyncio.Future[None]] = {}
 
-    @contextlib.asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock, users = self.locks.get(key, (asyncio.Lock(), 0))
-        self.locks[key] = (lock, users + 1)
+    def reserve(self, key: str) -> Turn:
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        turn = Turn(self, key, self.tails.get(key), mine)
+        self.tails[key] = mine
+        return turn
+
+    def hold(self, key: str) -> Turn:
+        return self.reserve(key)
+
+
+class Turn:
+    """One place in a key's line: entered once the turn before it ended, ended on exit
+    (or by ``release`` when it is not used at all)."""
+
+    def __init__(
+        self,
+        locks: KeyedLocks,
+        key: str,
+        before: asyncio.Future[None] | None,
+        mine: asyncio.Future[None],
+    ) -> None:
+        self.locks, self.key, self.before, self.mine = locks, key, before, mine
+
+    async def __aenter__(self) -> None:
+        if self.before is None or self.before.done():
+            return
         try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self.locks[key]
-            if users == 1:
-                del self.locks[key]
-            else:
-                self.locks[key] = (lock, users - 1)
+            await asyncio.shield(self.before)
+        except BaseException:
+            self.before.add_done_callback(lambda _: self.release())
+            raise
+
+    async def __aexit__(self, *_: object) -> None:
+        self.release()
+
+    def release(self) -> None:
+        """End this turn (again: nothing), letting the next one in."""
+        if not self.mine.done():
+            self.mine.set_result(None)
+        if self.locks.tails.get(self.key) is self.mine:
+            del self.locks.tails[self.key]
 
 
 class Dispatcher:
@@ -93,6 +124,24 @@ class Dispatcher:
         routes = self.routing.routes_for(alert)
         if not routes or alert.get("suppressed_by"):
             return
+        notices = [] if alert.get("status") == "resolved" else routes  # a resolve waits its turn
+        turns = {
+            (index, r): self.incidents.reserve(f"{alert.get('incident_id')}:{r}")
+            for index, route in notices
+            for r in route.receivers
+        }
+        try:
+            await self._alert(alert, routes, turns)
+        finally:
+            for turn in turns.values():
+                turn.release()
+
+    async def _alert(
+        self,
+        alert: AlertRecord,
+        routes: list[tuple[int, Route]],
+        turns: dict[tuple[int, str], Turn],
+    ) -> None:
         at = now_ms(self.clock)
         silence = holding(await self._silences(), alert, at)
         if silence is not None:
@@ -105,7 +154,9 @@ class Dispatcher:
             return
         work: list[Coroutine[Any, Any, None]] = []
         for index, route in routes:
-            work += [self._notice(index, route, r, alert, at) for r in route.receivers]
+            work += [
+                self._notice(index, route, r, alert, at, turns[index, r]) for r in route.receivers
+            ]
             if alert.get("status") == "open":
                 await self._schedule_steps(index, route, alert, at)
         await asyncio.gather(*work)
@@ -173,10 +224,10 @@ class Dispatcher:
             await self._stopped(route, int(body["step"]), alert)
 
     async def _notice(
-        self, index: int, route: Route, receiver: str, alert: AlertRecord, at: int
+        self, index: int, route: Route, receiver: str, alert: AlertRecord, at: int, turn: Turn
     ) -> None:
-        """Send now, or join the group's wait (open) or interval (update)."""
-        async with self.incidents.hold(f"{alert.get('incident_id')}:{receiver}"):
+        """Send now, or join the group's wait (open) or interval (update), in ``turn``."""
+        async with turn:
             await self._notice_in_order(index, route, receiver, alert, at)
 
     async def _notice_in_order(
