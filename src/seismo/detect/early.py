@@ -162,11 +162,11 @@ def early_findings(
     (the share of the window gone by) should have brought it requests: a caller failing on
     its calls is then that silence's consequence, named after it. Services without a
     learned normal are left out."""
-    found = [
-        _silent_so_far(service, normal.requests_per_window * elapsed)
-        for service, normal in sorted(normals.items())
-        if service not in window and empty_is_unlikely(normal.requests_per_window * elapsed)
-    ]
+    found = []
+    for service, learned in sorted(normals.items()):
+        due = learned.requests_per_window * elapsed
+        if service not in window and empty_is_unlikely(due):
+            found.append(_silent_so_far(service, due))
     for service, counts in sorted(window.items()):
         normal = normals.get(service)
         if normal is None:

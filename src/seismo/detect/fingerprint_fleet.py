@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from seismo.detect.count_model import CountModel, Evidence
+from seismo.detect.count_model import RATE, REQUESTS, CountModel, Evidence
 from seismo.detect.evidence import AT_ALERT
 from seismo.detect.explain import Finding, finding, headline_first
 from seismo.detect.fingerprint_features import scale_floor
@@ -146,7 +146,8 @@ class FleetModel:
         rest = [d for d in modelled.moved if d.feature not in lead]
         moved = [*headline_first(firing), *rest]
         if counts.traffic is not None and counts.traffic.silent(vector):
-            moved = _silence_first(moved, counts.traffic.evidence(vector))
+            traffic = next((e for e in evidence if e.moved.feature in (REQUESTS, RATE)), None)
+            moved = _silence_first(moved, traffic)
         return Finding(scope, target, score, tuple(moved[:4]))
 
     def _new_pairs(self, service: str, count: float, model: FingerprintModel | None) -> Finding:

@@ -19,6 +19,9 @@ without a single observation are counted, and a run of them alerts when, at the 
 observations per window, chance alone would leave that many windows empty less often than
 one in a million (a Poisson tail), and the run is ``QUIET_MARGIN`` times longer than any
 the metric had lately (a KPI sent in batches once a minute is quiet in between by design).
+The run under way counts among those while it is not yet a silence, so only a silence
+that becomes that unlikely by its second empty window fires: a KPI with about seven or
+more observations a window. A quieter KPI's silence is not caught yet.
 """
 
 from __future__ import annotations
@@ -111,7 +114,8 @@ class MetricState:
     quiet: int = 0
     """Windows in a row without an observation, up to now."""
     longest_quiet: float = 0.0
-    """The longest run of empty windows that was not a silence, decaying."""
+    """The longest run of empty windows that was not a silence, decaying (the run under
+    way included, window by window)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -246,7 +250,8 @@ def watch_quiet(
 def watch_metric(
     metric: str, summary: Vector, state: MetricState, window: Fingerprint, threshold: float
 ) -> Finding | None:
-    """Score one metric's window, learn it unless flagged; None when it had no value."""
+    """Score one metric's window, learn it unless flagged; a window without a value is
+    judged as part of an empty run (``watch_quiet``)."""
     count = summary.get("count", 0.0)
     if count <= 0 or "mean" not in summary:
         return watch_quiet(metric, state, window, threshold)
