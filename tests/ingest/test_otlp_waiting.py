@@ -39,7 +39,9 @@ async def give_up_on_a_parent(url: str, parked_at: int) -> tuple[list[str], list
 def test_a_span_whose_parent_never_comes_is_stored_once_without_caller_after_the_wait(
     redis_server: EmbeddedRedis, redis_client: redis.Redis, keys: Keys
 ) -> None:
-    parked_at = now_ms()
+    # late in its 5 s window, so that window (plus its 2 s grace) has closed by the end of
+    # the wait whatever the clock says; parked early in a window, it would still be open
+    parked_at = now_ms() // 5_000 * 5_000 + 4_000
     early, due = asyncio.run(give_up_on_a_parent(redis_server.url, parked_at))
     assert (early, due) == ([], ["aa01"])
     [event] = request_events(redis_client, keys)
