@@ -8,7 +8,12 @@ from collections.abc import Callable
 import pytest
 
 from seismo.demo.faults import new_fault
-from seismo.demo.traffic import NEW_DEPENDENCY, REVENUE_RANGE, SERVICES, Item, TrafficModel
+from seismo.demo.system import SHOP
+from seismo.demo.traffic import Item, TrafficModel
+
+NEW_DEPENDENCY = SHOP.new_dependency
+REVENUE_RANGE = SHOP.kpi.expected_range
+SERVICES = SHOP.services
 
 START = 1_800_000_000_000
 SECONDS = 60

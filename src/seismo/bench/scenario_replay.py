@@ -32,6 +32,7 @@ from seismo.alert.judge import Detectors, judge_window
 from seismo.bench.scenario_score import Received, Record
 from seismo.config import Settings
 from seismo.demo.faults import Fault
+from seismo.demo.system import SHOP
 from seismo.detect.base import metric_detector_class
 from seismo.detect.call_graph import CallGraph
 from seismo.detect.drift import Drift
@@ -165,6 +166,7 @@ def replay(run_dir: Path) -> Record:
         settings.window_seconds * 1000,
         meta.end_ms,
         fingerprints,
+        str(meta.plan.get("system_name", SHOP.name)),
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from seismo.alert.decide import WITHDRAWN
 from seismo.alert.model import AlertRecord
 from seismo.demo.faults import Fault
+from seismo.demo.system import SHOP, System, system_named
 from seismo.fingerprint import features
 
 LATENCY = features.of_kind(features.LATENCY)
@@ -36,16 +37,21 @@ RIGHT_FEATURES: Mapping[str, frozenset[str]] = {
     "kpi-drop": KPI,
 }
 """Features an explanation must name for each kind (any one of them)."""
-EXTRA_TARGETS: Mapping[str, frozenset[str]] = {
-    "traffic-surge": frozenset({"system"}),
-    "traffic-drop": frozenset({"system"}),
-    "new-dependency": frozenset({"fraud-check"}),
-    "kpi-drop": frozenset({"revenue"}),
-}
-"""Targets right besides the faulty service: a surge or drop at the entry point moves every
-service alike (the system is as right as ``web``), a new dependency may be named by its new
-callee, and a KPI drop by its metric."""
-KPI_METRIC = "revenue"
+
+
+def extra_targets(kind: str, system: System) -> frozenset[str]:
+    """Targets right besides the faulty service: a surge or drop at the entry point moves
+    every service alike (the system is as right as the entry), a new dependency may be named
+    by its new callee, and a KPI drop by its metric."""
+    extra = {
+        "traffic-surge": {"system"},
+        "traffic-drop": {"system"},
+        "new-dependency": {system.new_dependency.service},
+        "kpi-drop": {system.kpi.name},
+    }
+    return frozenset(extra.get(kind, set()))
+
+
 RAISED = ("open", "update")
 TARGET_DELAY_WINDOWS = 2
 TARGET_FALSE_ALARMS_PER_HOUR = 1.0
@@ -75,6 +81,8 @@ class Record:
     """When the traffic stopped: later windows are empty, not part of the run."""
     fingerprints: Sequence[Mapping[str, Any]] = ()
     """Decoded fingerprint entries: ``window_start``, ``services``, ``metrics``."""
+    system: str = SHOP.name
+    """The simulated system's name (``seismo.demo.system.system_named``)."""
 
 
 @dataclass(frozen=True)
@@ -116,19 +124,19 @@ def feature_named(kind: str, alert: AlertRecord) -> bool:
     return bool(features & RIGHT_FEATURES[kind])
 
 
-def target_named(kind: str, service: str, alert: AlertRecord) -> bool:
+def target_named(kind: str, service: str, alert: AlertRecord, system: System = SHOP) -> bool:
     """True when ``alert`` names a right target: the faulty service (also as the system
     alert's most moved service) or a target right for the kind."""
-    targets = {service} | EXTRA_TARGETS.get(kind, frozenset())
+    targets = {service} | extra_targets(kind, system)
     summary = str(alert.get("summary") or "")
     return alert.get("target") in targets or (
         alert.get("scope") == "system" and f"most moved service: {service})" in summary
     )
 
 
-def explanation_ok(kind: str, service: str, alert: AlertRecord) -> bool:
+def explanation_ok(kind: str, service: str, alert: AlertRecord, system: System = SHOP) -> bool:
     """True when ``alert`` names a right feature and a right target for a ``kind`` fault."""
-    return feature_named(kind, alert) and target_named(kind, service, alert)
+    return feature_named(kind, alert) and target_named(kind, service, alert, system)
 
 
 def _raised_in(
@@ -160,16 +168,17 @@ def kind_result(fault: Fault, record: Record) -> KindResult:
     if not raised:
         return KindResult(fault.kind, fault.service, False, moves=moves)
     first = raised[0].alert
-    right = [r for r in raised if explanation_ok(fault.kind, fault.service, r.alert)]
+    system = system_named(record.system)
+    right = [r for r in raised if explanation_ok(fault.kind, fault.service, r.alert, system)]
     ws = _arrival(record.received, first.get("id"), "ws")
     return KindResult(
         kind=fault.kind,
         service=fault.service,
         detected=True,
         delay_windows=window_of(int(first["window_start"]), record.window_ms) - onset_w,
-        explanation_ok=explanation_ok(fault.kind, fault.service, first),
+        explanation_ok=explanation_ok(fault.kind, fault.service, first, system),
         feature_ok=feature_named(fault.kind, first),
-        service_ok=target_named(fault.kind, fault.service, first),
+        service_ok=target_named(fault.kind, fault.service, first, system),
         scope=str(first.get("scope")),
         target=str(first.get("target")),
         features=[str(item.get("feature")) for item in first.get("explanation") or []],
@@ -187,12 +196,14 @@ def kind_result(fault: Fault, record: Record) -> KindResult:
     )
 
 
-def _vectors(fault: Fault, fingerprint: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+def _vectors(
+    fault: Fault, fingerprint: Mapping[str, Any], kpi_name: str
+) -> dict[str, Mapping[str, Any]]:
     """The values a fault should move: its service's vector (the KPI's for a KPI drop) and
     the system vector."""
     system = fingerprint.get("system") or {}
     if fault.kind == "kpi-drop":
-        metric = (fingerprint.get("metrics") or {}).get(KPI_METRIC) or {}
+        metric = (fingerprint.get("metrics") or {}).get(kpi_name) or {}
         kpi = {
             "business_value": metric.get("mean"),
             "business_out_of_range": metric.get("out_of_range"),
@@ -213,13 +224,14 @@ def feature_moves(fault: Fault, record: Record) -> dict[str, dict[str, dict[str,
         window_of(record.normal_end_ms, record.window_ms),
     )
     onset_w = window_of(fault.start_ms, record.window_ms)
+    kpi_name = system_named(record.system).kpi.name
     normal, fault_rows = [], []
     for fingerprint in record.fingerprints:
         w = window_of(int(fingerprint.get("window_start", 0)), record.window_ms)
         if normal_w[0] <= w < normal_w[1]:
-            normal.append(_vectors(fault, fingerprint))
+            normal.append(_vectors(fault, fingerprint, kpi_name))
         elif onset_w <= w <= onset_w + TARGET_DELAY_WINDOWS:
-            fault_rows.append(_vectors(fault, fingerprint))
+            fault_rows.append(_vectors(fault, fingerprint, kpi_name))
     names = sorted(RIGHT_FEATURES[fault.kind] - {"value", "out_of_range"})
     return {
         where: {name: _move([v[where] for v in normal], [v[where] for v in fault_rows], name)

@@ -42,10 +42,11 @@ from seismo.bench.scenario_score import (
 )
 from seismo.config import Settings
 from seismo.demo import fault_store
-from seismo.demo.faults import DEFAULT_TARGETS, KINDS, Fault
+from seismo.demo.faults import KINDS, Fault
 from seismo.demo.orchestrator import training_progress, wait_ready
 from seismo.demo.processes import Role, Supervisor
 from seismo.demo.simulator import send_items
+from seismo.demo.system import SHOP, system_named
 from seismo.demo.traffic import TrafficModel
 from seismo.engine import running_engine
 from seismo.engine.connection import connect, text
@@ -73,10 +74,19 @@ class Plan:
     gap_s: float = 30.0
     kinds: tuple[str, ...] = KINDS
     seed: int = 0
-    rate: float = 30.0
+    rate: float | None = None
+    """Mean entry requests per second; None: the system's own."""
     period_s: float | None = None
     """Length of the traffic's compressed day; None: the training phase, so that training
     sees one whole swing."""
+
+    system: str = SHOP.name
+    """``shop`` (the demo's) or ``generated`` (a system drawn from the seed)."""
+
+    @property
+    def system_name(self) -> str:
+        """The system's full name: ``shop`` or ``generated-<seed>``."""
+        return f"generated-{self.seed}" if self.system == "generated" else self.system
 
     @property
     def day_s(self) -> float:
@@ -312,7 +322,8 @@ class Phases:
     def inject(self, kind: str, number: int) -> Fault:
         """Store ``kind`` to start at the next window boundary; wait out it and its gap."""
         start = (now_ms() // 1000 + 1) * 1000
-        fault = Fault(kind, DEFAULT_TARGETS[kind], start, start + int(self.plan.fault_s * 1000))
+        target = system_named(self.plan.system_name).targets[kind]
+        fault = Fault(kind, target, start, start + int(self.plan.fault_s * 1000))
         fault_store.store(self.client, self.keys, fault)
         label = f"fault {number}/{len(self.plan.kinds)} {kind}"
         self.wait_until(fault.end_ms, label)
@@ -348,7 +359,7 @@ def run_phases(pipeline: Pipeline, plan: Plan, progress: Progress) -> Record:
         alerts = AlertLog()
         task = progress.add_task("starting", total=plan.planned_s())
         phases = Phases(plan, pipeline, client, keys, alerts, progress, task)
-        model = TrafficModel(plan.seed, plan.rate, plan.day_s)
+        model = TrafficModel(plan.seed, plan.rate, plan.day_s, system_named(plan.system_name))
         with httpx.Client(base_url=pipeline.collector_url, timeout=5.0) as http:
             driver = TrafficDriver(model, http, client, keys, plan.seed)
             listeners = (
@@ -374,6 +385,7 @@ def run_phases(pipeline: Pipeline, plan: Plan, progress: Progress) -> Record:
             WINDOW_S * 1000,
             end,
             read_fingerprints(client, keys, normal_start),
+            plan.system_name,
         )
 
 
@@ -427,6 +439,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         rate=args.rate,
         period_s=args.day_seconds,
+        system=args.system,
     )
     if args.replay is not None:
         return run_replay(args.replay, args.json)
@@ -518,7 +531,8 @@ def measure(plan: Plan, log_dir: Path | None) -> Record:
 
 def plan_dict(plan: Plan) -> dict[str, Any]:
     """The plan as stored with results, with the window timing it ran with."""
-    timing = {"window_seconds": WINDOW_S, "grace_seconds": GRACE_S, "day_s": plan.day_s}
+    timing = {"window_seconds": WINDOW_S, "grace_seconds": GRACE_S, "day_s": plan.day_s,
+              "system_name": plan.system_name}  # fmt: skip
     return {**vars(plan), **timing}
 
 
@@ -570,7 +584,18 @@ def register(benches: Any) -> None:
         default=None,
         help="comma-separated seeds: one run each, then the worst of them (overrides --seed)",
     )
-    parser.add_argument("--rate", type=float, default=30.0, help="mean user requests per second")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="mean user requests per second (default: the system's)",
+    )
+    parser.add_argument(
+        "--system",
+        choices=("shop", "generated"),
+        default="shop",
+        help="the demo's shop, or a system drawn from the seed (services, depth, rates, noise)",
+    )
     parser.add_argument(
         "--replay",
         type=Path,

@@ -20,7 +20,7 @@ from seismo.demo import fault_store
 from seismo.demo.faults import DEFAULT_DURATION_S, DEFAULT_TARGETS, KINDS, Fault, FaultError
 from seismo.demo.service_b import SERVICE as SERVICE_B
 from seismo.demo.simulator import demo_redis_url
-from seismo.demo.traffic import REVENUE_SERVICE, SERVICES
+from seismo.demo.system import SHOP
 from seismo.engine.connection import EngineUnavailable, connect
 from seismo.engine.keys import Keys
 
@@ -50,11 +50,11 @@ def describe(fault: Fault) -> str:
 
 def note(fault: Fault) -> str | None:
     """A warning when the demo's traffic will not feel ``fault`` (a typo in --service)."""
-    known = (*SERVICES, SERVICE_B)
+    known = (*SHOP.services, SERVICE_B)
     if fault.service not in known:
         return f"note: {fault.service} is not a demo service ({', '.join(known)}): no effect"
-    if fault.kind == "kpi-drop" and fault.service != REVENUE_SERVICE:
-        return f"note: only {REVENUE_SERVICE} reports a KPI in the demo: no effect"
+    if fault.kind == "kpi-drop" and fault.service != SHOP.kpi.service:
+        return f"note: only {SHOP.kpi.service} reports a KPI in the demo: no effect"
     return None
 
 

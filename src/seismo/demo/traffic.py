@@ -1,13 +1,13 @@
 """The simulated system's traffic: a pure, seeded model of who calls whom, how fast, how well.
 
-Users hit ``web``, which calls ``api-gateway``, which fans out to ``catalog``, ``checkout``,
-``payments`` and ``users``. Every call takes a lognormal time of its own plus the time of
-the calls it makes, fails with a small base rate (and passes most downstream failures up;
-only the user-facing ``web`` sees client errors, 4xx),
-and a paid checkout reports a ``revenue`` business KPI. The request rate swings like a day
-compressed into a few minutes, with noise and occasional bursts. ``TrafficModel.tick``
-turns one tick (a time, a length and the active faults) into the batch items the collector
-accepts, so the sending loop, the tests and the scenario benchmark share one model.
+The system (``seismo.demo.system``: the demo's shop unless told otherwise) says who calls
+whom. Every call takes a lognormal time of its own plus the time of the calls it makes,
+fails with a small base rate (and passes most downstream failures up; only the entry point
+sees client errors, 4xx), and the KPI's service reports the KPI on success. The request
+rate swings like a day compressed into a few minutes, with noise and occasional bursts.
+``TrafficModel.tick`` turns one tick (a time, a length and the active faults) into the batch
+items the collector accepts, so the sending loop, the tests and the scenario benchmark share
+one model.
 """
 
 from __future__ import annotations
@@ -19,77 +19,14 @@ from typing import Any
 import numpy as np
 
 from seismo.demo.faults import NO_EFFECT, Effect, Fault, effects_by_service
+from seismo.demo.system import SHOP, Call, System
 
 Item = dict[str, Any]
 
 EDGE_4XX = 0.015
-BASE_5XX = 0.003
 PROPAGATE_5XX = 0.7
-LATENCY_SIGMA = 0.35
-SWING = 0.35
-NOISE = 0.08
-BURST_CHANCE_PER_S = 0.01
-BURST_FACTOR = 1.6
-BURST_SECONDS = (3.0, 8.0)
 SLOW_MS = 1000.0
 INFO_LOG_SHARE = 0.02
-REVENUE_MEDIAN = 60.0
-REVENUE_SIGMA = 0.5
-REVENUE_RANGE = (10.0, 500.0)
-REVENUE_SERVICE = "checkout"
-
-
-@dataclass(frozen=True)
-class Call:
-    """One hop of a request: ``service`` serves ``endpoint`` and then makes ``calls``."""
-
-    service: str
-    endpoint: str
-    median_ms: float
-    calls: tuple[Call, ...] = ()
-    probability: float = 1.0
-
-
-USERS = Call("users", "GET:/api/v1/users", 18.0)
-NEW_DEPENDENCY = Call("fraud-check", "POST:/api/score", 45.0)
-ENTRY_POINTS: tuple[tuple[float, Call], ...] = (
-    (
-        0.3,
-        Call("web", "GET:/", 12.0, (
-            Call("api-gateway", "GET:/api/home", 4.0, (
-                Call("catalog", "GET:/api/featured", 25.0),
-            )),
-        )),
-    ),
-    (
-        0.3,
-        Call("web", "GET:/products", 14.0, (
-            Call("api-gateway", "GET:/api/products", 5.0, (
-                Call("catalog", "GET:/api/products", 35.0),
-                Call("users", "GET:/api/v1/users", 18.0, probability=0.5),
-            )),
-        )),
-    ),
-    (
-        0.2,
-        Call("web", "POST:/checkout", 20.0, (
-            Call("api-gateway", "POST:/api/checkout", 6.0, (
-                Call("checkout", "POST:/api/checkout", 40.0, (
-                    USERS,
-                    Call("catalog", "GET:/api/stock", 15.0),
-                    Call("payments", "POST:/api/charge", 120.0),
-                )),
-            )),
-        )),
-    ),
-    (
-        0.2,
-        Call("web", "GET:/account", 10.0, (
-            Call("api-gateway", "GET:/api/account", 4.0, (USERS,)),
-        )),
-    ),
-)  # fmt: skip
-SERVICES = ("web", "api-gateway", "catalog", "checkout", "payments", "users")
 
 
 @dataclass
@@ -116,31 +53,40 @@ class Outcome:
 class TrafficModel:
     """Seeded traffic generator; the same seed and inputs give the same items."""
 
-    def __init__(self, seed: int = 0, base_rate: float = 30.0, period_s: float = 300.0) -> None:
+    def __init__(
+        self,
+        seed: int = 0,
+        base_rate: float | None = None,
+        period_s: float = 300.0,
+        system: System = SHOP,
+    ) -> None:
         self.rng = np.random.default_rng(seed)
-        self.base_rate = base_rate
+        self.system = system
+        self.base_rate = system.base_rate if base_rate is None else base_rate
         self.period_s = period_s
         self.burst_until_ms = -1
 
     def rate(self, now_ms: int) -> float:
         """Entry requests per second at ``now_ms``: the daily swing, noise and bursts."""
+        load = self.system.load
         phase = 2 * math.pi * (now_ms / 1000.0) / self.period_s
-        rate = self.base_rate * (1 + SWING * math.sin(phase))
-        rate *= max(0.0, 1 + NOISE * float(self.rng.standard_normal()))
-        if self.burst_until_ms < now_ms and self.rng.random() < BURST_CHANCE_PER_S:
-            self.burst_until_ms = now_ms + int(self.rng.uniform(*BURST_SECONDS) * 1000)
-        return rate * (BURST_FACTOR if now_ms < self.burst_until_ms else 1.0)
+        rate = self.base_rate * (1 + load.swing * math.sin(phase))
+        rate *= max(0.0, 1 + load.noise * float(self.rng.standard_normal()))
+        if self.burst_until_ms < now_ms and self.rng.random() < load.burst_chance_per_s:
+            self.burst_until_ms = now_ms + int(self.rng.uniform(*load.burst_seconds) * 1000)
+        return rate * (load.burst_factor if now_ms < self.burst_until_ms else 1.0)
 
     def tick(self, now_ms: int, seconds: float, faults: list[Fault]) -> Tick:
         """The traffic of ``[now_ms, now_ms + seconds)`` under the faults active at ``now_ms``."""
         effects = effects_by_service(faults, now_ms)
         tick = Tick()
         count = int(self.rng.poisson(self.rate(now_ms) * seconds))
-        weights = np.array([weight for weight, _ in ENTRY_POINTS])
-        chosen = self.rng.choice(len(ENTRY_POINTS), size=count, p=weights / weights.sum())
+        entry_points = self.system.entry_points
+        weights = np.array([weight for weight, _ in entry_points])
+        chosen = self.rng.choice(len(entry_points), size=count, p=weights / weights.sum())
         for index in chosen:
             timestamp = now_ms + int(self.rng.uniform(0, seconds * 1000))
-            self._request(ENTRY_POINTS[int(index)][1], None, timestamp, effects, tick)
+            self._request(entry_points[int(index)][1], None, timestamp, effects, tick)
         return tick
 
     def _request(
@@ -166,14 +112,16 @@ class TrafficModel:
             for child in self._children(call, effect)
             for outcome in self._request(child, call.service, ts, effects, tick)
         ]
-        own_ms = call.median_ms * math.exp(LATENCY_SIGMA * float(self.rng.standard_normal()))
+        sigma = self.system.latency_sigma
+        own_ms = call.median_ms * math.exp(sigma * float(self.rng.standard_normal()))
         elapsed = own_ms * effect.latency_factor + sum(o.response_time for o in downstream)
         status = self._status(effect, downstream, EDGE_4XX if caller is None else 0.0)
         outcome = Outcome(round(elapsed, 2), status)
         tick.metrics.append(_metric(call, caller, ts, outcome))
         self._log(call, ts, outcome, tick)
-        if call.service == REVENUE_SERVICE and status < 400:
-            tick.business.append(self._revenue(ts, effects.get(REVENUE_SERVICE, NO_EFFECT)))
+        kpi = self.system.kpi
+        if call.service == kpi.service and status < 400 and self.rng.random() < kpi.chance:
+            tick.business.append(self._kpi(ts, effects.get(kpi.service, NO_EFFECT)))
         return outcome
 
     def _children(self, call: Call, effect: Effect) -> list[Call]:
@@ -181,13 +129,13 @@ class TrafficModel:
         children = [
             c for c in call.calls if c.probability >= 1 or self.rng.random() < c.probability
         ]
-        return [*children, NEW_DEPENDENCY] if effect.new_dependency else children
+        return [*children, self.system.new_dependency] if effect.new_dependency else children
 
     def _status(self, effect: Effect, downstream: list[Outcome], client_errors: float) -> int:
         """Own failure (base rate plus any error fault), a client error at the edge, else a
         passed-up downstream 5xx."""
         draw = self.rng.random()
-        failing = BASE_5XX + effect.error_rate
+        failing = self.system.base_5xx + effect.error_rate
         if draw < failing:
             return 503 if draw < failing / 3 else 500
         if draw < failing + client_errors:
@@ -210,17 +158,18 @@ class TrafficModel:
              "timestamp": ts}
         )  # fmt: skip
 
-    def _revenue(self, ts: int, effect: Effect) -> Item:
-        """One paid order's value: the revenue KPI, with the range a normal order falls in."""
-        value = REVENUE_MEDIAN * math.exp(REVENUE_SIGMA * float(self.rng.standard_normal()))
+    def _kpi(self, ts: int, effect: Effect) -> Item:
+        """One order's value: the KPI, with the range a normal order falls in."""
+        kpi = self.system.kpi
+        value = kpi.median * math.exp(kpi.sigma * float(self.rng.standard_normal()))
         region = ("eu", "us", "apac")[int(self.rng.integers(3))]
         return {
             "type": "business",
-            "metric_name": "revenue",
+            "metric_name": kpi.name,
             "value": round(value * effect.kpi_factor, 2),
-            "expected_range": list(REVENUE_RANGE),
-            "service": REVENUE_SERVICE,
-            "metadata": {"currency": "EUR", "region": region},
+            "expected_range": list(kpi.expected_range),
+            "service": kpi.service,
+            "metadata": {"currency": kpi.currency, "region": region},
             "timestamp": ts,
         }
 
