@@ -78,3 +78,11 @@ def test_a_latency_fault_slows_answers_down(service_b: httpx.Client, switch: Swi
     response = service_b.get("/api/data")
     assert response.status_code == 200
     assert response.elapsed.total_seconds() >= 0.2
+
+
+def test_a_service_down_hangs_up_without_answering(service_b: httpx.Client, switch: Switch) -> None:
+    switch.effect = Effect(down=True)
+    with pytest.raises(httpx.RemoteProtocolError):
+        service_b.get("/api/data")
+    switch.effect = NO_EFFECT
+    assert service_b.get("/api/data").status_code == 200

@@ -127,6 +127,16 @@ CHECKS: dict[str, tuple[str, Check]] = {
             < statistics.median(i["value"] for i in of(normal, "business"))
         ),
     ),
+    "service-down": (
+        "users",
+        lambda normal, fault: (
+            bool(of(normal, "application", "users"))
+            and not of(fault, "application", "users")
+            and error_rate(of(fault, "application", "checkout"))
+            > 0.2
+            > 5 * error_rate(of(normal, "application", "checkout"))
+        ),
+    ),
 }
 
 

@@ -419,7 +419,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         /** @enum {unknown} */
-                        kind: "error-spike" | "latency-regression" | "traffic-surge" | "traffic-drop" | "new-dependency" | "slow-degradation" | "kpi-drop";
+                        kind: "error-spike" | "latency-regression" | "traffic-surge" | "traffic-drop" | "new-dependency" | "slow-degradation" | "kpi-drop" | "service-down";
                         service?: string;
                         duration?: number;
                     };

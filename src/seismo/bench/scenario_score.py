@@ -35,6 +35,7 @@ RIGHT_FEATURES: Mapping[str, frozenset[str]] = {
     "new-dependency": frozenset({"new_interactions", "distinct_endpoints"}),
     "slow-degradation": LATENCY,
     "kpi-drop": KPI,
+    "service-down": TRAFFIC,
 }
 """Features an explanation must name for each kind (any one of them)."""
 

@@ -23,6 +23,7 @@ KINDS = (
     "new-dependency",
     "slow-degradation",
     "kpi-drop",
+    "service-down",
 )
 DEFAULT_TARGETS = {
     "error-spike": "payments",
@@ -32,6 +33,7 @@ DEFAULT_TARGETS = {
     "new-dependency": "checkout",
     "slow-degradation": "users",
     "kpi-drop": "checkout",
+    "service-down": "users",
 }
 DEFAULT_DURATION_S = 60.0
 MAX_DURATION_S = 24 * 3600.0
@@ -120,6 +122,8 @@ class Effect:
     rate_factor: float = 1.0
     new_dependency: bool = False
     kpi_factor: float = 1.0
+    down: bool = False
+    """The service is gone: it reports nothing and its callers' calls fail at once."""
 
 
 NO_EFFECT = Effect()
@@ -141,6 +145,8 @@ def _effect_of(fault: Fault, now_ms: int) -> Effect:
             return Effect(new_dependency=True)
         case "slow-degradation":
             return Effect(latency_factor=1.0 + CREEP_PER_MINUTE * minutes)
+        case "service-down":
+            return Effect(down=True)
         case _:
             return Effect(kpi_factor=KPI_VALUE_FACTOR)
 
@@ -152,6 +158,7 @@ def _combine(a: Effect, b: Effect) -> Effect:
         rate_factor=a.rate_factor * b.rate_factor,
         new_dependency=a.new_dependency or b.new_dependency,
         kpi_factor=a.kpi_factor * b.kpi_factor,
+        down=a.down or b.down,
     )
 
 

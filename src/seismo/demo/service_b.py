@@ -4,7 +4,8 @@ service-a calls it every two seconds through the collector's ``/forward``, so th
 a real hop next to the simulated ones. It uses only the standard library (the web framework
 belongs to the collector and the dashboard) and takes the faults as a callable answering
 the current ``Effect`` on service-b: an error spike turns some answers into 500s, a latency
-fault slows every answer down.
+fault slows every answer down, and while it is down it hangs up without answering (the
+collector's proxy then records the failed call, as a service mesh would).
 """
 
 from __future__ import annotations
@@ -78,6 +79,9 @@ def make_handler(effects: EffectSource, seed: int = 0) -> type[BaseHTTPRequestHa
 
         def do_GET(self) -> None:
             effect = effects()
+            if effect.down:
+                self.close_connection = True
+                return
             time.sleep(BASE_LATENCY_MS * max(0.0, effect.latency_factor - 1.0) / 1000)
             status, body = respond(self.path, effect, rng)
             payload = json.dumps(body).encode()

@@ -242,6 +242,7 @@ def _targets(
         "traffic-drop": nodes[0].name,
         "new-dependency": pick(below),
         "slow-degradation": pick(below),
+        "service-down": pick(below),
     }
 
 

@@ -27,6 +27,8 @@ EDGE_4XX = 0.015
 PROPAGATE_5XX = 0.7
 SLOW_MS = 1000.0
 INFO_LOG_SHARE = 0.02
+REFUSED = 503
+"""What a caller sees of a call to a service that is down (connection refused)."""
 
 
 @dataclass
@@ -94,6 +96,8 @@ class TrafficModel:
     ) -> list[Outcome]:
         """Make ``call`` as often as its rate effect says (usually once); one outcome each."""
         effect = effects.get(call.service, NO_EFFECT)
+        if effect.down:
+            return [Outcome(round(float(self.rng.uniform(0.5, 3.0)), 2), REFUSED)]
         repeats = int(effect.rate_factor) + int(self.rng.random() < effect.rate_factor % 1)
         return [self._serve(call, caller, ts, effect, effects, tick) for _ in range(repeats)]
 
