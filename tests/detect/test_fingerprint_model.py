@@ -200,3 +200,26 @@ def test_a_burst_of_business_events_alone_supports_a_finding_but_never_makes_one
     busy = {**rows[-1], "business_observations": 40.0}
 
     assert 0.6 <= model.score(busy).score < 0.9
+
+
+@pytest.mark.parametrize("forest", [False, True])
+def test_a_latency_below_normal_is_no_fault_but_stays_in_the_explanation(forest: bool) -> None:
+    rows = checkout_rows(120, seed=4)
+    model = FingerprintModel(rows, CONFIG, forest=forest)
+    base = rows[-1]
+    faster = {
+        **base,
+        "latency_p50": base["latency_p50"] / 4,
+        "latency_p95": base["latency_p95"] / 4,
+    }
+    slower = {
+        **base,
+        "latency_p50": base["latency_p50"] * 4,
+        "latency_p95": base["latency_p95"] * 4,
+    }
+
+    fell = model.score(faster)
+
+    assert fell.score < 0.6 <= 0.9 <= model.score(slower).score
+    moved = {d.feature: d.deviation for d in fell.deviations}
+    assert moved["latency_p50"] < -3

@@ -191,6 +191,15 @@ class RobustScale:
     def z(self, matrix: NDArray[np.float64]) -> NDArray[np.float64]:
         return (matrix - self.median) / self.spreads(matrix)
 
+    def judged(self, z: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``z`` as the score sees it: a latency below its normal counts as normal. Users
+        do not suffer from faster answers, and a service's latency quantile falls whenever
+        the mix of its endpoints shifts towards the cheap ones for a while (a median flips
+        to the faster mode of a mixture: seen as "median latency of billing fell from 207 ms
+        to 71 ms" pages on a generated system of the scenario bench). A service failing fast
+        is told by its errors; the fall stays in the explanation as a moved feature."""
+        return np.where(self.latencies & (z < 0), 0.0, z)
+
 
 def average_path_length(n: NDArray[np.float64]) -> NDArray[np.float64]:
     """c(n): the mean path length of an unsuccessful search in a binary tree of n points."""
@@ -325,12 +334,13 @@ class FingerprintModel:
         current = self.scale.vector(x)[np.newaxis, :]
         spread = self.scale.spreads(current)[0]
         z = (current[0] - self.scale.median) / spread
-        jumps = self.z_calibration.columns(np.abs(z))
+        judged = self.scale.judged(z)
+        jumps = self.z_calibration.columns(np.abs(judged))
         jump = float(np.max(np.where(self.scale.supporting, 0.0, jumps)))
         jump = max(jump, min(SUPPORT_CAP, float(np.max(jumps))))
         forest = 0.0
         if self.forest is not None:
-            raw = float(self.forest.raw(_clipped(z[np.newaxis, :]))[0])
+            raw = float(self.forest.raw(_clipped(judged[np.newaxis, :]))[0])
             forest = self.forest_calibration(raw)
         columns = (self.scale.median.tolist(), spread.tolist(), current[0].tolist(), z.tolist())
         deviations = tuple(map(Deviation, self.names, *columns))
