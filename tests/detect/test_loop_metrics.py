@@ -225,3 +225,47 @@ def test_a_kpi_sent_in_batches_is_not_silent_between_its_batches() -> None:
     scores = run_windows(states, 0, batches)
 
     assert max(scores[200:]) < 0.9
+
+
+def long_tailed_orders(rng: np.random.Generator, factor: float = 1.0) -> dict[str, float]:
+    prices = rng.lognormal(np.log(95.0), 0.74, size=int(rng.poisson(10)) + 1) * factor
+    return {"count": float(len(prices)), "mean": float(prices.mean())}
+
+
+def test_a_long_tailed_kpi_falling_to_a_twentieth_pages_within_two_windows() -> None:
+    rng = np.random.default_rng(7)
+    states: dict[str, MetricState] = {}
+    normal = [
+        metric_findings(
+            window(i, {"order_value": long_tailed_orders(rng)}),
+            states,
+            default_metric_detector,
+            0.9,
+        )[0].score
+        for i in range(600)
+    ]
+    fallen = [
+        metric_findings(
+            window(i, {"order_value": long_tailed_orders(rng, 0.05)}),
+            states,
+            default_metric_detector,
+            0.9,
+        )[0]
+        for i in range(600, 602)
+    ]
+
+    assert max(normal[200:]) < 0.9
+    assert all(found.score >= 0.9 for found in fallen)
+    assert fallen[0].moved[0].current < 0.1 * fallen[0].moved[0].normal
+
+
+def test_the_fall_watch_stops_for_a_metric_that_reaches_zero_and_round_trips() -> None:
+    state = MetricState(default_metric_detector())
+    for value in (10.0, 12.0, 0.0, 11.0):
+        state.learn(value, 5.0)
+
+    restored = MetricState.from_dict(state.to_dict())
+
+    assert restored.fall == state.fall
+    assert not restored.fall.positive
+    assert restored.fall.score(0.5, 5.0) == 0.0
