@@ -174,3 +174,16 @@ def test_the_last_move_and_the_held_tail_survive_storage() -> None:
     assert kept.last_z == pytest.approx(level.last_z, abs=1e-3)
     assert kept.held_tail == pytest.approx(level.held_tail, abs=1e-3)
     assert kept.last_z > 3.0
+
+
+def test_cusum_learns_that_a_latency_comes_in_spells_and_stays_quiet_on_it() -> None:
+    rng = np.random.default_rng(9)
+    drift = Drift()
+    z, scores = 0.0, []
+    for _ in range(20_000):
+        z = 0.6 * z + 0.8 * float(rng.standard_t(5)) / 1.29
+        scored = drift.creep("db", {"latency_p50": z})
+        scores.append(scored[0] if scored else 0.0)
+
+    assert drift.spells["db/latency_p50"].inflation > 1.5
+    assert sum(score >= 0.9 for score in scores[1000:]) <= 5
