@@ -51,7 +51,7 @@ describe("the API key", () => {
   it("is asked again when the stored one is refused (revoked or expired)", async () => {
     sessionStorage.setItem("seismo.apiKey", "old");
     guarded("new");
-    const prompt = vi.fn(() => "new");
+    const prompt = vi.fn((_message: string) => "new");
     vi.stubGlobal("prompt", prompt);
     const { api } = await fresh();
     await expect(api.anomalies()).resolves.toEqual({ items: [] });
