@@ -6,13 +6,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 
-from seismo.access.scopes import SCOPES
+from seismo.access.scopes import SCOPES, Scope
 from seismo.access.store import KeyStore
 from seismo.bench.serving import serving
 from seismo.config import Settings
@@ -29,10 +28,9 @@ def secured(redis_url: str, **overrides: Any) -> Settings:
     return Settings(redis_url=redis_url, auth="required", **overrides)
 
 
-def make_key(client: redis.Redis, scope: str, name: str, **kwargs: Any) -> str:
+def make_key(client: redis.Redis, scope: Scope, name: str, expires_ms: int | None = None) -> str:
     """A new key of ``scope``, as ``seismo keys create`` makes it."""
-    now = int(time.time() * 1000)
-    token, _ = KeyStore(client, Keys()).create(name, scope, now, kwargs.get("expires_ms"))  # type: ignore[arg-type]
+    token, _ = KeyStore(client, Keys()).create(name, scope, int(time.time() * 1000), expires_ms)
     return token
 
 
@@ -61,6 +59,3 @@ def stack(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory)
     ):
         yield Stack(collector, dashboard, tokens, client)
     client.close()
-
-
-__all__ = ["Path", "make_key", "secured"]
