@@ -8,7 +8,7 @@ import httpx
 import pytest
 import redis
 
-from seismo.access import tokens
+from seismo.access import audit, tokens
 from seismo.bench.serving import serving
 from seismo.cli import main
 from seismo.dashboard.app import create_app as create_dashboard
@@ -123,3 +123,13 @@ def test_key_changes_are_audited_as_the_cli_user(
     create(capsys, "--scope", "admin", "--name", "ops")
     assert main(["audit", "--json"]) == 0
     assert "keys create ops" in capsys.readouterr().out
+
+
+def test_silences_made_and_ended_on_the_command_line_are_audited(
+    cli_env: None, redis_client: redis.Redis, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["silence", "add", "--target", "checkout", "--for", "1h"]) == 0
+    silence_id = capsys.readouterr().out.split()[1]
+    assert main(["silence", "expire", silence_id]) == 0
+    actions = [entry.action for entry in audit.recent(redis_client, Keys())]
+    assert actions == [f"silence expire {silence_id}", f"silence add {silence_id}"]

@@ -3,12 +3,15 @@
 Each entry says who (the key's name; ``anonymous`` without one, ``cli:<user>`` for
 ``seismo keys``), with which scope, did what (method and path, or a command), when, from
 which address, and how it ended. The gate writes an entry for every request to an admin
-route and for every request it refuses (401, 403); ``seismo keys`` writes one per change.
+route and for every request it refuses (401, 403); ``seismo keys`` and ``seismo silence``
+write one per change.
 The dashboard's ``GET /api/audit`` (admin scope) and ``seismo audit`` read it, newest first.
 """
 
 from __future__ import annotations
 
+import getpass
+import time
 from typing import Any, cast
 
 import msgspec
@@ -50,8 +53,11 @@ async def append(client: aioredis.Redis, keys: Keys, entry: Entry, maxlen: int) 
     await client.xadd(keys.audit, entry.fields(), maxlen=maxlen, approximate=True)  # type: ignore[arg-type]
 
 
-def append_sync(client: redis.Redis, keys: Keys, entry: Entry, maxlen: int) -> None:
-    """``append`` for commands (``seismo keys``)."""
+def by_command(client: redis.Redis, keys: Keys, action: str, maxlen: int) -> None:
+    """Audit an admin command run on this host (``seismo keys``, ``seismo silence``) as
+    ``cli:<user>``: it reaches Redis directly, so no key names who ran it."""
+    who = f"cli:{getpass.getuser()}"
+    entry = Entry(int(time.time() * 1000), who, "admin", action, "local", "ok")
     client.xadd(keys.audit, entry.fields(), maxlen=maxlen, approximate=True)  # type: ignore[arg-type]
 
 

@@ -11,7 +11,6 @@ Each change is written to the audit log as ``cli:<user>``. The keys are checked 
 from __future__ import annotations
 
 import argparse
-import getpass
 import re
 import sys
 import time
@@ -91,10 +90,7 @@ def _create(store: KeyStore, settings: Settings, args: argparse.Namespace, now: 
 
 
 def _audit(store: KeyStore, settings: Settings, action: str) -> None:
-    entry = audit.Entry(
-        int(time.time() * 1000), f"cli:{getpass.getuser()}", "admin", action, "local", "ok"
-    )
-    audit.append_sync(store.client, store.keys, entry, settings.audit_maxlen)
+    audit.by_command(store.client, store.keys, action, settings.audit_maxlen)
 
 
 def _table(listed: list[Listed], now: int) -> str:
