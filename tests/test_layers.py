@@ -1,5 +1,8 @@
 """Packages only import downward: engine -> fingerprint -> detect -> alert -> apps -> cli.
 
+``access`` (API keys, the gate both web apps share) sits with the apps and ``web``, whose
+error answers it gives.
+
 A lower layer that imports a higher one makes a cycle sooner or later (the alert model
 loading scikit-learn through the detector, the engine reaching into fingerprints), so every
 ``import seismo...`` in the source tree, top level or inside a function, is checked against
@@ -19,7 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("fingerprint",),
     ("detect",),
     ("alert",),
-    ("web", "ingest", "dashboard", "demo", "loops", "agent"),
+    ("web", "access", "ingest", "dashboard", "demo", "loops", "agent"),
     ("bench",),
     ("cli", "__main__"),
 )

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from urllib.parse import urlencode
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,9 +27,14 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SEISMO_", frozen=True, extra="ignore")
 
+    redis_ca_cert: Path | None = Field(
+        default=None,
+        description="CA certificate (PEM) that signed a rediss:// Redis's certificate.",
+    )
     redis_url: str | None = Field(
         default=None,
-        description="Use this Redis (redis://host:port/db) instead of starting an embedded one.",
+        description="Use this Redis (redis://host:port/db, rediss:// for TLS) instead of "
+        "starting an embedded one.",
     )
     redis_host: str = Field(default="127.0.0.1", description="Address of the embedded Redis.")
     redis_port: int = Field(default=6379, ge=1, le=65535, description="Embedded Redis port.")
@@ -157,6 +163,32 @@ class Settings(BaseSettings):
         default=9465, ge=0, le=65535, description="Notifier's Prometheus metrics port (0: off)."
     )
 
+    # --- production: access, limits, TLS, audit (seismo.access) ---
+    auth: str = Field(
+        default="off",
+        pattern=r"^(off|required)$",
+        description="required: every route but /health needs an API key (seismo keys).",
+    )
+    api_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="The API key this process sends to the collector (seismo agent).",
+    )
+    rate_limit_per_second: float = Field(
+        default=1000.0, ge=0, description="Collector requests per second per API key (0: off)."
+    )
+    rate_limit_burst: int = Field(
+        default=2000, ge=1, description="Requests one API key may send at once above its rate."
+    )
+    audit_maxlen: int = Field(
+        default=100_000, ge=100, description="Approximate cap of the audit stream."
+    )
+    tls_cert: Path | None = Field(
+        default=None, description="Certificate (PEM) the web apps serve HTTPS with."
+    )
+    tls_key: Path | None = Field(
+        default=None, validate_default=True, description="Private key (PEM) of SEISMO_TLS_CERT."
+    )
+
     @property
     def resolve_windows(self) -> int:
         """``resolve_seconds`` in whole windows: recovery is confirmed over wall time, so a
@@ -167,6 +199,35 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("redis_ca_cert", "tls_cert", "tls_key")
+    @classmethod
+    def _readable(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.expanduser().is_file():
+            raise ValueError(f"no such file: {value}")
+        return None if value is None else value.expanduser()
+
+    @field_validator("redis_url")
+    @classmethod
+    def _with_ca(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A CA certificate goes into the URL (``ssl_ca_certs``, which redis-py reads), so
+        every client made from it (``seismo.engine.connection``) in every process checks the
+        server's certificate the same way."""
+        ca_cert = info.data.get("redis_ca_cert")
+        if ca_cert is None or value is None:
+            return value
+        if not value.startswith("rediss://"):
+            raise ValueError("SEISMO_REDIS_CA_CERT is set: the URL must be rediss:// (TLS)")
+        if "ssl_ca_certs=" in value:
+            return value
+        return f"{value}{'&' if '?' in value else '?'}{urlencode({'ssl_ca_certs': ca_cert})}"
+
+    @field_validator("tls_key")
+    @classmethod
+    def _tls_pair(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if (info.data.get("tls_cert") is None) != (value is None):
+            raise ValueError("set both SEISMO_TLS_CERT and SEISMO_TLS_KEY, or neither")
+        return value
 
 
 DEFAULTS = Settings.model_construct()

@@ -791,6 +791,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** the audit log, newest first: admin actions and refused requests (admin key) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description most entries */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["AuditEntry"][];
+                        };
+                    };
+                };
+                /** @description a parameter Seismo cannot use; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Redis does not answer; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1156,6 +1215,23 @@ export interface components {
             comment: string;
             created_by: string;
             incident_id: string | null;
+        };
+        /**
+         * Entry
+         * @description One audit entry. ``outcome`` is ``ok``, ``failed`` (the route answered an error) or
+         *         ``denied: <reason>``; ``status`` the HTTP status answered (0 for a command).
+         */
+        AuditEntry: {
+            time_ms: number;
+            who: string;
+            scope: string;
+            action: string;
+            address: string;
+            outcome: string;
+            /** @default 0 */
+            status: number;
+            /** @default  */
+            id: string;
         };
     };
     responses: never;

@@ -2,6 +2,7 @@
 // this UI, so there is no base URL to configure.
 
 import type { components } from "./api.generated";
+import { askForKey, storedKey, withKey } from "./auth";
 
 // Every type of an answer comes from the OpenAPI document the backend serves (generated from
 // the Python contract: `make ui` writes openapi.json and api.generated.ts), so a change of
@@ -27,6 +28,7 @@ export type FeedbackEvent = Schemas["FeedbackEvent"];
 export type Delivery = Schemas["Delivery"];
 export type Silence = Schemas["Silence"];
 export type Matchers = Schemas["Matchers"];
+export type AuditEntry = Schemas["AuditEntry"];
 
 export type Query = Record<string, string | number | undefined | null>;
 
@@ -49,9 +51,17 @@ export class ApiError extends Error {
   }
 }
 
+/** `path` fetched with the API key; after a 401, once more with the key the operator gives. */
+async function authorized(path: string, init?: RequestInit): Promise<Response> {
+  const sent = storedKey();
+  const response = await fetch(path, withKey(init));
+  if (response.status !== 401 || !(await askForKey(sent))) return response;
+  return fetch(path, withKey(init));
+}
+
 /** The JSON answer of `path`; an ApiError for a status outside 2xx and `accept`. */
 async function request<T>(path: string, init?: RequestInit, accept: number[] = []): Promise<T> {
-  const response = await fetch(path, init);
+  const response = await authorized(path, init);
   if (!response.ok && !accept.includes(response.status)) {
     const body = await response.text();
     throw new ApiError(response.status, `${response.status} ${path}: ${body.slice(0, 200)}`);
@@ -111,6 +121,8 @@ export const api = {
     }),
   expireSilence: (id: string) =>
     request<Silence>(`/api/silences/${encodeURIComponent(id)}/expire`, { method: "POST" }),
+  /** The audit log (admin keys; a 403 for the others). */
+  audit: () => optional<{ items: AuditEntry[] }>("/api/audit"),
   injectFault: (fault: { kind: string; service?: string; duration_s: number }) =>
     request<Schemas["Fault"]>("/api/faults", {
       method: "POST",

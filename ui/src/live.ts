@@ -2,6 +2,7 @@
 // reconnects with growing pauses when the connection drops, so a restart of the backend
 // costs the operator nothing but a few seconds.
 
+import { withKeyQuery } from "./auth";
 import type { LiveMessage } from "./model";
 
 export type ConnectionStatus = "connecting" | "live" | "offline";
@@ -49,7 +50,7 @@ export function connectLive(options: LiveOptions): () => void {
 
   const open = () => {
     options.onStatus("connecting");
-    socket = create(url);
+    socket = create(withKeyQuery(url)); // the API key, read again at every reconnect
     socket.onopen = () => {
       attempt = 0;
       socket?.send(JSON.stringify({ since: options.since() }));

@@ -45,6 +45,7 @@ class Sender:
 
     ``attempts=None`` retries until the batch lands or ``stop`` is set: the tail agent's
     choice, whose log file keeps what it has not read yet (it reads nothing while it waits).
+    ``api_key`` (``SEISMO_API_KEY``, scope ingest) is sent as ``Authorization: Bearer``.
     """
 
     def __init__(
@@ -54,8 +55,12 @@ class Sender:
         timeout_s: float = 10.0,
         stop: threading.Event | None = None,
         sleep: Callable[[float], object] | None = None,
+        api_key: str = "",
     ) -> None:
-        self.http = httpx.Client(base_url=collector_url.rstrip("/"), timeout=timeout_s)
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.http = httpx.Client(
+            base_url=collector_url.rstrip("/"), timeout=timeout_s, headers=headers
+        )
         self.attempts = attempts
         self.stop = stop
         self.sleep = sleep or (stop.wait if stop is not None else time.sleep)

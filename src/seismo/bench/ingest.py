@@ -96,11 +96,13 @@ def measure_ceiling(url: str, namespace: str, seconds: float, processes: int = 2
 
 
 @contextmanager
-def collector_process(redis_url: str, workers: int) -> Iterator[int]:
-    """A real ``seismo collector`` on a free port, using ``redis_url``; yields the port."""
+def collector_process(redis_url: str, workers: int, **settings: str) -> Iterator[int]:
+    """A real ``seismo collector`` on a free port, using ``redis_url`` (and ``SEISMO_*``
+    ``settings``); yields the port."""
     port = free_port()
     env = {
         **os.environ,
+        **settings,
         "SEISMO_REDIS_URL": redis_url,
         "SEISMO_COLLECTOR_PORT": str(port),
         "SEISMO_COLLECTOR_HOST": "127.0.0.1",

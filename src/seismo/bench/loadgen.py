@@ -22,11 +22,14 @@ class LoadResult:
     seconds: float
 
 
-def post_request(host: str, port: int, path: str, body: bytes) -> bytes:
-    """The bytes of one keep-alive JSON POST."""
+def post_request(
+    host: str, port: int, path: str, body: bytes, headers: dict[str, str] | None = None
+) -> bytes:
+    """The bytes of one keep-alive JSON POST (with ``headers`` such as an API key)."""
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     head = (
         f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
+        f"{extra}Content-Length: {len(body)}\r\n\r\n"
     )
     return head.encode() + body
 
@@ -72,8 +75,14 @@ async def _run(
 
 
 def drive(
-    host: str, port: int, path: str, body: bytes, connections: int, seconds: float
+    host: str,
+    port: int,
+    path: str,
+    body: bytes,
+    connections: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
 ) -> LoadResult:
     """POST ``body`` to ``path`` over ``connections`` connections for ``seconds``."""
-    request = post_request(host, port, path, body)
+    request = post_request(host, port, path, body, headers)
     return asyncio.run(_run(host, port, request, connections, seconds))

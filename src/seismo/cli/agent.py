@@ -2,8 +2,9 @@
 
 ``scrape --config FILE`` reads Prometheus ``/metrics`` targets on an interval; ``tail
 --format nginx|haproxy|combined FILE`` follows an access log through rotation. Both send
-to the collector's ``/api/batch`` (``--collector``, default ``http://127.0.0.1:4000``) and
-stop on SIGINT or SIGTERM after sending what they hold.
+to the collector's ``/api/batch`` (``--collector``, default ``http://127.0.0.1:4000``), with
+the key of ``SEISMO_API_KEY`` when set, and stop on SIGINT or SIGTERM after sending what
+they hold.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from seismo.agent.follow import Follower
 from seismo.agent.logformats import PARSERS
 from seismo.agent.sender import Sender
 from seismo.cli.roles import stop_on_signals
-from seismo.config import ConfigError
+from seismo.config import ConfigError, load_settings
 
 
 def register(commands: Any) -> None:
@@ -43,10 +44,15 @@ def register(commands: Any) -> None:
     tail.set_defaults(handler=run_tail)
 
 
+def _api_key() -> str:
+    """The collector's key (``SEISMO_API_KEY``), needed once it runs with SEISMO_AUTH=required."""
+    return load_settings().api_key.get_secret_value()
+
+
 def run_scrape(args: argparse.Namespace) -> int:
     config = load(args.config, ScrapeConfig, {"collector": args.collector})
     stop = stop_on_signals()
-    sender = Sender(config.collector, stop=stop)
+    sender = Sender(config.collector, stop=stop, api_key=_api_key())
     runner.scrape(config, sender, stop)
     sender.close()
     return 0
@@ -58,7 +64,8 @@ def run_tail(args: argparse.Namespace) -> int:
     if config.service is None and args.format != "haproxy":
         raise ConfigError(f"--service (or service in --config) is needed for {args.format} logs")
     stop = stop_on_signals()
-    sender = Sender(config.collector, attempts=None, stop=stop)  # the file is the buffer
+    # the file is the buffer
+    sender = Sender(config.collector, attempts=None, stop=stop, api_key=_api_key())
     resume = state.load(args.state) if args.state else None
     save = functools.partial(state.save, args.state) if args.state else None
     with Follower(args.file, from_start=args.from_start, resume=resume) as follower:

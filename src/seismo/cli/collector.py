@@ -15,7 +15,7 @@ import tempfile
 import threading
 from typing import Any
 
-from seismo.cli.roles import Listen, run_role, serve_app
+from seismo.cli.roles import Listen, run_role, scheme, serve_app
 from seismo.config import Settings
 from seismo.engine import Engine
 
@@ -41,7 +41,7 @@ def serve(settings: Settings, engine: Engine, stop: threading.Event) -> None:
         # prometheus_client reads this variable when a worker first imports it.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
         print(
-            f"seismo collector: http://{settings.collector_host}:{settings.collector_port}"
+            f"seismo collector: {scheme(settings)}://{settings.collector_host}:{settings.collector_port}"
             f" (Redis {engine.url}, {settings.collector_workers} workers)",
             flush=True,
         )

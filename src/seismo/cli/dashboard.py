@@ -12,7 +12,7 @@ import argparse
 import threading
 from typing import Any
 
-from seismo.cli.roles import Listen, run_role, serve_app
+from seismo.cli.roles import Listen, run_role, scheme, serve_app
 from seismo.config import Settings
 from seismo.engine import Engine
 
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 def serve(settings: Settings, engine: Engine, stop: threading.Event) -> None:
     """Serve until SIGINT or SIGTERM (granian's own handlers stop its worker)."""
     print(
-        f"seismo dashboard: http://{settings.dashboard_host}:{settings.dashboard_port}"
+        f"seismo dashboard: {scheme(settings)}://{settings.dashboard_host}:{settings.dashboard_port}"
         f" (Redis {engine.url})",
         flush=True,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from seismo.cli.roles import stop_on_signals
+from seismo.cli.roles import access_line, stop_on_signals
 from seismo.config import load_settings
 from seismo.demo import simulator
 from seismo.demo.orchestrator import run_demo
@@ -48,7 +48,9 @@ def available_commands() -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    return run_demo(load_settings(), available_commands(), auto=args.faults == "auto")
+    settings = load_settings()
+    print(access_line(settings), flush=True)
+    return run_demo(settings, available_commands(), auto=args.faults == "auto")
 
 
 def run_service_b(args: argparse.Namespace) -> int:

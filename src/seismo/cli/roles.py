@@ -93,6 +93,21 @@ class AppLoader:
         return getattr(importlib.import_module(module), name)(self.settings)
 
 
+def scheme(settings: Settings) -> str:
+    """``https`` when the web roles are given a certificate (SEISMO_TLS_CERT), else ``http``."""
+    return "https" if settings.tls_cert is not None else "http"
+
+
+def access_line(settings: Settings) -> str:
+    """The line a web role (and the demo) prints at start saying whether keys are needed."""
+    if settings.auth == "required":
+        return "seismo: API keys required (SEISMO_AUTH=required); /health stays open"
+    return (
+        "seismo: API keys OFF (SEISMO_AUTH=off): anyone who reaches the collector and "
+        "dashboard ports may use them; set SEISMO_AUTH=required in production"
+    )
+
+
 def serve_app(
     factory: str,
     listen: Listen,
@@ -106,8 +121,10 @@ def serve_app(
 
     Granian's own handlers take over both signals and stop its workers; the role's engine is
     stopped after this returns. ``settings`` given to the workers name the engine's Redis.
+    With SEISMO_TLS_CERT and SEISMO_TLS_KEY it serves HTTPS (granian's TLS, 1.3 at least).
     """
     worker_settings = settings.model_copy(update={"redis_url": engine.url})
+    print(access_line(settings), flush=True)
     Granian(
         factory,
         address=listen.host,
@@ -120,4 +137,6 @@ def serve_app(
         log_level=LogLevels(settings.log_level),
         respawn_failed_workers=True,
         workers_kill_timeout=WORKERS_KILL_TIMEOUT_S,
+        ssl_cert=settings.tls_cert,
+        ssl_key=settings.tls_key,
     ).serve(target_loader=AppLoader(factory, worker_settings), wrap_loader=False)

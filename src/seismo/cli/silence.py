@@ -16,6 +16,7 @@ from typing import Any
 
 import redis
 
+from seismo.access import audit
 from seismo.alert.routing import seconds
 from seismo.alert.silence import Silence, SilenceError
 from seismo.alert.silence_book import SilenceBook
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     url = demo_redis_url(settings)
     book = SilenceBook(connect(url, decode_responses=True), Keys(settings.namespace))
     try:
-        return _act(book, args)
+        return _act(book, args, settings.audit_maxlen)
     except (SilenceError, ValueError) as exc:
         print(f"seismo silence: {exc}", file=sys.stderr)
         return 2
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         ) from None
 
 
-def _act(book: SilenceBook, args: argparse.Namespace) -> int:
+def _act(book: SilenceBook, args: argparse.Namespace, audit_maxlen: int) -> int:
     if args.action == "list":
         now = book.now_ms()
         for silence in book.listing():
@@ -80,6 +81,7 @@ def _act(book: SilenceBook, args: argparse.Namespace) -> int:
             print(f"seismo silence: no silence {args.id}", file=sys.stderr)
             return 1
         print(f"expired {ended.id}")
+        audit.by_command(book.client, book.keys, f"silence expire {ended.id}", audit_maxlen)
         return 0
     matchers = {
         name: value
@@ -94,4 +96,5 @@ def _act(book: SilenceBook, args: argparse.Namespace) -> int:
     by = args.by or getpass.getuser()
     silence = book.create(matchers, duration, args.comment, by, args.incident)
     print(f"silenced: {describe(silence, book.now_ms())}")
+    audit.by_command(book.client, book.keys, f"silence add {silence.id}", audit_maxlen)
     return 0

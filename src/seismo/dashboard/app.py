@@ -19,14 +19,19 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from seismo.access import audit
+from seismo.access.gate import Access, Gate
+from seismo.access.scopes import dashboard_scope
 from seismo.config import Settings
 from seismo.dashboard import faults, graph, history, notify, overview, seed, static
 from seismo.dashboard.context import Context
@@ -114,6 +119,11 @@ class Api:
     def expire_silence(self, request: Request) -> Response:
         return JSONResponse(notify.expire_silence(self.ctx, str(request.path_params["id"])))
 
+    def audit(self, request: Request) -> Response:
+        limit = parse_filters(request.query_params).limit
+        entries = audit.recent(self.ctx.client, self.ctx.keys, limit)
+        return JSONResponse({"items": [msgspec.structs.asdict(entry) for entry in entries]})
+
     def openapi(self, _: Request) -> Response:
         return JSONResponse(openapi_document())
 
@@ -139,6 +149,7 @@ class Api:
             Route("/api/graph", self.graph),
             Route("/api/faults", self.faults),
             Route("/api/faults", self.start_fault, methods=["POST"]),
+            Route("/api/audit", self.audit),
             WebSocketRoute("/ws", live_endpoint(self.ctx, make_client)),
             Route("/{path:path}", static.asset_or_page),
         ]
@@ -170,6 +181,8 @@ def create_app(
     def make_client() -> aioredis.Redis:
         return connect_async(url, decode_responses=True)
 
+    access = Access.of(settings, dashboard_scope, connect_async(url))
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         task = asyncio.create_task(_keep_indexed(ctx)) if background else None
@@ -181,6 +194,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             ctx.close()
+            await access.client.aclose()
 
     handlers: dict[Any, Any] = {
         BadRequest: _bad_request,
@@ -189,5 +203,8 @@ def create_app(
         HTTPException: _http_error,
     }
     return Starlette(
-        routes=Api(ctx).routes(make_client), exception_handlers=handlers, lifespan=lifespan
+        routes=Api(ctx).routes(make_client),
+        exception_handlers=handlers,
+        lifespan=lifespan,
+        middleware=[Middleware(Gate, access=access)],
     )

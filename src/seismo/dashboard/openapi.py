@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 
 from seismo import __version__
+from seismo.access.openapi import audit_paths, audit_schemas, with_security
 from seismo.alert.memory import OUTCOMES
 from seismo.alert.model import SEVERITIES, Alert
 from seismo.dashboard.notify_openapi import delivery_paths, delivery_schemas
@@ -287,6 +288,7 @@ def schemas() -> dict[str, Schema]:
         "Graph": GRAPH,
         "Faults": FAULTS,
         **delivery_schemas(),
+        **audit_schemas(),
     }
 
 
@@ -311,13 +313,14 @@ def openapi_document() -> Schema:
         "/api/anomalies/{id}/ack": _mark("acknowledge an alert's incident"),
         "/api/anomalies/{id}/false-alarm": _mark("mark an alert's incident a false alarm"),
         **delivery_paths(BAD, DOWN),
+        **audit_paths(BAD, DOWN),
     }  # fmt: skip
-    return {
+    return with_security({
         "openapi": "3.1.0",
         "info": {"title": "Seismo dashboard API", "version": __version__},
         "paths": paths,
         "components": {"schemas": schemas()},
-    }
+    })  # fmt: skip
 
 
 def main() -> None:

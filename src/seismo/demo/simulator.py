@@ -73,7 +73,9 @@ def run_traffic(
     model = TrafficModel(settings.demo_seed, settings.demo_rate, settings.demo_period_seconds)
     base = local_url(settings.collector_host, settings.collector_port)
     failing = False
-    with httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S) as http:
+    key = settings.api_key.get_secret_value()
+    headers = {"Authorization": f"Bearer {key}"} if key else None
+    with httpx.Client(base_url=base, timeout=HTTP_TIMEOUT_S, headers=headers) as http:
         beat = 0
         while not stop.wait(TICK_S - clock() % TICK_S):
             tick_ms = fault_store.now_ms(clock) - int(TICK_S * 1000)

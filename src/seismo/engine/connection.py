@@ -105,11 +105,12 @@ def _loading(client: redis.Redis) -> bool:
 def _wait_failure(client: redis.Redis, problem: str, timeout_s: float) -> str:
     where = client.get_connection_kwargs()
     address = f"{where.get('host', '?')}:{where.get('port', '?')}"
-    advice = (
-        "raise SEISMO_REDIS_WAIT_SECONDS for a large data set"
-        if problem.startswith("still loading")
-        else "start it, or unset SEISMO_REDIS_URL to use the embedded engine"
-    )
+    if problem.startswith("still loading"):
+        advice = "raise SEISMO_REDIS_WAIT_SECONDS for a large data set"
+    elif "CERTIFICATE" in problem.upper():
+        advice = "set SEISMO_REDIS_CA_CERT to the CA that signed its TLS certificate"
+    else:
+        advice = "start it, or unset SEISMO_REDIS_URL to use the embedded engine"
     return f"Redis at {address} is {problem} after {timeout_s:g} s: {advice}"
 
 

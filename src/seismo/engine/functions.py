@@ -1,8 +1,8 @@
-"""The Lua Function library ``seismo`` and the names of the Functions it registers.
+"""The Lua Function libraries ``seismo`` and ``seismo_limits``, and their Functions' names.
 
-The library source lives beside this module (``lua/seismo.lua``); each Function there has a
-``KEYS`` / ``ARGV`` header. ``load_library`` replaces whatever version the server had, so
-every process that starts brings the server up to its own code.
+The library sources live beside this module (``lua/seismo.lua``, ``lua/seismo_limits.lua``);
+each Function there has a ``KEYS`` / ``ARGV`` header. ``load_library`` replaces whatever
+version the server had, so every process that starts brings the server up to its own code.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ CLOSE_WINDOWS = "seismo_close_windows"
 """Close every window whose end plus grace has passed: one fingerprint each, exactly once."""
 VERSION = "seismo_version"
 """The loaded library's version, to check it matches ``LIBRARY_VERSION``."""
+TAKE_TOKEN = "seismo_take_token"
+"""Take tokens from one API key's bucket (library ``seismo_limits``): allowed, or the wait."""
 
 
 def library_source() -> str:
@@ -43,9 +45,15 @@ def library_source() -> str:
     return resources.files("seismo.engine").joinpath("lua/seismo.lua").read_text()
 
 
+def limits_source() -> str:
+    """The Lua source of the ``seismo_limits`` library (rate limits)."""
+    return resources.files("seismo.engine").joinpath("lua/seismo_limits.lua").read_text()
+
+
 def load_library(client: redis.Redis) -> str:
-    """``FUNCTION LOAD REPLACE`` the library and return the version the server now runs."""
+    """``FUNCTION LOAD REPLACE`` both libraries; the version of ``seismo`` the server now runs."""
     client.function_load(library_source(), replace=True)
+    client.function_load(limits_source(), replace=True)
     return loaded_version(client)
 
 

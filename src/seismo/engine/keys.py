@@ -286,6 +286,31 @@ class Keys:
         server span waiting for that parent (expires after 10 minutes)."""
         return self._name(f"otlp-waiting:{parent_id}")
 
+    # Access: API keys, rate limits, audit (seismo.access) -----------------------------
+
+    @property
+    def api_keys(self) -> str:
+        """Hash: SHA-256 hex digest of an API key -> JSON ``{id, name, scope, created_ms,
+        expires_ms}``; the key itself is never stored (``seismo.access.tokens``)."""
+        return self._name("api-keys")
+
+    @property
+    def api_key_uses(self) -> str:
+        """Hash: API key digest -> epoch ms it was last seen (written at most every few
+        seconds per process)."""
+        return self._name("api-key-uses")
+
+    def rate_bucket(self, key_id: str) -> str:
+        """Hash ``ratelimit:<key id>``: ``tokens``, ``ts`` of one API key's token bucket
+        (``seismo_take_token``); one key per bucket, so it lives on any cluster slot."""
+        return self._name(f"ratelimit:{key_id}")
+
+    @property
+    def audit(self) -> str:
+        """Stream (capped): one entry per admin action and per refused request: ``time, who,
+        scope, action, address, outcome, status``."""
+        return self._name("audit")
+
     def batch_marker(self, batch_id: str) -> str:
         """``<prefix>batch:<batch_id>``: set NX by the ingest Function when it applies a batch,
         so a client's retry of the same batch counts once (expires after a day)."""

@@ -18,11 +18,14 @@ import httpx
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from seismo import __version__
+from seismo.access.gate import Access, Gate
+from seismo.access.scopes import collector_scope
 from seismo.config import Settings
 from seismo.engine.connection import connect_async
 from seismo.ingest import forward, server_info, telemetry
@@ -165,4 +168,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
         ],
         exception_handlers=_handlers(collector.client),
         lifespan=lifespan,
+        middleware=[gate(settings, collector.client)],
     )
+
+
+def gate(settings: Settings, client: aioredis.Redis) -> Middleware:
+    """API keys (scope ``ingest`` for POSTs, ``read`` for GETs) and the rate limit per key."""
+    access = Access.of(settings, collector_scope, client, limited=True)
+    return Middleware(Gate, access=access)

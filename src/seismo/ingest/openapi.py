@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 
 from seismo import __version__
+from seismo.access.openapi import with_security
 from seismo.ingest.schemas import (
     Accepted,
     ApplicationMetric,
@@ -99,7 +100,7 @@ def openapi_document() -> dict[str, Any]:
     """OpenAPI 3.1 for every collector route."""
     structs = [ApplicationMetric, BusinessMetric, LogEvent, Batch, BatchResult, Accepted, ErrorBody]
     _, components = msgspec.json.schema_components(structs, ref_template=REF)
-    return {
+    return with_security({
         "openapi": "3.1.0",
         "info": {"title": "Seismo collector", "version": __version__},
         "paths": {
@@ -118,4 +119,4 @@ def openapi_document() -> dict[str, Any]:
             "/v1/traces": _otlp("OpenTelemetry OTLP/HTTP traces (see README)"),
         },
         "components": {"schemas": components},
-    }
+    })  # fmt: skip

@@ -6,6 +6,7 @@ import { useCallback } from "react";
 import { api } from "../api";
 import { formatBytes, formatNumber } from "../format";
 import { usePoll } from "../hooks";
+import { AuditLog } from "./AuditLog";
 
 function sample(value: unknown): string {
   const text = typeof value === "string" ? value : JSON.stringify(value);
@@ -76,6 +77,7 @@ export function RedisView() {
         </table>
         {error && <p className="error">Last refresh failed: {error}</p>}
       </div>
+      <AuditLog />
     </section>
   );
 }
