@@ -243,3 +243,60 @@ def _costs(rows: list[Incident]) -> list[dict[str, Any]]:
 def in_period(rows: Iterable[Incident], since: int, until: int) -> list[Incident]:
     """The incidents opened in [since, until]."""
     return [i for i in rows if since <= i.opened <= until]
+
+
+def _clock(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _span(seconds: float | int | None) -> str:
+    """``4m 05s``, ``1h 02m``, ``-``."""
+    if seconds is None:
+        return "-"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {secs:02d}s"
+
+
+def markdown(document: Mapping[str, Any]) -> str:
+    """The report (``Report.to_dict``) as Markdown, for a stand-up or a ticket."""
+    figures = document["figures"]
+    mtta, mttr = figures["mtta"], figures["mttr"]
+    share = figures["false_alarm_share"]
+    lines = [
+        f"# Incidents {_clock(document['since'])} to {_clock(document['until'])} UTC",
+        "",
+        f"- Incidents: {figures['incidents']}",
+        f"- MTTA: mean {_span(mtta['mean_s'])}, p90 {_span(mtta['p90_s'])} "
+        f"({mtta['count']} acknowledged)",
+        f"- MTTR: mean {_span(mttr['mean_s'])}, p90 {_span(mttr['p90_s'])} "
+        f"({mttr['count']} resolved)",
+        f"- False alarms: {figures['false_alarms']}"
+        + ("" if share is None else f" ({100 * share:.0f} %)"),
+        "- Per day: " + (", ".join(f"{d} {n}" for d, n in figures["per_day"].items()) or "-"),
+        "- Per service: "
+        + (", ".join(f"{s} {n}" for s, n in figures["per_service"].items()) or "-"),
+        "- Noisiest origins: "
+        + (", ".join(f"{o['origin']} {o['incidents']}" for o in figures["noisiest_origins"])
+           or "-"),
+    ]  # fmt: skip
+    for cost in figures["cost"]:
+        lines.append(f"- Estimated impact on {cost['metric']}: {cost['impact']:,.0f} "
+                     f"{cost['unit']} over {cost['incidents']} incident(s)")  # fmt: skip
+    lines += ["", "| opened | origin | severity | impacted | acknowledged | resolved | duration "
+              "| false alarm | cost |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for row in document["items"]:
+        acked = "-"
+        if row["acknowledged_at"] is not None:
+            who = f" by {row['acknowledged_by']}" if row["acknowledged_by"] else ""
+            acked = f"after {_span(row['time_to_acknowledge_s'])}{who}"
+        cost = row["cost"]["text"] if row["cost"] else "-"
+        lines.append(
+            f"| {_clock(row['opened'])} | {row['origin']} | {row['severity']} "
+            f"| {', '.join(row['impacted']) or '-'} | {acked} | {_clock(row['resolved'])} "
+            f"| {_span(row['duration_s'])} | {'yes' if row['false_alarm'] else 'no'} | {cost} |"
+        )
+    return "\n".join(lines) + "\n"

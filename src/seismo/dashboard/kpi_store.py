@@ -68,7 +68,7 @@ def read_windows(client: redis.Redis, keys: Keys, since: int, until: int) -> Kpi
     Stream ids are close times, a little after each window's end, so the scan starts at
     ``since`` and stops past ``until`` by a margin a late close stays within."""
     series = KpiSeries()
-    low, high = str(since), str(until + 60_000)
+    low, high = str(max(0, since)), str(max(0, until) + 60_000)
     while True:
         batch = entries(client.xrange(keys.fingerprints, min=low, max=high, count=PAGE))
         for _, fields in batch:
