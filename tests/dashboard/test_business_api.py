@@ -21,7 +21,6 @@ from tests.dashboard.business_data import (
     BASE,
     HOUR_MS,
     WINDOW_MS,
-    add_revenue_event,
     add_window,
     revenue_drop,
     three_incidents,
