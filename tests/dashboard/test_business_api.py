@@ -15,13 +15,13 @@ from seismo.config import ConfigError, Settings
 from seismo.dashboard.app import create_app
 from seismo.detect.metric_watch import MetricState
 from seismo.engine.keys import Keys
-from seismo.fingerprint.entry import Fingerprint
 from tests.builders import add_alert, alert_dict
 from tests.dashboard.business_data import (
     BASE,
     HOUR_MS,
     WINDOW_MS,
     add_window,
+    checkout_windows,
     revenue_drop,
     three_incidents,
 )
@@ -154,24 +154,13 @@ def test_an_acknowledgement_records_who_gave_it(
     assert odd.status_code == 400 and odd.json()["field"] == "by"
 
 
-def _checkout_windows(client: redis.Redis, keys: Keys, now_ms: int) -> None:
-    """Ten windows of 200 checkout requests at 0.5 % 5xx (1 error each), two with p95 350 ms."""
-    for i in range(10):
-        vector = {"request_count": 200.0, "error_rate_5xx": 0.005,
-                  "latency_p95": 350.0 if i < 2 else 120.0}  # fmt: skip
-        end = now_ms - i * WINDOW_MS
-        window = Fingerprint(end - WINDOW_MS, end, {"request_count": 200.0},
-                             {"checkout": vector})  # fmt: skip
-        client.xadd(keys.fingerprints, window.to_entry())  # type: ignore[arg-type]
-
-
 def test_objectives_show_budget_left_and_burn_rate_from_the_hourly_counts(
     api: httpx.Client, redis_client: redis.Redis, keys: Keys
 ) -> None:
     """Availability 99 %: 10 errors of 2,000 requests is 0.5 %, half the 1 % budget: 0.5 left,
     burning at 0.5. Latency 90 % of windows at p95 <= 300 ms: 2 bad of 10 is 20 %, twice the
     10 % budget: -1 left, burning at 2."""
-    _checkout_windows(redis_client, keys, int(time.time() * 1000))
+    checkout_windows(redis_client, keys, int(time.time() * 1000))
     new = {"service": "checkout", "availability": 99.0, "latency_p95_ms": 300,
            "latency_target": 90.0}  # fmt: skip
     assert api.post("/api/objectives", json=new).status_code == 200

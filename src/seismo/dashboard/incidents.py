@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import redis
 
-from seismo.dashboard.cost import BASELINE_S, Cost, KpiWindow, estimate, filled
+from seismo.dashboard.cost import BASELINE_S, MIN_BASELINE, Cost, KpiWindow, estimate, filled
 from seismo.dashboard.incident_report import Incident, Report, in_period, incidents, marks_from
 from seismo.dashboard.kpi_store import declared, read_windows
 from seismo.dashboard.streams import Fields, alert_item, entries
@@ -89,11 +89,16 @@ class Costing:
         )
 
     def cost(self, row: Incident) -> Cost | None:
-        """The most clearly moved business KPI's impact during ``row``, or None."""
+        """The most clearly moved business KPI's impact during ``row``, or None. The baseline
+        leaves out the windows of other incidents, unless too few would remain (an incident
+        left open for hours would otherwise leave none)."""
         begin = row.window_start - BASELINE_S * 1000
         end = row.resolved or self.now_ms
         series = read_windows(self.client, self.keys, begin, end)
-        before = [s for s in series.starts if s < row.window_start and not self._busy(s, row)]
+        preceding = [s for s in series.starts if s < row.window_start]
+        before = [s for s in preceding if not self._busy(s, row)]
+        if len(before) < MIN_BASELINE:
+            before = preceding
         during = [s for s in series.starts if s >= row.window_start]
         best: Cost | None = None
         for metric in series.business:
