@@ -169,7 +169,7 @@ function Rows({ report }: { report: IncidentReport }) {
               </td>
               <td data-testid="duration">{formatSpan(row.duration_s)}</td>
               <td>{row.false_alarm ? "yes" : "no"}</td>
-              <td className="impact" data-testid="cost">
+              <td className={row.cost ? "impact" : "muted"} data-testid="cost">
                 {row.cost ? row.cost.text : "—"}
               </td>
             </tr>
