@@ -200,3 +200,17 @@ def test_the_objectives_file_is_read_and_a_bad_one_stops_the_start(
     bad.write_text("[checkout]\nlatency_p95_ms = 333\n")
     with pytest.raises(ConfigError, match="SEISMO_OBJECTIVES_FILE"):
         create_app(Settings(redis_url=url, objectives_file=bad))
+
+
+def test_the_dashboard_costs_a_resolved_incident_by_itself_for_its_alerts(
+    server: str, redis_client: redis.Redis, keys: Keys
+) -> None:
+    base = int(time.time() * 1000) - 10 * 60_000
+    revenue_drop(redis_client, keys, base=base - base % WINDOW_MS)
+    deadline = time.monotonic() + 15
+    costs: dict[str, object] = {}
+    while time.monotonic() < deadline and len(costs) < 2:
+        alerts = httpx.get(f"{server}/api/anomalies").json()["items"]
+        costs = {a["id"]: a["cost"]["impact"] for a in alerts if a["cost"]}
+        time.sleep(0.2)
+    assert costs == {"r-open": -360.0, "r-end": -360.0}

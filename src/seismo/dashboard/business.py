@@ -12,7 +12,7 @@ from typing import Any
 
 from seismo.dashboard import objective_store
 from seismo.dashboard.context import Context
-from seismo.dashboard.incidents import report
+from seismo.dashboard.incidents import report, settle_costs
 from seismo.dashboard.kpis import business_metrics
 from seismo.dashboard.objectives import MAX_DAYS, BadObjective, budgets, parse
 from seismo.dashboard.params import NAME, BadRequest, parse_filters
@@ -96,5 +96,7 @@ def delete_objective(ctx: Context, service: str) -> dict[str, Any]:
 
 
 def refresh(ctx: Context) -> None:
-    """Count new fingerprints into the objectives' hours (the background task)."""
+    """Count new fingerprints into the objectives' hours and cost the incidents resolved
+    lately (the background task)."""
     objective_store.catch_up(ctx.client, ctx.keys)
+    settle_costs(ctx.client, ctx.keys, _now(ctx), ctx.window_ms)

@@ -22,6 +22,10 @@ from seismo.dashboard.streams import Fields, alert_item, entries
 from seismo.engine.keys import Keys
 
 PAGE = 1000
+SETTLE_MS = 3_600_000
+"""How far back the background task looks for resolved incidents without a stored cost."""
+LONGEST_S = 6 * 3600
+"""An incident's cost covers at most its first six hours of windows."""
 
 
 def scan(client: redis.Redis, stream: str, since: int) -> Iterator[Fields]:
@@ -37,9 +41,17 @@ def scan(client: redis.Redis, stream: str, since: int) -> Iterator[Fields]:
 
 
 def report(
-    client: redis.Redis, keys: Keys, since: int, until: int, now_ms: int, window_ms: int
+    client: redis.Redis,
+    keys: Keys,
+    since: int,
+    until: int,
+    now_ms: int,
+    window_ms: int,
+    *,
+    open_costs: bool = True,
 ) -> Report:
-    """The incidents opened in [since, until], with their marks and costs."""
+    """The incidents opened in [since, until], with their marks and costs (of the open ones
+    too unless ``open_costs`` is False)."""
     early = since - BASELINE_S * 1000
     alerts = [a for f in scan(client, keys.anomalies, early) if (a := alert_item(f))]
     events = list(scan(client, keys.feedback_stream, early))
@@ -50,7 +62,15 @@ def report(
     marks = marks_from(events, outcomes)
     rows = in_period(incidents(alerts, marks), since, until)
     costed = Costing(client, keys, everything, now_ms, window_ms)
-    return Report(since, until, [costed.with_cost(row) for row in rows])
+    return Report(
+        since, until, [costed.with_cost(r) if open_costs or r.resolved else r for r in rows]
+    )
+
+
+def settle_costs(client: redis.Redis, keys: Keys, now_ms: int, window_ms: int) -> None:
+    """Estimate and store the cost of each incident resolved lately (the background task),
+    so that its alerts carry it in ``/api/anomalies``."""
+    report(client, keys, now_ms - SETTLE_MS, now_ms, now_ms, window_ms, open_costs=False)
 
 
 class Costing:
@@ -93,7 +113,7 @@ class Costing:
         leaves out the windows of other incidents, unless too few would remain (an incident
         left open for hours would otherwise leave none)."""
         begin = row.window_start - BASELINE_S * 1000
-        end = row.resolved or self.now_ms
+        end = min(row.resolved or self.now_ms, row.window_start + LONGEST_S * 1000)
         series = read_windows(self.client, self.keys, begin, end)
         preceding = [s for s in series.starts if s < row.window_start]
         before = [s for s in preceding if not self._busy(s, row)]
