@@ -214,3 +214,15 @@ def test_the_dashboard_costs_a_resolved_incident_by_itself_for_its_alerts(
         costs = {a["id"]: a["cost"]["impact"] for a in alerts if a["cost"]}
         time.sleep(0.2)
     assert costs == {"r-open": -360.0, "r-end": -360.0}
+
+
+def test_an_incident_opened_before_the_period_is_not_counted_in_it(
+    api: httpx.Client, redis_client: redis.Redis, keys: Keys
+) -> None:
+    add_alert(redis_client, keys, alert_dict("o1", BASE, incident_id="inc-O"))
+    add_alert(redis_client, keys, alert_dict("u1", BASE + 2 * HOUR_MS, incident_id="inc-O",
+                                             status="update", target="payments"))  # fmt: skip
+    later = incidents(api, BASE + 2 * HOUR_MS - 600_000, BASE + 3 * HOUR_MS)
+    assert later["items"] == []
+    (row,) = incidents(api, BASE - 1000, BASE + 3 * HOUR_MS)["items"]
+    assert (row["id"], row["alerts"], row["impacted"]) == ("inc-O", 2, ["payments"])

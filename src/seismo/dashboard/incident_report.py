@@ -134,13 +134,16 @@ def _start(alert: AlertRecord) -> Incident:
 def incidents(alerts: Iterable[AlertRecord], marks: Mapping[str, Mark]) -> list[Incident]:
     """The incidents of ``alerts`` (any order), oldest first, with their operators' marks.
 
-    An incident whose first alert is a ``resolved`` one opened before these alerts: it is
-    left out (the report covers incidents opened in its period)."""
+    An incident whose first alert here is not its ``open`` one opened before these alerts:
+    it is left out (the report covers incidents opened in its period)."""
     found: dict[str, Incident] = {}
+    partial: set[str] = set()
     for alert in sorted(alerts, key=lambda a: (int(a["time"]), a.get("status") == "resolved")):
         key = str(alert.get("incident_id") or alert["id"])
+        if key not in found and alert.get("status") != "open":
+            partial.add(key)
         found[key] = _fold(found[key], alert) if key in found else _start(alert)
-    rows = [i for i in found.values() if not (i.resolved == i.opened and i.alerts == 1)]
+    rows = [i for key, i in found.items() if key not in partial]
     return [_marked(i, marks.get(i.id, Mark())) for i in rows]
 
 
