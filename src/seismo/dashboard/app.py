@@ -59,6 +59,13 @@ async def _http_error(_: Request, exc: Exception) -> Response:
     return error(exc.status_code, str(exc.detail))
 
 
+def _who(request: Request) -> str:
+    """Who gives a mark: ``?by=``, else the signed-in user when an auth middleware set one."""
+    user = request.scope.get("user")
+    signed_in = getattr(user, "display_name", "") if getattr(user, "is_authenticated", 0) else ""
+    return operator(request.query_params) or str(signed_in)
+
+
 class Api:
     """The HTTP routes of one ``Context``."""
 
@@ -84,8 +91,8 @@ class Api:
 
     def _marking(self, outcome: str) -> Any:
         def route(request: Request) -> Response:
-            alert_id, by = str(request.path_params["id"]), operator(request.query_params)
-            return JSONResponse(history.mark(self.ctx, alert_id, outcome, by))
+            alert_id = str(request.path_params["id"])
+            return JSONResponse(history.mark(self.ctx, alert_id, outcome, _who(request)))
 
         return route
 
