@@ -37,7 +37,7 @@ export function ObjectivesPanel() {
           </thead>
           <tbody>
             {data.items.flatMap((item) =>
-              item.budgets.map((budget) => (
+              item.budgets.map((budget, index) => (
                 <tr key={`${item.service}-${budget.kind}`}>
                   <td>{item.service}</td>
                   <td>
@@ -54,7 +54,7 @@ export function ObjectivesPanel() {
                   </td>
                   <td className={budget.burn_rate > 1 ? "over" : ""}>{budget.burn_rate}×</td>
                   <td>
-                    {item.source === "ui" && budget.kind === "availability" && (
+                    {item.source === "ui" && index === 0 && (
                       <button
                         type="button"
                         className="link"
