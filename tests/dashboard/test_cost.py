@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from seismo.dashboard.cost import MIN_BASELINE, KpiWindow, estimate, filled
+import math
+
+from seismo.dashboard.cost import MIN_BASELINE, KpiWindow, estimate, filled, inflation
 
 WINDOW_MS = 5000
 
@@ -32,3 +34,15 @@ def test_no_claim_without_enough_baseline_or_without_a_window() -> None:
     during = [KpiWindow(0, 0, 0.0)]
     assert estimate("revenue", "EUR", steady(MIN_BASELINE - 1), during, WINDOW_MS) is None
     assert estimate("revenue", "EUR", steady(24), [], WINDOW_MS) is None
+
+
+def test_a_kpi_at_the_top_of_its_usual_swing_is_not_claimed_to_have_moved() -> None:
+    """A daily-like swing of +-50 around 100 per window over 96 windows (s = 35.5): twelve
+    windows near its top sum to 584.5 above the mean, 4.5 standard errors out if windows were
+    independent (SE 35.5 x sqrt(12 + 144 / 96) = 130.6). The baseline's own 12-window sums
+    vary 12.8 times more than that assumes, which leaves it 1.25 standard errors out."""
+    swing = [100 + 50 * math.sin(2 * math.pi * i / 96) for i in range(96)]
+    baseline = [KpiWindow(i * WINDOW_MS, 1, total) for i, total in enumerate(swing)]
+    top = [KpiWindow((96 + i) * WINDOW_MS, 1, swing[18 + i]) for i in range(12)]
+    assert inflation(swing, 12) > 12
+    assert estimate("revenue", "EUR", baseline, top, WINDOW_MS) is None

@@ -5,12 +5,15 @@ a window's total is its mean times its observations, and an incident's impact is
 its windows' totals minus what the KPI's normal would have brought in as many windows. The
 normal is learned from the KPI's own windows just before the incident (``BASELINE_S``): their
 mean total per window, and their spread, from which the uncertainty follows. With ``n``
-incident windows and ``m`` baseline windows of standard deviation ``s``, the sum's noise has
-variance ``n s^2`` and the baseline mean's error adds ``n^2 s^2 / m``; the figure shown is
-``1.96`` times the square root of both (a 95 % interval, assuming windows independent).
+incident windows and ``m`` baseline windows of variance ``s^2``, the sum's noise has
+variance ``n s^2 k`` and the baseline mean's error adds ``n^2 s^2 k / m``, where ``k``
+(``inflation``) is how much more the baseline's own sums of ``n`` consecutive windows vary
+than independent windows would (a daily swing, a drift). The interval shown is ``1.96``
+standard errors (95 %).
 
-Nothing is claimed when that interval contains zero (the KPI did not measurably move), nor
-with fewer than ``MIN_BASELINE`` baseline windows. Pure: the caller reads the windows.
+Nothing is claimed unless the impact is ``CLAIM_Z`` standard errors from zero (the KPI
+measurably moved), nor with fewer than ``MIN_BASELINE`` baseline windows. Pure: the caller
+reads the windows.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ BASELINE_S = 30 * 60
 MIN_BASELINE = 12
 """Fewest baseline windows with which a normal is trusted."""
 Z95 = 1.96
+CLAIM_Z = 3.0
+"""A cost is claimed only when the impact is this many standard errors from zero (about one
+chance in 700 when the KPI did not move); the interval shown is the 95 % one."""
 
 
 @dataclass(frozen=True)
@@ -104,12 +110,34 @@ def estimate(
         return None
     totals = [w.total for w in baseline]
     mean = sum(totals) / m
-    variance = sum((t - mean) ** 2 for t in totals) / (m - 1)
+    variance = _variance(totals) * inflation(totals, n)
     impact = sum(w.total for w in during) - n * mean
-    uncertainty = Z95 * math.sqrt(variance * (n + n * n / m))
-    if abs(impact) <= uncertainty:
+    error = math.sqrt(variance * (n + n * n / m))
+    if abs(impact) <= CLAIM_Z * error:
         return None
+    uncertainty = Z95 * error
     return Cost(metric, unit, impact, uncertainty, n * mean, n * window_ms / 60_000, n)
+
+
+def _variance(values: Sequence[float]) -> float:
+    """The sample variance (0 for fewer than two values)."""
+    if len(values) < 2:
+        return 0.0
+    mean = sum(values) / len(values)
+    return sum((v - mean) ** 2 for v in values) / (len(values) - 1)
+
+
+def inflation(totals: Sequence[float], n: int) -> float:
+    """How much more a sum of ``n`` consecutive windows varies than ``n`` independent ones
+    would, measured on the baseline's own consecutive sums (of ``n`` windows, or of half the
+    baseline when it is shorter than ``2 n``); never below 1. A KPI with a daily swing or
+    slow drifts has neighbouring windows alike, and its sums vary far more than ``n s^2``."""
+    block = max(1, min(n, len(totals) // 2))
+    per_window = _variance(totals)
+    if block == 1 or per_window <= 0:
+        return 1.0
+    sums = [sum(totals[i : i + block]) for i in range(len(totals) - block + 1)]
+    return max(1.0, _variance(sums) / (block * per_window))
 
 
 def filled(windows: Sequence[KpiWindow], starts: Sequence[int]) -> list[KpiWindow]:
