@@ -91,8 +91,11 @@ def test_an_incident_that_moved_revenue_is_costed_against_its_normal(
     of 5 x 10 EUR bring 300 against 6 x 110 = 660: -360 EUR. Uncertainty 1.96 x
     sqrt(104.35 x (6 + 36 / 24)) = 54.83 EUR."""
     revenue_drop(redis_client, keys)
-    (row,) = incidents(api, BASE - 1000, BASE + HOUR_MS)["items"]
+    report = incidents(api, BASE - 1000, BASE + HOUR_MS)
+    (row,) = report["items"]
     cost = row["cost"]
+    assert report["figures"]["cost"] == [{"metric": "revenue", "unit": "EUR",
+        "direction": "below", "impact": -360.0, "incidents": 1}]  # fmt: skip
     assert (cost["metric"], cost["unit"], cost["windows"]) == ("revenue", "EUR", 6)
     assert cost["impact"] == -360.0 and cost["normal"] == 660.0
     assert cost["uncertainty"] == pytest.approx(54.83, abs=0.01)

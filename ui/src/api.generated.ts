@@ -1517,6 +1517,8 @@ export interface components {
             cost: {
                 metric: string;
                 unit: string;
+                /** @enum {unknown} */
+                direction: "below" | "above";
                 impact: number;
                 incidents: number;
             }[];

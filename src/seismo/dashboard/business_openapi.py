@@ -66,8 +66,9 @@ FIGURES = _object(
      "noisiest_origins": {"type": "array", "items": _object(
          ["origin", "incidents"], {"origin": TEXT, "incidents": INT})},
      "cost": {"type": "array", "items": _object(
-         ["metric", "unit", "impact", "incidents"],
-         {"metric": TEXT, "unit": TEXT, "impact": NUMBER, "incidents": INT})}},
+         ["metric", "unit", "direction", "impact", "incidents"],
+         {"metric": TEXT, "unit": TEXT, "direction": {"enum": ["below", "above"]},
+          "impact": NUMBER, "incidents": INT})}},
 )  # fmt: skip
 INCIDENT_REPORT = _object(
     ["since", "until", "figures", "items"],

@@ -230,15 +230,17 @@ class Report:
 
 
 def _costs(rows: list[Incident]) -> list[dict[str, Any]]:
-    """Per KPI and direction, the summed estimated impact of the incidents that moved it."""
-    totals: dict[tuple[str, str], dict[str, Any]] = {}
+    """Per KPI and direction (below or above normal), the summed estimated impact of the
+    incidents that moved it: a surge's gain does not hide an outage's loss."""
+    totals: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in rows:
         if not row.cost:
             continue
-        key = (str(row.cost["metric"]), str(row.cost["unit"]))
-        entry = totals.setdefault(key, {"metric": key[0], "unit": key[1], "impact": 0.0,
-                                        "incidents": 0})  # fmt: skip
-        entry["impact"] = round(entry["impact"] + float(row.cost["impact"]), 2)
+        impact = float(row.cost["impact"])
+        key = (str(row.cost["metric"]), str(row.cost["unit"]), "below" if impact < 0 else "above")
+        entry = totals.setdefault(key, {"metric": key[0], "unit": key[1], "direction": key[2],
+                                        "impact": 0.0, "incidents": 0})  # fmt: skip
+        entry["impact"] = round(entry["impact"] + impact, 2)
         entry["incidents"] += 1
     return list(totals.values())
 
@@ -287,8 +289,9 @@ def markdown(document: Mapping[str, Any]) -> str:
            or "-"),
     ]  # fmt: skip
     for cost in figures["cost"]:
-        lines.append(f"- Estimated impact on {cost['metric']}: {cost['impact']:,.0f} "
-                     f"{cost['unit']} over {cost['incidents']} incident(s)")  # fmt: skip
+        lines.append(f"- Estimated {cost['metric']} {cost['direction']} normal: "
+                     f"{abs(cost['impact']):,.0f} {cost['unit']} over {cost['incidents']} "
+                     "incident(s)")  # fmt: skip
     lines += ["", "| opened | origin | severity | impacted | acknowledged | resolved | duration "
               "| false alarm | cost |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for row in document["items"]:

@@ -88,9 +88,9 @@ function Figures({ report }: { report: IncidentReport }) {
           {f.cost.length === 0 && <div className="empty">No incident measurably moved a KPI.</div>}
           <ul className="compact" data-testid="cost-totals">
             {f.cost.map((c) => (
-              <li key={`${c.metric}-${c.unit}`}>
-                {c.metric}: {formatNumber(c.impact, 0)} {c.unit} over {c.incidents} incident
-                {c.incidents === 1 ? "" : "s"}
+              <li key={`${c.metric}-${c.unit}-${c.direction}`}>
+                {c.metric} {c.direction} normal: about {formatNumber(Math.abs(c.impact), 0)}{" "}
+                {c.unit} over {c.incidents} incident{c.incidents === 1 ? "" : "s"}
               </li>
             ))}
           </ul>
@@ -116,7 +116,7 @@ function Bars({ counts }: { counts: Record<string, number> }) {
   const largest = Math.max(1, ...Object.values(counts));
   if (Object.keys(counts).length === 0) return <div className="empty">—</div>;
   return (
-    <div>
+    <div className="bars">
       {Object.entries(counts).map(([name, n]) => (
         <div key={name} className="bar">
           <span className="mono bar-name">{name}</span>
@@ -167,7 +167,9 @@ function Rows({ report }: { report: IncidentReport }) {
               <td className="nowrap">
                 {row.resolved === null ? "open" : formatTime(row.resolved)}
               </td>
-              <td data-testid="duration">{formatSpan(row.duration_s)}</td>
+              <td className="nowrap" data-testid="duration">
+                {formatSpan(row.duration_s)}
+              </td>
               <td>{row.false_alarm ? "yes" : "no"}</td>
               <td className={row.cost ? "impact" : "muted"} data-testid="cost">
                 {row.cost ? row.cost.text : "—"}
