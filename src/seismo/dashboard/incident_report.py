@@ -229,19 +229,38 @@ class Report:
         }
 
 
+def _overlapping(rows: list[Incident]) -> list[list[Incident]]:
+    """The costed incidents in groups that overlap in time (open, or until resolved)."""
+    groups: list[list[Incident]] = []
+    end = -1
+    for row in sorted((r for r in rows if r.cost), key=lambda r: r.window_start):
+        if not groups or row.window_start >= end:
+            groups.append([])
+            end = -1
+        groups[-1].append(row)
+        end = max(end, row.resolved or 2**62)
+    return groups
+
+
 def _costs(rows: list[Incident]) -> list[dict[str, Any]]:
     """Per KPI and direction (below or above normal), the summed estimated impact of the
-    incidents that moved it: a surge's gain does not hide an outage's loss."""
+    incidents that moved it: a surge's gain does not hide an outage's loss. Incidents that
+    overlap in time see the same drop, so each group of them counts once, by its largest
+    figure."""
     totals: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for row in rows:
-        if not row.cost:
-            continue
-        impact = float(row.cost["impact"])
-        key = (str(row.cost["metric"]), str(row.cost["unit"]), "below" if impact < 0 else "above")
-        entry = totals.setdefault(key, {"metric": key[0], "unit": key[1], "direction": key[2],
-                                        "impact": 0.0, "incidents": 0})  # fmt: skip
-        entry["impact"] = round(entry["impact"] + impact, 2)
-        entry["incidents"] += 1
+    for group in _overlapping(rows):
+        largest: dict[tuple[str, str, str], float] = {}
+        for row in group:
+            assert row.cost is not None
+            impact = float(row.cost["impact"])
+            key = (str(row.cost["metric"]), str(row.cost["unit"]),
+                   "below" if impact < 0 else "above")  # fmt: skip
+            largest[key] = max(largest.get(key, 0.0), impact, key=abs)
+        for key, impact in largest.items():
+            entry = totals.setdefault(key, {"metric": key[0], "unit": key[1], "direction": key[2],
+                                            "impact": 0.0, "incidents": 0})  # fmt: skip
+            entry["impact"] = round(entry["impact"] + impact, 2)
+            entry["incidents"] += sum(1 for r in group if r.cost and r.cost["metric"] == key[0])
     return list(totals.values())
 
 
