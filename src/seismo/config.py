@@ -126,6 +126,10 @@ class Settings(BaseSettings):
     demo_fault_duration_seconds: float = Field(
         default=60.0, ge=1, description="With `seismo demo --faults auto`: how long each lasts."
     )
+    objectives_file: Path | None = Field(
+        default=None,
+        description="Availability/latency objectives per service (TOML); the UI can add more.",
+    )
     # --- alert delivery (seismo notifier) ---
     notify_routing_file: Path | None = Field(
         default=None,

@@ -4,14 +4,23 @@
 import { useEffect, useMemo, useState } from "react";
 
 import { Anomalies } from "./components/Anomalies";
+import { Business } from "./components/Business";
 import { ErrorBoundary } from "./components/ErrorBoundary";
+import { Incidents } from "./components/Incidents";
 import { Overview } from "./components/Overview";
 import { RedisView } from "./components/RedisView";
 import { Services } from "./components/Services";
 import { useLive } from "./hooks";
 import { servicesSeen } from "./model";
 
-export const VIEWS = ["overview", "anomalies", "services", "redis"] as const;
+export const VIEWS = [
+  "overview",
+  "anomalies",
+  "services",
+  "business",
+  "incidents",
+  "redis",
+] as const;
 export type View = (typeof VIEWS)[number];
 
 export function viewFromHash(hash: string): View {
@@ -28,6 +37,8 @@ function useView(): [View, (view: View) => void] {
   }, []);
   return [view, (next: View) => (window.location.hash = `/${next}`)];
 }
+
+const LABELS: Partial<Record<View, string>> = { redis: "Redis", business: "KPIs" };
 
 const STATUS_TEXT = { live: "live", connecting: "connecting…", offline: "reconnecting…" };
 
@@ -53,7 +64,7 @@ export function App() {
               className={name === view ? "active" : ""}
               aria-current={name === view ? "page" : undefined}
             >
-              {name === "redis" ? "Redis" : name[0]?.toUpperCase() + name.slice(1)}
+              {LABELS[name] ?? name[0]?.toUpperCase() + name.slice(1)}
               {name === "anomalies" && open > 0 && <span className="count">{open}</span>}
             </a>
           ))}
@@ -79,6 +90,8 @@ export function App() {
           {view === "services" && (
             <Services fingerprints={state.fingerprints} alerts={state.alerts} services={services} />
           )}
+          {view === "business" && <Business />}
+          {view === "incidents" && <Incidents />}
           {view === "redis" && <RedisView />}
         </ErrorBoundary>
       </main>

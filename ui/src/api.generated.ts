@@ -482,7 +482,10 @@ export interface paths {
         /** acknowledge an alert's incident */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description who gives the mark */
+                    by?: string;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -498,6 +501,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["FeedbackEvent"];
+                    };
+                };
+                /** @description a parameter Seismo cannot use; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description no such alert */
@@ -538,7 +550,10 @@ export interface paths {
         /** mark an alert's incident a false alarm */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description who gives the mark */
+                    by?: string;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -554,6 +569,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["FeedbackEvent"];
+                    };
+                };
+                /** @description a parameter Seismo cannot use; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description no such alert */
@@ -850,6 +874,278 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/metrics/business": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** every business and custom metric: windows, ranges, normal, alerts, costs */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description epoch ms (default: 1 hour; at most 6 hours before until) */
+                    since?: number;
+                    /** @description epoch ms (default: now) */
+                    until?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Kpis"];
+                    };
+                };
+                /** @description a parameter Seismo cannot use; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Redis does not answer; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** the incidents opened in a period, with MTTA, MTTR and costs */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description epoch ms (default: 7 days; at most 31 days before until) */
+                    since?: number;
+                    /** @description epoch ms (default: now) */
+                    until?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["IncidentReport"];
+                    };
+                };
+                /** @description a parameter Seismo cannot use; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Redis does not answer; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/objectives": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** each service's objective with its error budget and burn rate */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Objectives"];
+                    };
+                };
+                /** @description Redis does not answer; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** set a service's objective (overrides the objectives file) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        service: string;
+                        /** @description percent of requests without a 5xx answer */
+                        availability?: number | null;
+                        latency_p95_ms?: (50 | 100 | 150 | 200 | 250 | 300 | 400 | 500 | 750 | 1000 | 1500 | 2000 | 3000 | 5000) | null;
+                        /** @description percent of windows with p95 at most that */
+                        latency_target?: number;
+                        days?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description the stored objective */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Objective"];
+                    };
+                };
+                /** @description a parameter Seismo cannot use; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Redis does not answer; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/objectives/{service}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** forget the objective set from the UI for a service */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    service: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description removed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            service: string;
+                            removed: boolean;
+                        };
+                    };
+                };
+                /** @description no objective set from the UI */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Redis does not answer; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -920,6 +1216,7 @@ export interface components {
         /** @description An alert as the dashboard shows it: with its incident's operator mark. */
         AlertWithFeedback: components["schemas"]["Alert"] & {
             feedback: ("acknowledged" | "false_alarm") | null;
+            cost?: components["schemas"]["Cost"] | null;
         };
         Error: {
             error: string;
@@ -935,6 +1232,8 @@ export interface components {
             window_end?: number;
             scope?: string;
             target?: string;
+            /** @description who gave the mark, when said */
+            by?: string;
         };
         Fingerprint: {
             id: string;
@@ -1232,6 +1531,160 @@ export interface components {
             status: number;
             /** @default  */
             id: string;
+        };
+        /** @description An incident's estimated impact on the business KPI it moved most clearly. */
+        Cost: {
+            metric: string;
+            unit: string;
+            /** @description observed minus normal (negative: below normal) */
+            impact: number;
+            /** @description half-width of the 95 % interval */
+            uncertainty: number;
+            normal: number;
+            minutes: number;
+            windows: number;
+            text: string;
+        };
+        Incident: {
+            id: string;
+            /** @description scope:target of its first alert */
+            origin: string;
+            /** @enum {unknown} */
+            severity: "info" | "warning" | "critical";
+            summary: string;
+            /** @description epoch ms */
+            opened: number;
+            /** @description epoch ms */
+            window_start: number;
+            impacted: string[];
+            /** @description epoch ms */
+            resolved: number | null;
+            duration_s: number | null;
+            /** @description epoch ms */
+            acknowledged_at: number | null;
+            acknowledged_by: string | null;
+            time_to_acknowledge_s: number | null;
+            false_alarm: boolean;
+            suppressed: boolean;
+            alerts: number;
+            cost: components["schemas"]["Cost"] | null;
+        };
+        Timing: {
+            count: number;
+            mean_s: number | null;
+            p90_s: number | null;
+        };
+        IncidentFigures: {
+            incidents: number;
+            per_day: {
+                [key: string]: number;
+            };
+            per_service: {
+                [key: string]: number;
+            };
+            mtta: components["schemas"]["Timing"];
+            mttr: components["schemas"]["Timing"];
+            false_alarms: number;
+            false_alarm_share: number | null;
+            noisiest_origins: {
+                origin: string;
+                incidents: number;
+            }[];
+            cost: {
+                metric: string;
+                unit: string;
+                /** @enum {unknown} */
+                direction: "below" | "above";
+                impact: number;
+                incidents: number;
+            }[];
+        };
+        IncidentReport: {
+            /** @description epoch ms */
+            since: number;
+            /** @description epoch ms */
+            until: number;
+            figures: components["schemas"]["IncidentFigures"];
+            items: components["schemas"]["Incident"][];
+        };
+        KpiAlert: {
+            id: string;
+            /** @description epoch ms */
+            time: number;
+            /** @description epoch ms */
+            window_start: number;
+            /** @description epoch ms */
+            window_end: number;
+            /** @enum {unknown} */
+            severity: "info" | "warning" | "critical";
+            status: string;
+            summary: string;
+            incident_id: string;
+            scope: string;
+            target: string;
+        };
+        Kpi: {
+            name: string;
+            /** @enum {unknown} */
+            kind: "business" | "custom";
+            unit: string;
+            expected_range: number[] | null;
+            /** @description the per-metric detector's learned normal of a window's mean */
+            normal: {
+                normal: number;
+                low: number;
+                high: number;
+            } | null;
+            /** @description [window start ms, mean, observations] */
+            points: number[][];
+            alerts: components["schemas"]["KpiAlert"][];
+            costs: (components["schemas"]["Cost"] & {
+                incident_id: string;
+                /** @description epoch ms */
+                opened: number;
+                /** @description epoch ms */
+                resolved: number | null;
+            })[];
+        };
+        Kpis: {
+            /** @description epoch ms */
+            since: number;
+            /** @description epoch ms */
+            until: number;
+            window_ms: number;
+            items: components["schemas"]["Kpi"][];
+        };
+        Objective: {
+            service: string;
+            /** @description percent of requests without a 5xx answer */
+            availability: number | null;
+            latency_p95_ms: (50 | 100 | 150 | 200 | 250 | 300 | 400 | 500 | 750 | 1000 | 1500 | 2000 | 3000 | 5000) | null;
+            /** @description percent of windows with p95 at most that */
+            latency_target: number;
+            days: number;
+        };
+        Budget: {
+            /** @enum {unknown} */
+            kind: "availability" | "latency";
+            target: number;
+            /** @description requests (availability) or windows (latency) */
+            total: number;
+            bad: number;
+            achieved: number | null;
+            /** @description share of the error budget not spent (< 0: over) */
+            budget_left: number;
+            /** @description the current and previous hour's pace (1: even) */
+            burn_rate: number;
+        };
+        ObjectiveStatus: components["schemas"]["Objective"] & {
+            budgets: components["schemas"]["Budget"][];
+            /** @enum {unknown} */
+            source: "file" | "ui";
+        };
+        Objectives: {
+            items: components["schemas"]["ObjectiveStatus"][];
+            /** @description services with counts */
+            services: string[];
         };
     };
     responses: never;

@@ -3,6 +3,7 @@
 
 import type { components } from "./api.generated";
 import { askForKey, storedKey, withKey } from "./auth";
+import type { IncidentReport, Kpis, NewObjective, Objectives } from "./business";
 
 // Every type of an answer comes from the OpenAPI document the backend serves (generated from
 // the Python contract: `make ui` writes openapi.json and api.generated.ts), so a change of
@@ -105,6 +106,20 @@ export const api = {
   anomalies: (query: Query = {}) =>
     request<{ items: Alert[] }>(`/api/anomalies${queryString(query)}`),
   logs: (query: Query = {}) => request<{ items: LogEvent[] }>(`/api/logs${queryString(query)}`),
+  // The business view: KPIs, the incident report, objectives.
+  kpis: (query: Query = {}) => request<Kpis>(`/api/metrics/business${queryString(query)}`),
+  incidents: (query: Query = {}) => request<IncidentReport>(`/api/incidents${queryString(query)}`),
+  objectives: () => request<Objectives>("/api/objectives"),
+  setObjective: (objective: Partial<NewObjective> & { service: string }) =>
+    request<NewObjective>("/api/objectives", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(objective),
+    }),
+  removeObjective: (service: string) =>
+    request<{ removed: boolean }>(`/api/objectives/${encodeURIComponent(service)}`, {
+      method: "DELETE",
+    }),
   feedback: (id: string, kind: "ack" | "false-alarm") =>
     request<FeedbackEvent>(`/api/anomalies/${encodeURIComponent(id)}/${kind}`, { method: "POST" }),
   graph: () => optional<Graph>("/api/graph"),

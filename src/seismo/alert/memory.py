@@ -190,8 +190,9 @@ class IncidentMemory:
                 return Suppression(incident)
         return None
 
-    def mark(self, alert: AlertRecord, outcome: str) -> dict[str, Any]:
-        """Store an operator's mark on the alert's incident and announce it.
+    def mark(self, alert: AlertRecord, outcome: str, by: str = "") -> dict[str, Any]:
+        """Store an operator's mark on the alert's incident and announce it; ``by`` names
+        who gave it (the incident report shows who acknowledged).
 
         The mark goes to the feedback hash (what listings and suppression read) and into the
         feedback stream (what the detector reads to learn false-alarm windows as normal;
@@ -209,6 +210,7 @@ class IncidentMemory:
             "window_end": int(alert.get("window_end") or 0),
             "scope": str(alert.get("scope")),
             "target": str(alert.get("target")),
+            **({"by": by} if by else {}),
         }
         self.client.hset(self.keys.alert_feedback, incident, outcome)
         self.client.xadd(

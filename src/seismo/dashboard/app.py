@@ -33,11 +33,12 @@ from seismo.access import audit
 from seismo.access.gate import Access, Gate
 from seismo.access.scopes import dashboard_scope
 from seismo.config import Settings
-from seismo.dashboard import faults, graph, history, notify, overview, seed, static
+from seismo.dashboard import business, faults, graph, history, notify, overview, seed, static
 from seismo.dashboard.context import Context
 from seismo.dashboard.live import live_endpoint
+from seismo.dashboard.objective_store import load_file
 from seismo.dashboard.openapi import openapi_document
-from seismo.dashboard.params import BadRequest, parse_filters
+from seismo.dashboard.params import BadRequest, operator, parse_filters
 from seismo.engine.connection import EngineUnavailable, connect_async
 from seismo.engine.keys import Keys
 from seismo.web import REDIS_DOWN, error, redis_unavailable, redis_url, retry_later
@@ -61,6 +62,13 @@ async def _redis_down(_: Request, exc: Exception) -> Response:
 async def _http_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return error(exc.status_code, str(exc.detail))
+
+
+def _who(request: Request) -> str:
+    """Who gives a mark: ``?by=``, else the signed-in user when an auth middleware set one."""
+    user = request.scope.get("user")
+    signed_in = getattr(user, "display_name", "") if getattr(user, "is_authenticated", 0) else ""
+    return operator(request.query_params) or str(signed_in)
 
 
 class Api:
@@ -88,7 +96,8 @@ class Api:
 
     def _marking(self, outcome: str) -> Any:
         def route(request: Request) -> Response:
-            return JSONResponse(history.mark(self.ctx, str(request.path_params["id"]), outcome))
+            alert_id = str(request.path_params["id"])
+            return JSONResponse(history.mark(self.ctx, alert_id, outcome, _who(request)))
 
         return route
 
@@ -124,6 +133,24 @@ class Api:
         entries = audit.recent(self.ctx.client, self.ctx.keys, limit)
         return JSONResponse({"items": [msgspec.structs.asdict(entry) for entry in entries]})
 
+    # --- the business view: KPIs, incident report, objectives ---
+    def kpis(self, request: Request) -> Response:
+        return JSONResponse(business.kpis(self.ctx, request.query_params))
+
+    def incidents(self, request: Request) -> Response:
+        return JSONResponse(business.incident_report(self.ctx, request.query_params))
+
+    def objectives(self, _: Request) -> Response:
+        return JSONResponse(business.objectives(self.ctx))
+
+    async def set_objective(self, request: Request) -> Response:
+        body = await request.body()
+        return JSONResponse(await run_in_threadpool(business.set_objective, self.ctx, body))
+
+    def delete_objective(self, request: Request) -> Response:
+        service = str(request.path_params["service"])
+        return JSONResponse(business.delete_objective(self.ctx, service))
+
     def openapi(self, _: Request) -> Response:
         return JSONResponse(openapi_document())
 
@@ -150,6 +177,11 @@ class Api:
             Route("/api/faults", self.faults),
             Route("/api/faults", self.start_fault, methods=["POST"]),
             Route("/api/audit", self.audit),
+            Route("/api/metrics/business", self.kpis),
+            Route("/api/incidents", self.incidents),
+            Route("/api/objectives", self.objectives),
+            Route("/api/objectives", self.set_objective, methods=["POST"]),
+            Route("/api/objectives/{service}", self.delete_objective, methods=["DELETE"]),
             WebSocketRoute("/ws", live_endpoint(self.ctx, make_client)),
             Route("/{path:path}", static.asset_or_page),
         ]
@@ -160,6 +192,7 @@ async def _keep_indexed(ctx: Context) -> None:
     while True:
         try:
             await run_in_threadpool(history.refresh, ctx)
+            await run_in_threadpool(business.refresh, ctx)
         except (*REDIS_DOWN, EngineUnavailable) as exc:
             log.debug("indexer waits for Redis: %s", exc)
         await asyncio.sleep(REFRESH_S)
@@ -173,10 +206,14 @@ def create_app(
     ``background`` runs the indexer task (tests turn it off to index on request).
     """
     url = redis_url(settings, engine)
+    business_settings: dict[str, Any] = {
+        "window_ms": settings.window_seconds * 1000,
+        "file_objectives": load_file(settings.objectives_file),
+    }
     if engine is None:
-        ctx = Context(url, Keys(settings.namespace))
+        ctx = Context(url, Keys(settings.namespace), **business_settings)
     else:
-        ctx = Context(url, engine.keys, known=engine.capabilities)
+        ctx = Context(url, engine.keys, known=engine.capabilities, **business_settings)
 
     def make_client() -> aioredis.Redis:
         return connect_async(url, decode_responses=True)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import redis
 
 from seismo.alert.memory import IncidentMemory
+from seismo.dashboard.objectives import Objective
 from seismo.dashboard.search import SearchIndexer
 from seismo.engine.connection import Capabilities, check_capabilities, connect
 from seismo.engine.keys import Keys
@@ -39,6 +40,9 @@ class Context:
     clock: Callable[[], float] = time.time
     known: Capabilities | None = None
     """What the server offers when the caller already checked it; else checked on first use."""
+    window_ms: int = 5000
+    file_objectives: dict[str, Objective] = field(default_factory=dict)
+    """The objectives of ``SEISMO_OBJECTIVES_FILE`` (those set in the UI are in Redis)."""
     client: redis.Redis = field(init=False)
     started: float = field(init=False)
     _indexer: SearchIndexer | None = field(default=None, init=False)

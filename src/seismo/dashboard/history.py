@@ -6,6 +6,7 @@ routes only translate it to HTTP.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from seismo.alert.memory import incident_of
@@ -66,16 +67,28 @@ def fingerprints(ctx: Context, filters: Filters) -> list[Item]:
 
 
 def enrich(ctx: Context, alerts: list[Item]) -> list[Item]:
-    """Each alert with its operator ``feedback`` and its ``similar`` past incidents."""
+    """Each alert with its operator ``feedback``, its ``similar`` past incidents and its
+    incident's ``cost`` once the incident report has estimated it."""
     marks = ctx.memory.outcomes(incident_of(alert) for alert in alerts)
+    costs = _costs(ctx, [incident_of(alert) for alert in alerts])
     with_vectors = ctx.capabilities().vector_sets
     enriched = []
     for alert in alerts:
         similar = alert.get("similar") or []
         if with_vectors and not similar:
             similar = [p.to_dict() for p in ctx.memory.similar(alert)]
-        enriched.append({**alert, "feedback": marks.get(incident_of(alert)), "similar": similar})
+        incident = incident_of(alert)
+        enriched.append({**alert, "feedback": marks.get(incident), "similar": similar,
+                         "cost": costs.get(incident)})  # fmt: skip
     return enriched
+
+
+def _costs(ctx: Context, incidents: list[str]) -> dict[str, Any]:
+    """The stored cost estimates of these incidents (those with one)."""
+    ids = list(dict.fromkeys(incidents))
+    values = ctx.client.hmget(ctx.keys.incident_costs, ids) if ids else []
+    found = {i: json.loads(v) for i, v in zip(ids, values, strict=True) if v is not None}
+    return {i: cost for i, cost in found.items() if cost}
 
 
 def anomalies(ctx: Context, filters: Filters) -> list[Item]:
@@ -122,6 +135,7 @@ def find_alert(ctx: Context, alert_id: str) -> Item:
     return alert
 
 
-def mark(ctx: Context, alert_id: str, outcome: str) -> Item:
-    """Store an operator's mark on an alert; the answer is the feedback event."""
-    return ctx.memory.mark(find_alert(ctx, alert_id), outcome)
+def mark(ctx: Context, alert_id: str, outcome: str, by: str = "") -> Item:
+    """Store an operator's mark on an alert (``by``: who gave it); the answer is the
+    feedback event."""
+    return ctx.memory.mark(find_alert(ctx, alert_id), outcome, by)

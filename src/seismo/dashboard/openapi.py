@@ -22,6 +22,7 @@ from seismo import __version__
 from seismo.access.openapi import audit_paths, audit_schemas, with_security
 from seismo.alert.memory import OUTCOMES
 from seismo.alert.model import SEVERITIES, Alert
+from seismo.dashboard.business_openapi import business_paths, business_schemas
 from seismo.dashboard.notify_openapi import delivery_paths, delivery_schemas
 from seismo.dashboard.params import MAX_EPOCH_MS, MAX_LIMIT, MAX_QUERY
 from seismo.demo.faults import KINDS, Fault
@@ -83,7 +84,10 @@ ALERT_WITH_FEEDBACK: Schema = {
         {
             "type": "object",
             "required": ["feedback"],
-            "properties": {"feedback": nullable({"enum": list(OUTCOMES)})},
+            "properties": {
+                "feedback": nullable({"enum": list(OUTCOMES)}),
+                "cost": nullable(ref("Cost")),
+            },
         },
     ],
 }
@@ -126,6 +130,7 @@ FEEDBACK: Schema = {
         "window_end": {"type": "integer"},
         "scope": {"type": "string"},
         "target": {"type": "string"},
+        "by": {"type": "string", "description": "who gave the mark, when said"},
     },
 }
 TRAINING: Schema = {
@@ -235,9 +240,11 @@ def _get(summary: str, params: list[Schema], answer: Schema) -> Schema:
 
 def _mark(summary: str) -> Schema:
     path_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+    by = _param("by", {"type": "string", "maxLength": 200}, "who gives the mark")
     responses = {"200": _json(ref("FeedbackEvent"), "the stored mark"),
-                 "404": _json(ref("Error"), "no such alert"), "503": DOWN}  # fmt: skip
-    return {"post": {"summary": summary, "parameters": [path_id], "responses": responses}}
+                 "400": BAD, "404": _json(ref("Error"), "no such alert"),
+                 "503": DOWN}  # fmt: skip
+    return {"post": {"summary": summary, "parameters": [path_id, by], "responses": responses}}
 
 
 GRAPH: Schema = {
@@ -289,6 +296,7 @@ def schemas() -> dict[str, Schema]:
         "Faults": FAULTS,
         **delivery_schemas(),
         **audit_schemas(),
+        **business_schemas(),
     }
 
 
@@ -314,6 +322,7 @@ def openapi_document() -> Schema:
         "/api/anomalies/{id}/false-alarm": _mark("mark an alert's incident a false alarm"),
         **delivery_paths(BAD, DOWN),
         **audit_paths(BAD, DOWN),
+        **business_paths(BAD, DOWN),
     }  # fmt: skip
     return with_security({
         "openapi": "3.1.0",

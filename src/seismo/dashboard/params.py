@@ -92,3 +92,8 @@ def parse_filters(params: Mapping[str, str]) -> Filters:
         level=level.lower() if level else None,
         q=_query(params),
     )
+
+
+def operator(params: Mapping[str, str]) -> str:
+    """Who gives a mark (``by``), "" when not said; a ``BadRequest`` for an odd name."""
+    return _matching(params, "by", NAME) or ""

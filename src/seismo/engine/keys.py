@@ -207,6 +207,30 @@ class Keys:
         dashboard's WebSocket pushes it live."""
         return self._name("feedback-stream")
 
+    # --- the business view (seismo.dashboard: incidents, costs, objectives) ---
+    @property
+    def incident_costs(self) -> str:
+        """Hash: incident id -> JSON cost estimate of a resolved incident (``null`` when no
+        KPI measurably moved), computed once (``seismo.dashboard.cost``)."""
+        return self._name("incident-costs")
+
+    @property
+    def objectives(self) -> str:
+        """Hash: service -> JSON availability/latency objective set from the UI (overrides
+        the objectives file's; ``seismo.dashboard.objectives``)."""
+        return self._name("objectives")
+
+    @property
+    def objective_cursor(self) -> str:
+        """String: id of the last ``system-fingerprints`` entry counted into the hours."""
+        return self._name("objective-cursor")
+
+    def objective_hour(self, hour: int) -> str:
+        """Hash ``objective-hour:<epoch ms // 1 h>``: ``<service>|<counter>`` -> count
+        (requests, errors, windows, ``slow:<ms>``) of that hour's windows; expires after 31
+        days."""
+        return self._name(f"objective-hour:{hour}")
+
     @property
     def alert_doc_prefix(self) -> str:
         """``<prefix>alert:<id>``: a searchable hash copy of one alert of ``anomalies``."""

@@ -49,6 +49,11 @@ export function AlertCard({ alert, now, onFeedback }: Props) {
       <p className="alert-summary">{alert.summary}</p>
       {alert.suppressed_by && <p className="suppressed">suppressed: {alert.suppressed_by}</p>}
       {alert.business_impact && <p className="impact">Business impact: {alert.business_impact}</p>}
+      {alert.cost && (
+        <p className="impact" data-testid="alert-cost">
+          Estimated cost: {alert.cost.text}
+        </p>
+      )}
       <Explanation alert={alert} />
       {alert.remediation.length > 0 && (
         <ul className="remediation">
