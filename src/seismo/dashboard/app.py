@@ -34,7 +34,7 @@ from seismo.dashboard.live import live_endpoint
 from seismo.dashboard.openapi import openapi_document
 from seismo.dashboard.params import BadRequest, parse_filters
 from seismo.engine.connection import EngineUnavailable, connect_async
-from seismo.engine.keys import Keys
+from seismo.engine.keys import installation_keys
 from seismo.web import REDIS_DOWN, error, redis_unavailable, redis_url, retry_later
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ def create_app(
     """
     url = redis_url(settings, engine)
     if engine is None:
-        ctx = Context(url, Keys(settings.namespace))
+        ctx = Context(url, installation_keys(settings))
     else:
         ctx = Context(url, engine.keys, known=engine.capabilities)
 

@@ -19,7 +19,7 @@ from starlette.responses import Response
 
 from seismo.config import Settings
 from seismo.engine.functions import INGEST, IngestCall, library_source
-from seismo.engine.keys import Keys
+from seismo.engine.keys import installation_keys
 from seismo.ingest import telemetry
 from seismo.ingest.fastpath import decode_fast
 from seismo.ingest.grouping import GroupWriter
@@ -75,7 +75,7 @@ class Collector:
     def __init__(self, settings: Settings, client: aioredis.Redis) -> None:
         self.settings = settings
         self.client = client
-        self.keys = Keys(settings.namespace)
+        self.keys = installation_keys(settings)
         self.call = IngestCall.from_settings(settings, self.keys)
         self.singles = GroupWriter(self._store_group)
         self.started = time.time()
