@@ -21,7 +21,10 @@ import redis
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterNode as AsyncClusterNode
 from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import ExponentialBackoff
 from redis.cluster import ClusterNode, RedisCluster
+from redis.retry import Retry
 
 from seismo.config import cluster_nodes
 
@@ -177,7 +180,7 @@ def connect_cluster(nodes: list[tuple[str, int]], **options: Any) -> redis.Redis
         startup_nodes=[ClusterNode(host, port) for host, port in nodes],
         socket_timeout=SOCKET_TIMEOUT_S,
         socket_connect_timeout=CONNECT_TIMEOUT_S,
-        cluster_error_retry_attempts=CLUSTER_RETRIES,
+        retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), CLUSTER_RETRIES),
         **options,
     )
     return cast(redis.Redis, client)
@@ -189,7 +192,7 @@ def connect_cluster_async(nodes: list[tuple[str, int]], **options: Any) -> aiore
         startup_nodes=[AsyncClusterNode(host, port) for host, port in nodes],
         socket_timeout=SOCKET_TIMEOUT_S,
         socket_connect_timeout=CONNECT_TIMEOUT_S,
-        cluster_error_retry_attempts=CLUSTER_RETRIES,
+        retry=AsyncRetry(ExponentialBackoff(cap=1.0, base=0.05), CLUSTER_RETRIES),
         **options,
     )
     return cast(aioredis.Redis, client)

@@ -13,6 +13,7 @@ replicas have it, so a primary's failover loses nothing acknowledged.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,20 +97,31 @@ class IngestWriter:
         self.client = client
         self.replicas = replicas
         self.wait_ms = wait_ms
+        self._slots_known = not is_cluster(client)
+        self._discovery = asyncio.Lock()
+
+    async def _node_of(self, key: Any) -> dict[str, Any]:
+        """``target_nodes`` naming the node of ``key``'s slot (nothing for one Redis); the
+        cluster's slot map is read once, before the first write."""
+        if not is_cluster(self.client):
+            return {}
+        if not self._slots_known:
+            async with self._discovery:
+                if not self._slots_known:
+                    await self.client.initialize()  # type: ignore[attr-defined]
+                    self._slots_known = True
+        return {"target_nodes": self.client.get_node_from_key(key)}  # type: ignore[attr-defined]
 
     async def apply(self, args: list[Any]) -> Any:
         """The Function's reply; ``NotReplicated`` when ``WAIT`` fell short."""
+        # On a cluster the shard's node is named here: redis-py would otherwise ask a node
+        # for an FCALL's keys (``COMMAND GETKEYS``, the whole batch sent twice), and WAIT,
+        # which counts its own connection's writes, must reach that same node.
+        where = await self._node_of(args[1])
         if not self.replicas:
-            return await self.client.fcall(INGEST, *args)
+            return await self.client.execute_command("FCALL", INGEST, *args, **where)
         pipe = self.client.pipeline(transaction=False)
-        pipe.fcall(INGEST, *args)
-        # WAIT counts the writes of its own connection: on a cluster it must go to the
-        # node of the shard's slot (the pipeline sends both on one connection there).
-        where = (
-            {"target_nodes": self.client.get_node_from_key(args[1])}  # type: ignore[attr-defined]
-            if is_cluster(self.client)
-            else {}
-        )
+        pipe.execute_command("FCALL", INGEST, *args, **where)
         pipe.execute_command("WAIT", self.replicas, self.wait_ms, **where)
         reply, acknowledged = await pipe.execute()
         if int(acknowledged) < self.replicas:
