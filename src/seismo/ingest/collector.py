@@ -202,7 +202,9 @@ def batch_result(
     """The answer to a batch; ``status`` is accepted, partial, duplicate or rejected."""
     rejected = sum(1 for r in results if r.status == "rejected")
     unstored = any(r.status == "unavailable" for r in results)
-    if duplicate and not unstored:
+    if unstored:
+        status = "partial"
+    elif duplicate:
         status = "duplicate"
     elif not accepted:
         status = "rejected"

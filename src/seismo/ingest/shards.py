@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeout
 
 from seismo.config import Settings
@@ -102,13 +103,13 @@ class IngestWriter:
 
     async def _node_of(self, key: Any) -> dict[str, Any]:
         """``target_nodes`` naming the node of ``key``'s slot (nothing for one Redis); the
-        cluster's slot map is read once, before the first write."""
+        cluster's slot map is read before the first write and after any error."""
         if not is_cluster(self.client):
             return {}
         if not self._slots_known:
             async with self._discovery:
                 if not self._slots_known:
-                    await self.client.initialize()  # type: ignore[attr-defined]
+                    await self.client.nodes_manager.initialize()  # type: ignore[attr-defined]
                     self._slots_known = True
         return {"target_nodes": self.client.get_node_from_key(key)}  # type: ignore[attr-defined]
 
@@ -118,6 +119,13 @@ class IngestWriter:
         # for an FCALL's keys (``COMMAND GETKEYS``, the whole batch sent twice), and WAIT,
         # which counts its own connection's writes, must reach that same node.
         where = await self._node_of(args[1])
+        try:
+            return await self._apply(args, where)
+        except RedisError:
+            self._slots_known = False  # a failover may have moved the slot: read the map again
+            raise
+
+    async def _apply(self, args: list[Any], where: dict[str, Any]) -> Any:
         if not self.replicas:
             return await self.client.execute_command("FCALL", INGEST, *args, **where)
         pipe = self.client.pipeline(transaction=False)
