@@ -110,47 +110,27 @@ def engine_at(primaries: int, folder: Path) -> Iterator[tuple[str, list[str], in
 
 
 def run_cluster(args: argparse.Namespace) -> int:
-    rows = []
-    for primaries in range(args.cluster + 1):
-        name = (
-            "one node"
-            if primaries == 0
-            else f"cluster, {primaries} primar" + ("y" if primaries == 1 else "ies")
-        )
-        print(f"measuring {name} ({args.seconds:g} s)...", flush=True)
-        with (
-            tempfile.TemporaryDirectory() as folder,
-            engine_at(primaries, Path(folder)) as (
-                url,
-                urls,
-                shards,
-            ),
-        ):
-            result = measure(url, urls, shards, args.seconds)
-        per_core = (
-            round(1e6 / result["redis_cpu_s_per_million"])
-            if result["redis_cpu_s_per_million"]
-            else 0
-        )
-        rows.append({"name": name, "primaries": primaries, "shards": shards, **result,
-                     "events_per_s_per_redis_core": per_core})  # fmt: skip
+    rows = [_row(primaries, args.seconds) for primaries in range(args.cluster + 1)]
     print_table(
         f"seismo bench ingest --cluster {args.cluster} ({args.seconds:g} s per row, "
         f"{CLIENTS} client processes, batches of 1,000 events, {os.cpu_count()} CPUs)",
         ["row", "shards", "events/s", "Redis CPU s / M events", "events/s per Redis core"],
-        [
-            (
-                r["name"],
-                str(r["shards"]),
-                f"{r['events_per_s']:,}",
-                f"{r['redis_cpu_s_per_million']:.2f}",
-                f"{r['events_per_s_per_redis_core']:,}",
-            )
-            for r in rows
-        ],  # fmt: skip
+        [_cells(r) for r in rows],
     )
     write_json(args.json, {"rows": rows, "seconds_per_row": args.seconds})
     return 0
+
+
+def _row(primaries: int, seconds: float) -> dict[str, Any]:
+    """One row: one node (``primaries`` 0) or a local cluster of ``primaries``."""
+    name = f"cluster, {primaries} primaries" if primaries else "one node"
+    print(f"measuring {name} ({seconds:g} s)...", flush=True)
+    with tempfile.TemporaryDirectory() as folder, engine_at(primaries, Path(folder)) as where:
+        result = measure(*where, seconds)
+    cost = result["redis_cpu_s_per_million"]
+    per_core = round(1e6 / cost) if cost else 0
+    return {"name": name, "primaries": primaries, "shards": where[2], **result,
+            "events_per_s_per_redis_core": per_core}  # fmt: skip
 
 
 def _cells(row: dict[str, Any]) -> tuple[str, ...]:
