@@ -18,6 +18,7 @@ import redis
 
 from seismo.bench.serving import serving
 from seismo.config import Settings
+from seismo.detect.early import ServiceNormal
 from seismo.engine.cluster_server import LocalCluster
 from seismo.engine.connection import connect, member_urls
 from seismo.engine.functions import LIBRARY_VERSION, loaded_version
@@ -25,6 +26,7 @@ from seismo.engine.keys import Keys
 from seismo.fingerprint.entry import Fingerprint
 from seismo.ingest.app import create_app
 from seismo.loops.aggregator import close_windows
+from seismo.loops.open_windows import OpenWindows
 
 BASE_MS = 1_700_000_000_000
 WINDOWS = 3
@@ -133,6 +135,28 @@ def test_the_same_traffic_gives_the_same_fingerprints_on_one_node_and_on_the_clu
             assert merged.metrics[metric]["count"] == summary["count"]
             assert merged.metrics[metric]["out_of_range"] == summary["out_of_range"]
             assert math.isclose(merged.metrics[metric]["mean"], summary["mean"], rel_tol=1e-9)
+
+
+def test_open_windows_are_read_from_every_shard(
+    cluster_client: redis.Redis, cluster_keys: Keys, cluster_settings: Settings
+) -> None:
+    now = int(time.time() * 1000)
+    services = [f"svc-{i}" for i in range(10)]
+    items = [
+        {"type": "application", "timestamp": now, "service": name, "endpoint": "GET:/x",
+         "response_time": 5.0, "status_code": 503 if i % 3 == 0 else 200}
+        for name in services for i in range(6)
+    ]  # fmt: skip
+    with collector(cluster_settings) as http:
+        assert http.post("/api/batch", json={"metrics": items}).status_code == 200
+    normal = ServiceNormal(0.01, 0.05, 5.0, 6.0, 1.0)
+    windows = OpenWindows(cluster_client, cluster_keys, 5000, 2000)
+    counts = {
+        s: c
+        for _, found in windows.read(dict.fromkeys(services, normal), now)
+        for s, c in found.items()
+    }
+    assert {s: (c.requests, c.errors) for s, c in counts.items()} == dict.fromkeys(services, (6, 2))
 
 
 def _batch(index: int) -> dict[str, Any]:

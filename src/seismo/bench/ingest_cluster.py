@@ -39,7 +39,15 @@ CLIENTS = 2
 
 
 def _worker(url: str, shards: int, seconds: float, queue: Any) -> None:
-    """Apply the sample batch, split by shard, as fast as one client can; put events/s."""
+    """Apply the sample batch, split by shard, as fast as one client can; put events/s
+    (or the error, so the bench stops saying why instead of waiting)."""
+    try:
+        queue.put(_apply_for(url, shards, seconds))
+    except Exception as exc:  # reported by the parent
+        queue.put(f"{type(exc).__name__}: {exc}")
+
+
+def _apply_for(url: str, shards: int, seconds: float) -> float:
     settings = Settings(redis_url=url, shards=shards, namespace="bench")
     keys = Keys("bench", shards)
     events = sample_events(1000, int(time.time() * 1000))
@@ -58,7 +66,7 @@ def _worker(url: str, shards: int, seconds: float, queue: Any) -> None:
             for args in argument_lists:
                 pipe.fcall(INGEST, *args)
         sent += sum(int(reply[0]) for reply in pipe.execute())
-    queue.put(sent / (time.perf_counter() - started))
+    return sent / (time.perf_counter() - started)
 
 
 def _cpu_seconds(urls: list[str]) -> float:
@@ -82,7 +90,10 @@ def measure(url: str, primaries: list[str], shards: int, seconds: float) -> dict
     cpu_before = _cpu_seconds(primaries)
     for worker in workers:
         worker.start()
-    rate = sum(float(queue.get()) for _ in workers)
+    answers = [queue.get(timeout=seconds + 120) for _ in workers]
+    if failed := [a for a in answers if isinstance(a, str)]:
+        raise RuntimeError(f"a bench client failed: {failed[0]}")
+    rate = sum(answers)
     for worker in workers:
         worker.join()
     cpu = _cpu_seconds(primaries) - cpu_before
