@@ -159,6 +159,32 @@ def test_open_windows_are_read_from_every_shard(
     assert {s: (c.requests, c.errors) for s, c in counts.items()} == dict.fromkeys(services, (6, 2))
 
 
+def test_a_failing_shard_fails_only_its_items_and_a_retry_stores_them_once(
+    cluster: LocalCluster, cluster_client: redis.Redis, cluster_keys: Keys
+) -> None:
+    settings = Settings(redis_url=cluster.url)
+    refusing = connect(cluster.nodes[1].url)  # a primary that now refuses writes
+    refusing.config_set("min-replicas-to-write", 5)
+    batch = {**_batch(0), "batch_id": "partly"}
+    try:
+        with collector(settings) as http:
+            first = http.post("/api/batch", json=batch)
+            assert first.status_code == 503, first.text
+            assert first.headers["retry-after"]
+            body = first.json()
+            statuses = {item["status"] for item in body["items"]}
+            assert body["status"] == "partial" and statuses == {"accepted", "unavailable"}
+            assert _stored_events(cluster_client, cluster_keys) == body["accepted"]
+            refusing.config_set("min-replicas-to-write", 0)
+            retry = http.post("/api/batch", json=batch)
+    finally:
+        refusing.config_set("min-replicas-to-write", 0)
+        refusing.close()
+    assert retry.status_code == 200, retry.text
+    assert retry.json()["accepted"] == len(batch["metrics"]) - body["accepted"]
+    assert _stored_events(cluster_client, cluster_keys) == len(batch["metrics"])
+
+
 def _batch(index: int) -> dict[str, Any]:
     now = int(time.time() * 1000)
     items = [

@@ -175,7 +175,7 @@ def mark_unstored(results: list[ItemResult], failed: dict[int, Exception]) -> No
         results[index] = ItemResult(
             index=results[index].index,
             status="unavailable",
-            error=f"not stored: Redis unreachable for its shard ({exc}); retry the batch",
+            error=f"not stored: its shard's Redis failed ({exc}); retry with the same batch_id",
         )
 
 
