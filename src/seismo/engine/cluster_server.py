@@ -18,7 +18,7 @@ import redis
 
 from seismo.config import CLUSTER_SCHEME
 from seismo.engine.connection import EngineUnavailable, connect, text
-from seismo.engine.server import EmbeddedRedis, free_port
+from seismo.engine.server import MODULES, EmbeddedRedis, free_port
 
 SLOTS = 16384
 NODE_TIMEOUT_MS = 1000
@@ -42,6 +42,7 @@ class LocalCluster:
     host: str = "127.0.0.1"
     node_timeout_ms: int = NODE_TIMEOUT_MS
     restart: bool = False
+    modules: tuple[Path, ...] = MODULES
     nodes: list[EmbeddedRedis] = field(default_factory=list, init=False)
 
     @property
@@ -60,7 +61,12 @@ class LocalCluster:
         )  # fmt: skip
         folder = self.data_dir / f"node-{index}"
         return EmbeddedRedis(
-            self.host, free_port(self.host), folder, extra_args=options, restart=self.restart
+            self.host,
+            free_port(self.host),
+            folder,
+            modules=self.modules,
+            extra_args=options,
+            restart=self.restart,
         )
 
     def start(self) -> None:
