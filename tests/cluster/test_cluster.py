@@ -23,6 +23,7 @@ from seismo.engine.cluster_server import LocalCluster
 from seismo.engine.connection import connect, member_urls
 from seismo.engine.functions import LIBRARY_VERSION, loaded_version
 from seismo.engine.keys import Keys
+from seismo.engine.shard_streams import newest_entries
 from seismo.fingerprint.entry import Fingerprint
 from seismo.ingest.app import create_app
 from seismo.loops.aggregator import close_windows
@@ -104,6 +105,14 @@ def test_events_of_many_services_spread_over_every_primary(
         holding[node.name] = holding.get(node.name, 0) + cluster_client.xlen(shard.detailed_metrics)
     assert len(holding) == 3, holding
     assert all(events > 0 for events in holding.values()), holding
+    newest = newest_entries(cluster_client, cluster_keys, lambda k: k.detailed_metrics, 50)
+    every = [
+        entry_id
+        for shard in cluster_keys.all_shards
+        for entry_id, _ in cluster_client.xrange(shard.detailed_metrics)
+    ]
+    order = sorted(every, key=lambda i: tuple(int(p) for p in i.split(b"-")), reverse=True)
+    assert [entry_id for entry_id, _ in newest] == order[:50]  # the graph's sample: all shards
 
 
 def test_the_same_traffic_gives_the_same_fingerprints_on_one_node_and_on_the_cluster(

@@ -58,6 +58,7 @@ from seismo.detect.metric_watch import MetricState
 from seismo.detect.model_store import ModelStore
 from seismo.engine.connection import text
 from seismo.engine.keys import Keys
+from seismo.engine.shard_streams import newest_entries
 from seismo.fingerprint.entry import BadFingerprint, Fingerprint
 from seismo.loops.open_windows import OpenWindows
 
@@ -377,7 +378,7 @@ class DetectorLoop:
         if now - self._graph_read_at < GRAPH_REFRESH_S:
             return self.graph
         self._graph_read_at = now
-        reply: Any = self.client.xrevrange(self.keys.detailed_metrics, count=GRAPH_EVENTS)
+        reply = newest_entries(self.client, self.keys, lambda k: k.detailed_metrics, GRAPH_EVENTS)
         events = [{text(k): text(v) for k, v in fields.items()} for _, fields in reply]
         self.graph = CallGraph(self.graph.edges | CallGraph.from_events(events).edges)
         return self.graph
