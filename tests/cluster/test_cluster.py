@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import math
 import random
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,6 +32,7 @@ from seismo.fingerprint.entry import Fingerprint
 from seismo.ingest.app import create_app
 from seismo.loops.aggregator import close_windows
 from seismo.loops.open_windows import OpenWindows
+from tests.demo.running import START_TIMEOUT_S, demo_environment, demo_ports, running_demo
 
 BASE_MS = 1_700_000_000_000
 WINDOWS = 3
@@ -192,6 +197,31 @@ def test_a_failing_shard_fails_only_its_items_and_a_retry_stores_them_once(
     assert retry.status_code == 200, retry.text
     assert retry.json()["accepted"] == len(batch["metrics"]) - body["accepted"]
     assert _stored_events(cluster_client, cluster_keys) == len(batch["metrics"])
+
+
+@pytest.mark.slow
+def test_the_demo_runs_on_the_cluster_and_alerts(
+    cluster: LocalCluster, cluster_client: redis.Redis, cluster_keys: Keys, tmp_path: Path
+) -> None:
+    extra = {"SEISMO_REDIS_URL": cluster.url, "SEISMO_NOTIFY_METRICS_PORT": "0"}
+    with running_demo(tmp_path / "data", demo_ports(), extra) as demo:
+        demo.wait_for(r"demo running", START_TIMEOUT_S)
+        demo.wait_for(r"trained: scoring every window", 60)
+        injected = subprocess.run(
+            [sys.executable, "-m", "seismo", "fault", "error-spike", "--service", "payments"],
+            env=demo_environment(tmp_path / "data", demo.ports, extra),
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert injected.returncode == 0, injected.stderr
+        demo.wait_for(r"ALERT .*payments", 60)  # published after EXEC, read from Pub/Sub
+        newest = newest_entries(cluster_client, cluster_keys, lambda k: k.detailed_metrics, 5000)
+        callers = {fields.get(b"caller", b"").decode() for _, fields in newest}
+        assert {"web", "api-gateway", "service-a"} <= callers
+        assert cluster_client.xlen(cluster_keys.fingerprints) >= 10
+        demo.process.send_signal(signal.SIGINT)
+        demo.process.wait(timeout=60)
 
 
 def _batch(index: int) -> dict[str, Any]:
