@@ -302,7 +302,13 @@ local function ingest(keys, args)
   local ttl = tonumber(args[4])
   if keys[9] then
     local fresh = redis.call('SET', keys[9], '1', 'NX', 'EX', args[5])
-    if not fresh then return {0, 0, 1, {}} end
+    if not fresh then
+      -- A write even for a duplicate: a WAIT after this call then confirms that replicas
+      -- have everything up to here, the first attempt's events included (replication is
+      -- in order), not merely that this connection wrote nothing.
+      redis.call('EXPIRE', keys[9], args[5])
+      return {0, 0, 1, {}}
+    end
   end
   local events = cjson.decode(args[6])
   local last_closed = tonumber(redis.call('HGET', keys[8], 'last_closed') or '-1')
