@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,25 @@ def test_the_same_traffic_gives_the_same_fingerprints_on_one_node_and_on_the_clu
             assert merged.metrics[metric]["count"] == summary["count"]
             assert merged.metrics[metric]["out_of_range"] == summary["out_of_range"]
             assert math.isclose(merged.metrics[metric]["mean"], summary["mean"], rel_tol=1e-9)
+
+
+def test_racing_aggregators_merge_each_window_exactly_once(
+    cluster: LocalCluster,
+    cluster_client: redis.Redis,
+    cluster_keys: Keys,
+    cluster_settings: Settings,
+) -> None:
+    with collector(cluster_settings) as http:
+        assert http.post("/api/batch", json={"metrics": seeded_traffic(3)}).status_code == 200
+    now = BASE_MS + (WINDOWS + 1) * WINDOW_MS + cluster_settings.grace_seconds * 1000
+    clients = [connect(cluster.url) for _ in range(4)]
+    with ThreadPoolExecutor(len(clients)) as pool:
+        for _ in range(3):  # each aggregator calls a few times, all at once
+            list(pool.map(lambda c: close_windows(c, cluster_keys, cluster_settings, now), clients))
+    starts = [int(f[b"window_start"]) for _, f in cluster_client.xrange(cluster_keys.fingerprints)]
+    assert starts == [BASE_MS + i * WINDOW_MS for i in range(WINDOWS + 1)]
+    for client in clients:
+        client.close()
 
 
 def test_open_windows_are_read_from_every_shard(

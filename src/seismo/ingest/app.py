@@ -92,7 +92,9 @@ class Routes:
         response, status, elapsed_ms = await forward.forward_call(
             self.http, base_url, path, request
         )
-        await self.collector.store([forward.call_event(service, path, request, status, elapsed_ms)])
+        await self.collector.store_all(
+            [forward.call_event(service, path, request, status, elapsed_ms)]
+        )
         return response
 
 

@@ -99,6 +99,15 @@ class Collector:
         )
         return self.shards.join(events, groups, replies)
 
+    async def store_all(self, events: list[Any], batch_id: str | None = None) -> Stored:
+        """``store`` for callers that answer for the whole request (OTLP, the forward
+        proxy): a shard that failed fails the request with its error (503), and the
+        client's retry of the same batch id stores only what is missing."""
+        stored = await self.store(events, batch_id)
+        if stored.failed:
+            raise next(iter(stored.failed.values()))
+        return stored
+
     async def _store_shard(
         self, call: IngestCall, events: list[Any], batch_id: str | None
     ) -> Stored:
