@@ -14,7 +14,14 @@ import math
 from pathlib import Path
 from urllib.parse import urlencode
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,8 +40,24 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(
         default=None,
-        description="Use this Redis (redis://host:port/db, rediss:// for TLS) instead of "
-        "starting an embedded one.",
+        description="Use this Redis (redis://host:port/db, rediss:// for TLS, or "
+        "redis+cluster://host:port[,host:port] for a Redis Cluster) instead of starting an "
+        "embedded one.",
+    )
+    shards: int = Field(
+        default=1,
+        ge=1,
+        le=1024,
+        description="Logical ingest shards, each with its own hash tag (cluster default 16).",
+    )
+    ingest_wait_replicas: int = Field(
+        default=0,
+        ge=0,
+        le=16,
+        description="Replicas each ingest write waits for (Redis WAIT) before it is answered.",
+    )
+    ingest_wait_ms: int = Field(
+        default=1000, ge=1, le=60_000, description="Longest WAIT of one ingest write (ms)."
     )
     redis_host: str = Field(default="127.0.0.1", description="Address of the embedded Redis.")
     redis_port: int = Field(default=6379, ge=1, le=65535, description="Embedded Redis port.")
@@ -199,6 +222,33 @@ class Settings(BaseSettings):
         fault measured on a few events per short window does not resolve and reopen."""
         return max(1, math.ceil(self.resolve_seconds / self.window_seconds))
 
+    @property
+    def cluster_nodes(self) -> list[tuple[str, int]] | None:
+        """The seed nodes of a ``redis+cluster://`` URL; None for a single Redis."""
+        return cluster_nodes(self.redis_url)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cluster_defaults(cls, data: object) -> object:
+        """On a cluster every key needs a hash tag (a namespace) and several shards spread
+        the load; both are filled in unless set."""
+        if not isinstance(data, dict):
+            return data
+        try:
+            if cluster_nodes(data.get("redis_url")) is None:
+                return data
+        except ValueError:
+            return data  # the field's own validator names the problem
+        return {"namespace": CLUSTER_NAMESPACE, "shards": CLUSTER_SHARDS} | {
+            k: v for k, v in data.items() if v not in (None, "")
+        }
+
+    @field_validator("redis_url")
+    @classmethod
+    def _cluster_url(cls, value: str | None) -> str | None:
+        cluster_nodes(value)  # raises ValueError naming what is wrong
+        return value
+
     @field_validator("data_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:
@@ -232,6 +282,30 @@ class Settings(BaseSettings):
         if (info.data.get("tls_cert") is None) != (value is None):
             raise ValueError("set both SEISMO_TLS_CERT and SEISMO_TLS_KEY, or neither")
         return value
+
+
+CLUSTER_SCHEME = "redis+cluster://"
+CLUSTER_NAMESPACE = "seismo"
+"""The namespace (hash tag) of a cluster installation that names none."""
+CLUSTER_SHARDS = 16
+"""The logical shards of a cluster installation that sets no ``SEISMO_SHARDS``."""
+
+
+def cluster_nodes(url: str | None) -> list[tuple[str, int]] | None:
+    """``[(host, port), ...]`` of ``redis+cluster://host:port[,host:port]``; None for any
+    other URL; ``ValueError`` saying what is wrong with a malformed one."""
+    if url is None or not url.startswith(CLUSTER_SCHEME):
+        return None
+    nodes = []
+    for part in url.removeprefix(CLUSTER_SCHEME).rstrip("/").split(","):
+        host, _, port = part.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(
+                f"cluster node {part.strip()!r} is not host:port "
+                "(expected redis+cluster://host:port[,host:port])"
+            )
+        nodes.append((host, int(port)))
+    return nodes
 
 
 DEFAULTS = Settings.model_construct()

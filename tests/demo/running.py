@@ -24,8 +24,11 @@ def demo_ports() -> dict[str, int]:
     return {name: free_port() for name in ("redis", "collector", "dashboard", "service")}
 
 
-def demo_environment(data_dir: Path, ports: dict[str, int]) -> dict[str, str]:
-    """The demo's environment: only the test's ``SEISMO_*`` settings, 1 s windows."""
+def demo_environment(
+    data_dir: Path, ports: dict[str, int], extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The demo's environment: only the test's ``SEISMO_*`` settings (and ``extra``), 1 s
+    windows."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEISMO_")}
     env.update(
         SEISMO_DATA_DIR=str(data_dir),
@@ -38,7 +41,7 @@ def demo_environment(data_dir: Path, ports: dict[str, int]) -> dict[str, str]:
         SEISMO_WINDOW_SECONDS="1",
         SEISMO_TRAINING_WINDOWS="10",
     )
-    return env
+    return env | (extra or {})
 
 
 class Demo:
@@ -94,11 +97,13 @@ def kill_redis_on(port: int) -> None:
 
 
 @contextlib.contextmanager
-def running_demo(data_dir: Path, ports: dict[str, int]) -> Iterator[Demo]:
+def running_demo(
+    data_dir: Path, ports: dict[str, int], extra: dict[str, str] | None = None
+) -> Iterator[Demo]:
     """``seismo demo`` started as a user would; anything left running is killed at the end."""
     process = subprocess.Popen(
         [sys.executable, "-m", "seismo", "demo"],
-        env=demo_environment(data_dir, ports),
+        env=demo_environment(data_dir, ports, extra),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -207,6 +207,10 @@ def summarise(rounds: list[dict[str, float]]) -> list[dict[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.cluster:
+        from seismo.bench.ingest_cluster import run_cluster  # imports this module
+
+        return run_cluster(args)
     workers = args.workers or Settings().collector_workers
     with tempfile.TemporaryDirectory() as data_dir:
         port = free_port()
@@ -247,4 +251,11 @@ def register(benches: Any) -> None:
     parser.add_argument("--workers", type=int, default=0, help="collector processes")
     parser.add_argument("--repeats", type=int, default=3, help="rounds; medians are reported")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
+    parser.add_argument(
+        "--cluster",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: the ingest Function on one node and on local clusters of 1..N primaries",
+    )
     parser.set_defaults(handler=run)

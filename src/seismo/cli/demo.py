@@ -16,7 +16,7 @@ from seismo.config import load_settings
 from seismo.demo import simulator
 from seismo.demo.orchestrator import run_demo
 from seismo.engine.connection import connect
-from seismo.engine.keys import Keys
+from seismo.engine.keys import installation_keys
 
 
 def register(commands: Any) -> None:
@@ -58,7 +58,7 @@ def run_service_b(args: argparse.Namespace) -> int:
     client = connect(simulator.demo_redis_url(settings))
     stop = stop_on_signals()
     print(f"service-b: http://127.0.0.1:{settings.demo_service_port}", flush=True)
-    simulator.run_service_b(settings, client, Keys(settings.namespace), stop)
+    simulator.run_service_b(settings, client, installation_keys(settings), stop)
     return 0
 
 
@@ -68,5 +68,5 @@ def run_traffic(args: argparse.Namespace) -> int:
     stop = stop_on_signals()
     rate = settings.demo_rate
     print(f"traffic: about {rate:g} user requests/s to the collector, seed {settings.demo_seed}")
-    simulator.run_traffic(settings, client, Keys(settings.namespace), stop)
+    simulator.run_traffic(settings, client, installation_keys(settings), stop)
     return 0

@@ -22,7 +22,7 @@ from seismo.demo.service_b import SERVICE as SERVICE_B
 from seismo.demo.simulator import demo_redis_url
 from seismo.demo.system import SHOP
 from seismo.engine.connection import EngineUnavailable, connect
-from seismo.engine.keys import Keys
+from seismo.engine.keys import Keys, installation_keys
 
 
 def register(commands: Any) -> None:
@@ -61,7 +61,7 @@ def note(fault: Fault) -> str | None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     url = demo_redis_url(settings)
-    client, keys = connect(url), Keys(settings.namespace)
+    client, keys = connect(url), installation_keys(settings)
     try:
         return _act(client, keys, args)
     except FaultError as exc:

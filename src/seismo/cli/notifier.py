@@ -23,8 +23,9 @@ from prometheus_client import CollectorRegistry, start_http_server
 from seismo.alert.channels import ChannelEnv, RetryPolicy
 from seismo.alert.routing import Routing, RoutingError, load_routing
 from seismo.cli.roles import run_role
-from seismo.config import ConfigError, Settings
+from seismo.config import ConfigError, Settings, cluster_nodes
 from seismo.engine import Engine
+from seismo.engine.connection import connect_async
 from seismo.loops.notifier import Notifier, NotifierConfig
 from seismo.loops.notify_metrics import NotifyMetrics
 
@@ -91,10 +92,16 @@ async def _serve(
     metrics: NotifyMetrics,
     stop: threading.Event,
 ) -> None:
-    pool = aioredis.BlockingConnectionPool.from_url(
-        engine.url, max_connections=REDIS_CONNECTIONS, timeout=REDIS_WAIT_S, decode_responses=True
-    )
-    client = aioredis.Redis(connection_pool=pool)
+    if cluster_nodes(engine.url) is not None:  # a cluster client keeps a pool per node
+        client = connect_async(engine.url, max_connections=REDIS_CONNECTIONS, decode_responses=True)
+    else:
+        pool = aioredis.BlockingConnectionPool.from_url(
+            engine.url,
+            max_connections=REDIS_CONNECTIONS,
+            timeout=REDIS_WAIT_S,
+            decode_responses=True,
+        )
+        client = aioredis.Redis(connection_pool=pool)
     config = NotifierConfig(
         settings.notify_claim_idle_ms, settings.notify_poll_ms, settings.notify_deliveries_maxlen
     )

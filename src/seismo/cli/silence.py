@@ -23,7 +23,7 @@ from seismo.alert.silence_book import SilenceBook
 from seismo.config import load_settings
 from seismo.demo.simulator import demo_redis_url
 from seismo.engine.connection import EngineUnavailable, connect
-from seismo.engine.keys import Keys
+from seismo.engine.keys import installation_keys
 
 
 def register(commands: Any) -> None:
@@ -57,7 +57,7 @@ def describe(silence: Silence, now_ms: int) -> str:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     url = demo_redis_url(settings)
-    book = SilenceBook(connect(url, decode_responses=True), Keys(settings.namespace))
+    book = SilenceBook(connect(url, decode_responses=True), installation_keys(settings))
     try:
         return _act(book, args, settings.audit_maxlen)
     except (SilenceError, ValueError) as exc:

@@ -40,7 +40,7 @@ from seismo.dashboard.objective_store import load_file
 from seismo.dashboard.openapi import openapi_document
 from seismo.dashboard.params import BadRequest, operator, parse_filters
 from seismo.engine.connection import EngineUnavailable, connect_async
-from seismo.engine.keys import Keys
+from seismo.engine.keys import installation_keys
 from seismo.web import REDIS_DOWN, error, redis_unavailable, redis_url, retry_later
 
 if TYPE_CHECKING:
@@ -211,7 +211,7 @@ def create_app(
         "file_objectives": load_file(settings.objectives_file),
     }
     if engine is None:
-        ctx = Context(url, Keys(settings.namespace), **business_settings)
+        ctx = Context(url, installation_keys(settings), **business_settings)
     else:
         ctx = Context(url, engine.keys, known=engine.capabilities, **business_settings)
 

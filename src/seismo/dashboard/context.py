@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import redis
 
 from seismo.alert.memory import IncidentMemory
+from seismo.config import cluster_nodes
 from seismo.dashboard.objectives import Objective
 from seismo.dashboard.search import SearchIndexer
 from seismo.engine.connection import Capabilities, check_capabilities, connect
@@ -26,7 +27,9 @@ from seismo.engine.keys import Keys
 
 
 def url_host(url: str) -> str:
-    """``host:port`` of a Redis URL, never its password."""
+    """``host:port`` of a Redis URL (a cluster's: its seed nodes), never its password."""
+    if (nodes := cluster_nodes(url)) is not None:
+        return ",".join(f"{host}:{port}" for host, port in nodes)
     parts = urlsplit(url)
     return f"{parts.hostname or ''}:{parts.port or 6379}"
 

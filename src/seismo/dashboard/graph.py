@@ -12,6 +12,7 @@ from typing import Any
 
 from seismo.dashboard.context import Context
 from seismo.dashboard.streams import Fields, entries
+from seismo.engine.shard_streams import newest_entries
 
 RECENT_EVENTS = 5000
 
@@ -33,5 +34,6 @@ def call_graph(events: list[Fields]) -> dict[str, Any]:
 
 def graph(ctx: Context) -> dict[str, Any]:
     """The call graph of the last ``RECENT_EVENTS`` application events."""
-    recent = entries(ctx.client.xrevrange(ctx.keys.detailed_metrics, count=RECENT_EVENTS))
+    newest = newest_entries(ctx.client, ctx.keys, lambda k: k.detailed_metrics, RECENT_EVENTS)
+    recent = entries(newest)
     return {**call_graph([fields for _, fields in recent]), "events": len(recent)}

@@ -18,12 +18,15 @@ from seismo.config import Settings
 from seismo.engine.connection import (
     WAIT_TIMEOUT_S,
     Capabilities,
+    EngineUnavailable,
     check_capabilities,
     connect,
+    is_cluster,
+    member_urls,
     wait_until_ready,
 )
 from seismo.engine.functions import load_library
-from seismo.engine.keys import Keys
+from seismo.engine.keys import Keys, installation_keys
 from seismo.engine.server import EmbeddedRedis
 from seismo.engine.structures import ensure_structures
 
@@ -44,12 +47,37 @@ def prepare(
     client: redis.Redis, keys: Keys, wait_s: float = WAIT_TIMEOUT_S
 ) -> tuple[Capabilities, str]:
     """Wait while the server loads its data, check it, load the Function library and create
-    missing structures."""
-    wait_until_ready(client, wait_s)
-    capabilities = check_capabilities(client)
-    version = load_library(client)
-    ensure_structures(client, keys)
+    missing structures (each shard's, on a cluster on every node)."""
+    if is_cluster(client):
+        capabilities, version = prepare_cluster(client, wait_s)
+    else:
+        wait_until_ready(client, wait_s)
+        capabilities = check_capabilities(client)
+        version = load_library(client)
+    for shard in keys.all_shards:
+        ensure_structures(client, shard)
     return capabilities, version
+
+
+def prepare_cluster(client: redis.Redis, wait_s: float) -> tuple[Capabilities, str]:
+    """Check every node of a cluster (naming the one that lacks something) and load the
+    Function library on every primary (replicas receive it by replication)."""
+    primaries = set(member_urls(client, primaries_only=True))
+    found: list[tuple[Capabilities, str]] = []
+    for url in member_urls(client):
+        node = connect(url)
+        try:
+            wait_until_ready(node, wait_s)
+            capabilities = check_capabilities(node)
+            if url in primaries:
+                found.append((capabilities, load_library(node)))
+        except EngineUnavailable as exc:
+            raise EngineUnavailable(f"cluster node {url}: {exc}") from None
+        finally:
+            node.close()
+    if not found:
+        raise EngineUnavailable("the cluster lists no healthy primary")
+    return found[0]
 
 
 def embedded_server(settings: Settings) -> EmbeddedRedis:
@@ -87,7 +115,7 @@ def running_engine(settings: Settings) -> Iterator[Engine]:
             embedded.start()
     try:
         client = connect(url)
-        keys = Keys(settings.namespace)
+        keys = installation_keys(settings)
         capabilities, version = prepare(client, keys, settings.redis_wait_seconds)
         yield Engine(url, client, keys, capabilities, version, embedded)
         client.close()

@@ -15,10 +15,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import redis
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterNode as AsyncClusterNode
+from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import ExponentialBackoff
+from redis.cluster import ClusterNode, RedisCluster
+from redis.retry import Retry
+
+from seismo.config import cluster_nodes
 
 REQUIRED_COMMANDS = ("cf.insertnx", "cms.incrby", "topk.incrby", "tdigest.add", "fcall")
 OPTIONAL_COMMANDS = {"search": "ft.search", "vector_sets": "vadd"}
@@ -51,6 +59,8 @@ CONNECT_TIMEOUT_S = 2
 
 def connect(url: str, **options: Any) -> redis.Redis:
     """A client for ``url`` with timeouts that turn an outage into an error, not a hang."""
+    if (nodes := cluster_nodes(url)) is not None:
+        return connect_cluster(nodes, **options)
     return redis.Redis.from_url(
         url,
         socket_timeout=SOCKET_TIMEOUT_S,
@@ -62,6 +72,8 @@ def connect(url: str, **options: Any) -> redis.Redis:
 
 def connect_async(url: str, **options: Any) -> aioredis.Redis:
     """The asyncio twin of ``connect`` (same timeouts), for the web apps."""
+    if (nodes := cluster_nodes(url)) is not None:
+        return connect_cluster_async(nodes, **options)
     return aioredis.Redis.from_url(
         url, socket_timeout=SOCKET_TIMEOUT_S, socket_connect_timeout=CONNECT_TIMEOUT_S, **options
     )
@@ -149,3 +161,57 @@ def _field(entry: dict[Any, Any], name: str) -> Any:
 def text(value: object) -> str:
     """A reply as ``str``, whether the client decodes replies or not."""
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+# --- Redis Cluster (``redis+cluster://host:port[,host:port]``) -----------------------
+
+CLUSTER_RETRIES = 10
+"""Tries of a command while the cluster moves a slot or fails a primary over to its
+replica (redis-py refreshes the slot map between tries)."""
+
+
+def connect_cluster(nodes: list[tuple[str, int]], **options: Any) -> redis.Redis:
+    """A ``RedisCluster`` client seeded with ``nodes``, same timeouts as ``connect``.
+
+    Typed as ``redis.Redis``: a ``RedisCluster`` answers the same command methods (it
+    routes each by its keys), so every role keeps one client type whether Seismo runs on
+    one Redis or on a cluster; ``is_cluster`` tells the few places that must differ.
+    """
+    client = RedisCluster(
+        startup_nodes=[ClusterNode(host, port) for host, port in nodes],
+        socket_timeout=SOCKET_TIMEOUT_S,
+        socket_connect_timeout=CONNECT_TIMEOUT_S,
+        retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), CLUSTER_RETRIES),
+        **options,
+    )
+    return cast(redis.Redis, client)
+
+
+def connect_cluster_async(nodes: list[tuple[str, int]], **options: Any) -> aioredis.Redis:
+    """The asyncio twin of ``connect_cluster``."""
+    client = AsyncRedisCluster(
+        startup_nodes=[AsyncClusterNode(host, port) for host, port in nodes],
+        socket_timeout=SOCKET_TIMEOUT_S,
+        socket_connect_timeout=CONNECT_TIMEOUT_S,
+        retry=AsyncRetry(ExponentialBackoff(cap=1.0, base=0.05), CLUSTER_RETRIES),
+        **options,
+    )
+    return cast(aioredis.Redis, client)
+
+
+def is_cluster(client: object) -> bool:
+    """True for a cluster client (sync or asyncio)."""
+    return isinstance(client, RedisCluster | AsyncRedisCluster)
+
+
+def member_urls(client: redis.Redis, primaries_only: bool = False) -> list[str]:
+    """``redis://host:port/0`` of every healthy node of the cluster behind ``client`` (from
+    ``CLUSTER NODES``: primaries and replicas, or primaries only)."""
+    listing: dict[str, dict[str, Any]] = client.cluster_nodes()  # type: ignore[attr-defined]
+    urls = []
+    for address, node in listing.items():
+        flags = str(node.get("flags", ""))
+        if "fail" in flags or "noaddr" in flags or (primaries_only and "master" not in flags):
+            continue
+        urls.append(f"redis://{address.split('@', 1)[0]}/0")
+    return urls

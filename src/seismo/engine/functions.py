@@ -16,7 +16,7 @@ import redis
 from seismo.config import Settings
 from seismo.engine.keys import Keys
 
-LIBRARY_VERSION = "6"
+LIBRARY_VERSION = "7"
 
 TTL_MARGIN_S = 60
 """Extra life of a window's structures beyond the time it should be closed, so an
@@ -34,6 +34,8 @@ INGEST = "seismo_ingest"
 """Apply a list of validated events: sketches, streams and the per-window structures."""
 CLOSE_WINDOWS = "seismo_close_windows"
 """Close every window whose end plus grace has passed: one fingerprint each, exactly once."""
+MERGE_WINDOWS = "seismo_merge_windows"
+"""Join the shards' closed windows into one system fingerprint each, exactly once."""
 VERSION = "seismo_version"
 """The loaded library's version, to check it matches ``LIBRARY_VERSION``."""
 TAKE_TOKEN = "seismo_take_token"

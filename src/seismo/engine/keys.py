@@ -9,11 +9,23 @@ several Seismo installations and, in a cluster, all keys of one installation sha
 Per-window keys are ``<prefix>w:<window id>:<part>`` where the window id is
 ``floor(timestamp_ms / window_ms)``; they are written by the ingest Function and read,
 then expired, by the window-closing Function.
+
+Shards (``SEISMO_SHARDS`` > 1, the default on a Redis Cluster): the ingest state (sketches,
+event streams, engine state, batch markers, per-window keys) is split into logical shards,
+each named under its own hash tag ``{<ns>.s<i>}:`` so the shards spread over the cluster's
+primaries while one shard's keys share a slot (one atomic FCALL each). A service's events
+always go to shard ``crc32(service) % shards``. ``for_shard(i)`` gives a shard's names; the
+system-wide names (fingerprints, detector, alerts, delivery) stay under the installation's
+prefix, where the merge step (``MERGE_PARTS``) joins the shards' partial windows. With one
+shard every name is exactly the unsharded one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, replace
+
+from seismo.config import Settings
 
 WINDOW_PARTS = {
     "counts": "hash of counters: system fields, 's:<service>:<field>', 'm:<metric>:<field>'",
@@ -26,17 +38,69 @@ WINDOW_PARTS = {
     "metrics": "set of business and custom metric names seen in the window",
 }
 
+MERGE_PARTS = {
+    "": "hash: shard index -> JSON partial window of that shard (counts, services, ...)",
+    "latency:<shard>": "copy of a shard's system t-digest (RESTOREd from its DUMP)",
+    "distinct:<shard>": "copy of a shard's system HyperLogLog",
+    "latency": "the shards' t-digests merged (TDIGEST.MERGE): the system quantiles",
+    "distinct": "the shards' HyperLogLogs merged (PFMERGE): the system distinct endpoints",
+}
+"""Keys ``<prefix>merge:<window id>[:<part>]`` of the merge step (installation prefix)."""
+
 
 @dataclass(frozen=True)
 class Keys:
     """The key, stream and channel names of one Seismo installation."""
 
     namespace: str = ""
+    shards: int = 1
+    """How many logical ingest shards the installation has."""
+    shard: int | None = None
+    """Which shard these names are of; None: the installation's own (system-wide) names."""
 
     @property
     def prefix(self) -> str:
-        """``""`` or ``"{ns}:"``: prepended to every name below."""
+        """``""`` or ``"{ns}:"`` (a shard's: ``"{ns.s<i>}:"``): prepended to every name."""
+        if self.shard is not None and self.shards > 1:
+            tag = f"{self.namespace}.s{self.shard}" if self.namespace else f"s{self.shard}"
+            return f"{{{tag}}}:"
         return f"{{{self.namespace}}}:" if self.namespace else ""
+
+    @property
+    def sharded(self) -> bool:
+        """True when ingest state is split over several shards (and windows are merged)."""
+        return self.shards > 1
+
+    def for_shard(self, index: int) -> Keys:
+        """The names of shard ``index`` (with one shard: the installation's own names)."""
+        return replace(self, shard=index)
+
+    def shard_of(self, service: str) -> int:
+        """The shard of ``service``'s events: a stable hash, the same in every process."""
+        return zlib.crc32(service.encode()) % self.shards
+
+    def for_service(self, service: str) -> Keys:
+        """The names of the shard holding ``service``'s events."""
+        return self.for_shard(self.shard_of(service))
+
+    @property
+    def all_shards(self) -> list[Keys]:
+        """Every shard's names, in shard order."""
+        return [self.for_shard(index) for index in range(self.shards)]
+
+    def merge(self, window_id: int, part: str = "") -> str:
+        """A key of the merge step for window ``window_id`` (see ``MERGE_PARTS``)."""
+        return f"{self.prefix}merge:{window_id}" + (f":{part}" if part else "")
+
+    @property
+    def partials(self) -> str:
+        """A shard's hash: window id -> JSON partial window, kept until merged."""
+        return self._name("partials")
+
+    def partial(self, window_id: int, part: str) -> str:
+        """A shard's kept system ``latency`` t-digest or ``distinct`` HyperLogLog of a
+        closed window, until the merge step has copied it."""
+        return self._name(f"partial:{window_id}:{part}")
 
     def _name(self, base: str) -> str:
         return self.prefix + base
@@ -372,6 +436,11 @@ class Keys:
             self.log_stream,
             self.state,
         ]
+
+
+def installation_keys(settings: Settings) -> Keys:
+    """The names of the installation ``settings`` describe (namespace, shards)."""
+    return Keys(settings.namespace, settings.shards)
 
 
 def service_counter(field: str) -> tuple[str, str] | None:

@@ -150,6 +150,10 @@ class EmbeddedRedis:
     log_name: str = "redis.log"
     modules: tuple[Path, ...] = MODULES
     load_timeout_s: float = WAIT_TIMEOUT_S
+    extra_args: tuple[str, ...] = ()
+    """More ``redis-server`` options (a cluster node's, for one)."""
+    restart: bool = True
+    """Restart the server when it dies (off for a cluster node whose replica takes over)."""
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
     _supervisor: threading.Thread | None = field(default=None, init=False, repr=False)
@@ -173,7 +177,7 @@ class EmbeddedRedis:
         ]  # fmt: skip
         for module in self.modules:
             args += ["--loadmodule", str(module)]
-        return args
+        return args + list(self.extra_args)
 
     def already_running(self) -> bool:
         """True when another Seismo's embedded Redis already serves this data directory.
@@ -207,6 +211,8 @@ class EmbeddedRedis:
             self._end_process()
             raise
         self._stopping.clear()
+        if not self.restart:
+            return
         self._supervisor = threading.Thread(target=self._supervise, daemon=True)
         self._supervisor.start()
 
@@ -242,7 +248,8 @@ class EmbeddedRedis:
                     self._spawn()
 
     def kill(self) -> None:
-        """Kill the server abruptly (``SIGKILL``), as a crash would; the supervisor restarts it."""
+        """Kill the server abruptly (``SIGKILL``), as a crash would; the supervisor (if
+        ``restart``) restarts it."""
         if self._process is not None:
             self._process.kill()
             self._process.wait()

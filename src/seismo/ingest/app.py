@@ -27,7 +27,7 @@ from seismo import __version__
 from seismo.access.gate import Access, Gate
 from seismo.access.scopes import collector_scope
 from seismo.config import Settings
-from seismo.engine.connection import connect_async
+from seismo.engine.connection import connect_async, is_cluster
 from seismo.ingest import forward, server_info, telemetry
 from seismo.ingest.collector import BadJSON, BodyTooLarge, Collector
 from seismo.ingest.normalize import FieldError
@@ -95,7 +95,9 @@ class Routes:
         response, status, elapsed_ms = await forward.forward_call(
             self.http, base_url, path, request
         )
-        await self.collector.store([forward.call_event(service, path, request, status, elapsed_ms)])
+        await self.collector.store_all(
+            [forward.call_event(service, path, request, status, elapsed_ms)]
+        )
         return response
 
 
@@ -114,7 +116,9 @@ def _handlers(client: aioredis.Redis) -> dict[Any, Any]:
         telemetry.REDIS_ERRORS.inc()
         # The idle pooled connections lead to the server that just failed: after a restart
         # each would fail once more when next used, seconds later. Drop them now.
-        await client.connection_pool.disconnect(inuse_connections=False)
+        # (A cluster client keeps a pool per node and refreshes them itself.)
+        if not is_cluster(client):
+            await client.connection_pool.disconnect(inuse_connections=False)
         return redis_unavailable(exc)
 
     async def http_error(request: Request, exc: Exception) -> Response:

@@ -7,6 +7,7 @@ items and names each invalid one.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,11 +19,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from seismo.config import Settings
-from seismo.engine.functions import INGEST, IngestCall, library_source
-from seismo.engine.keys import Keys
+from seismo.engine.functions import IngestCall, library_source
+from seismo.engine.keys import installation_keys
 from seismo.ingest import telemetry
 from seismo.ingest.fastpath import decode_fast
-from seismo.ingest.grouping import GroupWriter
+from seismo.ingest.grouping import GroupWriter, PartlyStored
 from seismo.ingest.normalize import (
     NAIVE_NOTE,
     PARSERS,
@@ -33,7 +34,8 @@ from seismo.ingest.normalize import (
     naive_timestamp,
 )
 from seismo.ingest.schemas import Accepted, Batch, BatchResult, ItemResult
-from seismo.web import JSON
+from seismo.ingest.shards import IngestWriter, ShardRouter, Stored
+from seismo.web import JSON, retry_later
 
 
 class BodyTooLarge(Exception):
@@ -75,33 +77,59 @@ class Collector:
     def __init__(self, settings: Settings, client: aioredis.Redis) -> None:
         self.settings = settings
         self.client = client
-        self.keys = Keys(settings.namespace)
+        self.keys = installation_keys(settings)
         self.call = IngestCall.from_settings(settings, self.keys)
+        self.shards = ShardRouter(settings, self.keys)
+        self.writer = IngestWriter(client, settings.ingest_wait_replicas, settings.ingest_wait_ms)
         self.singles = GroupWriter(self._store_group)
         self.started = time.time()
 
-    async def store(
-        self, events: list[Any], batch_id: str | None = None
-    ) -> tuple[int, set[int], bool]:
-        """Apply ``events`` in one round trip: (accepted, late positions, duplicate batch).
+    async def store(self, events: list[Any], batch_id: str | None = None) -> Stored:
+        """Apply ``events``: one round trip, or with several shards one per shard at once.
 
-        A server that lost the Function library (flushed, or a fresh replica) gets it again.
+        Raises the Redis error when nothing was stored; when only some shards failed the
+        answer names the positions they held (``failed``), the rest being stored.
         """
-        args = self.call.fcall_args(msgspec.json.encode(events), batch_id)
+        if not self.keys.sharded:
+            return await self._store_shard(self.call, events, batch_id)
+        groups = self.shards.split(events)
+        replies = await asyncio.gather(
+            *(self._store_shard(self.shards.calls[i], group, batch_id) for i, group in groups),
+            return_exceptions=True,
+        )
+        return self.shards.join(events, groups, replies)
+
+    async def store_all(self, events: list[Any], batch_id: str | None = None) -> Stored:
+        """``store`` for callers that answer for the whole request (OTLP, the forward
+        proxy): a shard that failed fails the request with its error (503), and the
+        client's retry of the same batch id stores only what is missing."""
+        stored = await self.store(events, batch_id)
+        if stored.failed:
+            raise next(iter(stored.failed.values()))
+        return stored
+
+    async def _store_shard(
+        self, call: IngestCall, events: list[Any], batch_id: str | None
+    ) -> Stored:
+        """One ``FCALL`` (then ``WAIT`` if set). A server that lost the Function library
+        (flushed, or a fresh replica) gets it again."""
+        args = call.fcall_args(msgspec.json.encode(events), batch_id)
         with telemetry.FCALL_SECONDS.time():
             try:
-                reply = await self.client.fcall(INGEST, *args)
+                reply = await self.writer.apply(args)
             except ResponseError as exc:
                 if "Function not found" not in str(exc):
                     raise
                 await self.client.function_load(library_source(), replace=True)
-                reply = await self.client.fcall(INGEST, *args)
+                reply = await self.writer.apply(args)
         accepted, _, duplicate, late = reply
-        return int(accepted), {int(p) for p in late}, bool(duplicate)
+        return Stored(int(accepted), {int(p) for p in late}, bool(duplicate))
 
     async def _store_group(self, events: list[Event]) -> set[int]:
-        _, late, _ = await self.store(events)
-        return late
+        stored = await self.store(events)
+        if stored.failed:
+            raise PartlyStored(stored.late, stored.failed)
+        return stored.late
 
     def single(self, kind: str, route: str) -> Callable[[Request], Awaitable[Response]]:
         """The endpoint ``route`` taking one event of ``kind`` in either of its shapes."""
@@ -135,10 +163,29 @@ class Collector:
             batch_id = batch.batch_id
         if not events:
             return JSON(batch_result(batch_id, results, 0, 0, False), status_code=422)
-        _, late, duplicate = await self.store(events, batch_id)
-        telemetry.EVENTS.labels("batch", "duplicate" if duplicate else "accepted").inc(len(events))
-        accepted = 0 if duplicate else len(events)
-        return JSON(batch_result(batch_id, results, accepted, len(late), duplicate))
+        stored = await self.store(events, batch_id)
+        label = "duplicate" if stored.duplicate else "accepted"
+        telemetry.EVENTS.labels("batch", label).inc(len(events) - len(stored.failed))
+        if stored.failed:
+            mark_unstored(results, stored.failed)
+        answer = batch_result(
+            batch_id, results, stored.accepted, len(stored.late), stored.duplicate
+        )
+        if stored.failed:
+            return JSON(answer, status_code=503, headers=retry_later())
+        return JSON(answer)
+
+
+def mark_unstored(results: list[ItemResult], failed: dict[int, Exception]) -> None:
+    """Mark the items whose shard could not be written: not stored, retry (same batch_id)."""
+    positions = [i for i, r in enumerate(results) if r.status == "accepted"]
+    for event_position, exc in failed.items():
+        index = positions[event_position]
+        results[index] = ItemResult(
+            index=results[index].index,
+            status="unavailable",
+            error=f"not stored: its shard's Redis failed ({exc}); retry with the same batch_id",
+        )
 
 
 def parse_items(items: list[Any], now: int) -> tuple[list[Event], list[ItemResult]]:
@@ -162,13 +209,16 @@ def batch_result(
     batch_id: str | None, results: list[ItemResult], accepted: int, late: int, duplicate: bool
 ) -> BatchResult:
     """The answer to a batch; ``status`` is accepted, partial, duplicate or rejected."""
-    rejected = len(results) - sum(1 for r in results if r.status == "accepted")
-    if duplicate:
+    rejected = sum(1 for r in results if r.status == "rejected")
+    unstored = any(r.status == "unavailable" for r in results)
+    if unstored:
+        status = "partial"
+    elif duplicate:
         status = "duplicate"
     elif not accepted:
         status = "rejected"
     else:
-        status = "partial" if rejected else "accepted"
+        status = "partial" if rejected or unstored else "accepted"
     return BatchResult(
         status=status,
         accepted=accepted,

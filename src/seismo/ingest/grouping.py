@@ -21,6 +21,16 @@ WriteMany = Callable[[list[Event]], Awaitable[set[int]]]
 MAX_GROUP = 1000
 
 
+class PartlyStored(Exception):
+    """Part of a group was not stored (its shard's Redis failed): ``failed`` maps those
+    positions to their error; the others were stored (``late``: those that were late)."""
+
+    def __init__(self, late: set[int], failed: dict[int, Exception]) -> None:
+        super().__init__(f"{len(failed)} event(s) not stored")
+        self.late = late
+        self.failed = failed
+
+
 class GroupWriter:
     """Collects events for one write per event-loop turn (at most ``MAX_GROUP`` each)."""
 
@@ -47,13 +57,20 @@ class GroupWriter:
             task.add_done_callback(self._writing.discard)
 
     async def _write(self, group: list[tuple[Event, asyncio.Future[bool]]]) -> None:
+        failed: dict[int, Exception] = {}
         try:
             late = await self._write_many([event for event, _ in group])
+        except PartlyStored as partly:
+            late, failed = partly.late, partly.failed
         except Exception as exc:  # every waiting request answers with this error
             for _, future in group:
                 if not future.done():
                     future.set_exception(exc)
             return
         for position, (_, future) in enumerate(group):
-            if not future.done():
+            if future.done():
+                continue
+            if position in failed:
+                future.set_exception(failed[position])
+            else:
                 future.set_result(position in late)

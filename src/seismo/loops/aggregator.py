@@ -26,6 +26,7 @@ from seismo.fingerprint.windows import (
     lookback_windows,
     seconds_until_due,
 )
+from seismo.loops.window_merge import close_shards
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,8 @@ def close_windows(
     now_ms: int | None = None,
     max_windows: int = CLOSE_BATCH,
 ) -> CloseResult:
-    """Close every due window (at most ``max_windows``); ``now_ms=None`` uses Redis's clock."""
+    """Close every due window (at most ``max_windows``); ``now_ms=None`` uses Redis's clock.
+    With several shards each closes its own and ``close_shards`` merges them."""
     argv = [
         keys.prefix,
         settings.window_seconds * 1000,
@@ -63,6 +65,8 @@ def close_windows(
         json.dumps(SYSTEM_FEATURES),
         json.dumps(SERVICE_FEATURES),
     ]
+    if keys.sharded:
+        return CloseResult(*close_shards(client, keys, settings, argv))
     close_keys = keys.close_keys
     reply = client.fcall(CLOSE_WINDOWS, len(close_keys), *close_keys, *argv)
     closed, last_closed, skipped, now = (int(value) for value in reply)

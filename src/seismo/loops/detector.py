@@ -58,7 +58,9 @@ from seismo.detect.metric_watch import MetricState
 from seismo.detect.model_store import ModelStore
 from seismo.engine.connection import text
 from seismo.engine.keys import Keys
+from seismo.engine.shard_streams import newest_entries
 from seismo.fingerprint.entry import BadFingerprint, Fingerprint
+from seismo.loops.deferred_publish import for_transaction, send_deferred
 from seismo.loops.open_windows import OpenWindows
 
 log = logging.getLogger("seismo.detector")
@@ -256,8 +258,10 @@ class DetectorLoop:
         detector that raised them first, leaves nothing to do)."""
         graph = self._call_graph()
         published: list[list[Alert]] = [[]]
+        used: list[Any] = [None]
 
         def apply(pipe: Any) -> None:
+            pipe = used[0] = for_transaction(self.client, pipe)
             raw = pipe.get(self.keys.detector_incident)
             book = IncidentBook.from_dict(json.loads(raw)) if raw else IncidentBook()
             now_ms = int(self.clock() * 1000)
@@ -273,6 +277,7 @@ class DetectorLoop:
             published[0] = fresh
 
         self.client.transaction(apply, self.keys.detector_incident)
+        send_deferred(self.client, used[0])
         for alert in published[0]:
             log.info(
                 "early alert %s %s %s: %s", alert.status, alert.severity, alert.id, alert.summary
@@ -351,10 +356,14 @@ class DetectorLoop:
         graph = self._call_graph()
         applied: list[Outcome | None] = [None]
 
+        used: list[Any] = [None]
+
         def apply(pipe: Any) -> None:
-            applied[0] = self._apply(pipe, entry_id, window, (model, fleet), graph)
+            used[0] = for_transaction(self.client, pipe)
+            applied[0] = self._apply(used[0], entry_id, window, (model, fleet), graph)
 
         self.client.transaction(apply, self.keys.detector_incident, self.keys.metric_detectors)
+        send_deferred(self.client, used[0])
         outcome = applied[0]
         if outcome is None:
             return []
@@ -377,7 +386,7 @@ class DetectorLoop:
         if now - self._graph_read_at < GRAPH_REFRESH_S:
             return self.graph
         self._graph_read_at = now
-        reply: Any = self.client.xrevrange(self.keys.detailed_metrics, count=GRAPH_EVENTS)
+        reply = newest_entries(self.client, self.keys, lambda k: k.detailed_metrics, GRAPH_EVENTS)
         events = [{text(k): text(v) for k, v in fields.items()} for _, fields in reply]
         self.graph = CallGraph(self.graph.edges | CallGraph.from_events(events).edges)
         return self.graph

@@ -6,7 +6,8 @@ The ingest Function keeps each window's counters in Redis until the window close
 round trip for the counts of every window not yet closed, one for the share of slow
 responses of the services with enough of them (``TDIGEST.CDF`` at each one's slow mark),
 and, only when a latency test is gross, one for those services' medians (to explain it).
-A closed window's keys are gone, so it reads as empty.
+A closed window's keys are gone, so it reads as empty. With several ingest shards each
+service's counters and digest are read from its own shard (``Keys.for_service``).
 """
 
 from __future__ import annotations
@@ -46,12 +47,23 @@ class OpenWindows:
     ) -> list[tuple[int, WindowCounts]]:
         """``(window id, counts)`` of every open window where a modelled service reported."""
         ids = self.window_ids(now_ms)
+        shards = self.keys.all_shards  # a service's counters live in its shard's hash
         pipe = self.client.pipeline(transaction=False)
         for window_id in ids:
-            pipe.hgetall(self.keys.window(window_id, "counts"))
+            for shard in shards:
+                pipe.hgetall(shard.window(window_id, "counts"))
+        replies = pipe.execute()
+        merged = [
+            {
+                k: v
+                for raw in replies[i * len(shards) : (i + 1) * len(shards)]
+                for k, v in raw.items()
+            }
+            for i in range(len(ids))
+        ]
         found = [
             (window_id, counts)
-            for window_id, raw in zip(ids, pipe.execute(), strict=True)
+            for window_id, raw in zip(ids, merged, strict=True)
             if (counts := service_counts(raw, normals))
         ]
         found = self._with_slow(found, normals)
@@ -64,7 +76,11 @@ class OpenWindows:
         wanted = _services_where(found, lambda _, c: slow_worth_reading(c))
         replies = self._each(
             wanted,
-            lambda w, s: ("TDIGEST.CDF", self.keys.service_latency(w, s), normals[s].slow_ms),
+            lambda w, s: (
+                "TDIGEST.CDF",
+                self.keys.for_service(s).service_latency(w, s),
+                normals[s].slow_ms,
+            ),
         )
         out = {window_id: dict(counts) for window_id, counts in found}
         for (window_id, service), reply in zip(wanted, replies, strict=True):
@@ -83,7 +99,8 @@ class OpenWindows:
         if not wanted:
             return found
         replies = self._each(
-            wanted, lambda w, s: ("TDIGEST.QUANTILE", self.keys.service_latency(w, s), 0.5)
+            wanted,
+            lambda w, s: ("TDIGEST.QUANTILE", self.keys.for_service(s).service_latency(w, s), 0.5),
         )
         out = {window_id: dict(counts) for window_id, counts in found}
         for (window_id, service), reply in zip(wanted, replies, strict=True):

@@ -5,7 +5,7 @@
 -- Per-window keys are derived from the key prefix ('' or '{ns}:'), so with a namespace
 -- every key of an installation shares one hash slot: '<prefix>w:<window id>:<part>'.
 
-local LIBRARY_VERSION = '6'
+local LIBRARY_VERSION = '7'
 
 local function window_key(prefix, w, part)
   return prefix .. 'w:' .. w .. ':' .. part
@@ -302,7 +302,13 @@ local function ingest(keys, args)
   local ttl = tonumber(args[4])
   if keys[9] then
     local fresh = redis.call('SET', keys[9], '1', 'NX', 'EX', args[5])
-    if not fresh then return {0, 0, 1, {}} end
+    if not fresh then
+      -- A write even for a duplicate: a WAIT after this call then confirms that replicas
+      -- have everything up to here, the first attempt's events included (replication is
+      -- in order), not merely that this connection wrote nothing.
+      redis.call('EXPIRE', keys[9], args[5])
+      return {0, 0, 1, {}}
+    end
   end
   local events = cjson.decode(args[6])
   local last_closed = tonumber(redis.call('HGET', keys[8], 'last_closed') or '-1')
@@ -480,16 +486,54 @@ local function window_keys(prefix, w, present)
   return out
 end
 
--- Computes window w's fingerprint, appends it to the stream and deletes its structures.
+-- Appends window w's fingerprint to the system-fingerprints stream 'stream'.
+local function append_fingerprint(stream, c, w, system, services, metrics, late_events)
+  redis.call('XADD', stream, 'MAXLEN', '~', c.maxlen, '*',
+    'window_start', string.format('%d', w * c.window_ms),
+    'window_end', string.format('%d', (w + 1) * c.window_ms),
+    'names', c.names_json, 'data', cjson.encode(ordered(system, c.names)),
+    'services', cjson.encode(services), 'metrics', cjson.encode(metrics),
+    'late_events', late_events)
+end
+
+-- The system-wide counters of a window's counts hash (every field but the 's:' ones):
+-- a shard's share of the system features, summed over shards by the merge step.
+local function system_counts(counts)
+  local out = {}
+  for field, value in pairs(counts) do
+    if string.sub(field, 1, 2) ~= 's:' then out[field] = value end
+  end
+  return out
+end
+
+local function partial_key(prefix, w, part)
+  return prefix .. 'partial:' .. w .. ':' .. part
+end
+
+-- A shard's closed window, kept for the merge step: the per-service features (exact: a
+-- service lives in one shard), the system counters, and the system t-digest and
+-- HyperLogLog renamed aside so the merge can copy them (they expire with the window's TTL).
+local function store_partial(keys, c, w, counts, present, services, late_events)
+  local prefix = c.prefix
+  local partial = {counts = system_counts(counts), services = services, present = #present,
+    top = top_count(window_key(prefix, w, 'endpoints')), late = late_events,
+    metrics = redis.call('SMEMBERS', window_key(prefix, w, 'metrics'))}
+  redis.call('HSET', keys[2], w, cjson.encode(partial))
+  for _, part in ipairs({'latency', 'distinct'}) do
+    local key = window_key(prefix, w, part)
+    if redis.call('EXISTS', key) == 1 then
+      redis.call('RENAME', key, partial_key(prefix, w, part))
+      redis.call('EXPIRE', partial_key(prefix, w, part), c.ttl)
+    end
+  end
+end
+
+-- Computes window w's fingerprint (a shard's partial window in partial mode), appends it
+-- to the stream (the shard's partials hash) and deletes the window's structures.
 local function close_window(keys, c, w, late_events)
   local prefix = c.prefix
   local counts = hash_numbers(window_key(prefix, w, 'counts'))
   local present = redis.call('SMEMBERS', window_key(prefix, w, 'services'))
-  local system = traffic_features(counts, '', c.seconds, window_key(prefix, w, 'latency'),
-    window_key(prefix, w, 'distinct'))
-  system.top_endpoint_share = share(top_count(window_key(prefix, w, 'endpoints')),
-    system.request_count)
-  system.active_services = #present
   local services = {}
   for svc in pairs(present_and_silent(keys[3], present, w, c.memory)) do
     local p = 's:' .. svc .. ':'
@@ -498,14 +542,18 @@ local function close_window(keys, c, w, late_events)
     check_declared(features, c.service_names, c.service_set)
     services[svc] = select_features(features, c.service_names)
   end
-  check_declared(system, c.names, c.system_set)
-  local metrics = metric_aggregates(counts, redis.call('SMEMBERS', window_key(prefix, w, 'metrics')))
-  redis.call('XADD', keys[2], 'MAXLEN', '~', c.maxlen, '*',
-    'window_start', string.format('%d', w * c.window_ms),
-    'window_end', string.format('%d', (w + 1) * c.window_ms),
-    'names', c.names_json, 'data', cjson.encode(ordered(system, c.names)),
-    'services', cjson.encode(services), 'metrics', cjson.encode(metrics),
-    'late_events', late_events)
+  if c.partial then
+    store_partial(keys, c, w, counts, present, services, late_events)
+  else
+    local system = traffic_features(counts, '', c.seconds, window_key(prefix, w, 'latency'),
+      window_key(prefix, w, 'distinct'))
+    system.top_endpoint_share = share(top_count(window_key(prefix, w, 'endpoints')),
+      system.request_count)
+    system.active_services = #present
+    check_declared(system, c.names, c.system_set)
+    local metrics = metric_aggregates(counts, redis.call('SMEMBERS', window_key(prefix, w, 'metrics')))
+    append_fingerprint(keys[2], c, w, system, services, metrics, late_events)
+  end
   redis.call('UNLINK', unpack(window_keys(prefix, w, present)))
 end
 
@@ -528,6 +576,28 @@ local function start_after(prefix, last, newest, lookback)
   return last, 0
 end
 
+-- A shard's partial windows not yet merged, flat: window id, partial JSON, DUMP of its
+-- system t-digest (or ''), its system HyperLogLog (or ''); those at or before 'merged' (the
+-- merge step's last window) are deleted instead.
+local function pending_partials(keys, prefix, merged)
+  local flat = redis.call('HGETALL', keys[2])
+  local out = {}
+  for i = 1, #flat, 2 do
+    local w = tonumber(flat[i])
+    local latency, distinct = partial_key(prefix, w, 'latency'), partial_key(prefix, w, 'distinct')
+    if merged ~= nil and w <= merged then
+      redis.call('HDEL', keys[2], flat[i])
+      redis.call('UNLINK', latency, distinct)
+    else
+      out[#out + 1] = flat[i]
+      out[#out + 1] = flat[i + 1]
+      out[#out + 1] = redis.call('EXISTS', latency) == 1 and redis.call('DUMP', latency) or ''
+      out[#out + 1] = redis.call('GET', distinct) or ''
+    end
+  end
+  return out
+end
+
 -- seismo_close_windows: closes, in order and exactly once, every window whose end plus
 -- the grace period has passed, appending one fingerprint per window.
 -- KEYS[1] engine state (hash: last_closed, late_events, skipped_windows)
@@ -538,11 +608,16 @@ end
 -- ARGV[8] windows a silent service stays in the fingerprint
 -- ARGV[9] JSON list of system feature names   ARGV[10] JSON list of per-service names
 --         (seismo.fingerprint.features: exactly the features computed here, or an error)
--- Returns {closed, last_closed, skipped, now_ms}.
+-- Partial mode (one shard of several; KEYS[2] is then the shard's partials hash):
+-- ARGV[11] 'partial'   ARGV[12] the merge step's last window ('' if none yet)
+-- ARGV[13] TTL (s) of the kept t-digests and HyperLogLogs
+-- Returns {closed, last_closed, skipped, now_ms}, in partial mode followed by the shard's
+-- pending partials (see pending_partials).
 local function close_windows(keys, args)
   local c = {prefix = args[1], window_ms = tonumber(args[2]), maxlen = args[5],
     memory = tonumber(args[8]), names = cjson.decode(args[9]), names_json = args[9],
-    service_names = cjson.decode(args[10])}
+    service_names = cjson.decode(args[10]), partial = args[11] == 'partial',
+    ttl = tonumber(args[13])}
   c.seconds = c.window_ms / 1000
   c.system_set, c.service_set = name_set(c.names), name_set(c.service_names)
   local now = tonumber(args[4]) or server_now_ms()
@@ -558,7 +633,106 @@ local function close_windows(keys, args)
     closed, last = closed + 1, w
   end
   if stored == false or tonumber(stored) ~= last then redis.call('HSET', keys[1], 'last_closed', last) end
-  return {closed, last, skipped, now}
+  local reply = {closed, last, skipped, now}
+  if c.partial then
+    for _, value in ipairs(pending_partials(keys, c.prefix, tonumber(args[12]))) do
+      reply[#reply + 1] = value
+    end
+  end
+  return reply
+end
+
+-- Merge step ---------------------------------------------------------------------------
+-- Several shards each close their windows into partials; the merge joins one window's
+-- partials into the system fingerprint under the installation's prefix. Counts are summed,
+-- the t-digests merged (TDIGEST.MERGE of the shards' copies, never averaged quantiles), the
+-- HyperLogLogs merged; per-service features are taken as the shards computed them.
+
+local function copy_into(key, payload, how, ttl)
+  if payload == '' or redis.call('EXISTS', key) == 1 then return end
+  if how == 'RESTORE' then
+    redis.call('RESTORE', key, ttl * 1000, payload)
+  else
+    redis.call('SET', key, payload, 'EX', ttl)
+  end
+end
+
+local function merged_window(keys, c, w)
+  local mkey = c.prefix .. 'merge:' .. w
+  local flat = redis.call('HGETALL', mkey)
+  local counts, services, metric_set = {}, {}, {}
+  local present, top, late = 0, 0, 0
+  local digests, logs, parts = {}, {}, {mkey}
+  for i = 1, #flat, 2 do
+    local shard, p = flat[i], cjson.decode(flat[i + 1])
+    for field, value in pairs(p.counts) do counts[field] = (counts[field] or 0) + value end
+    for svc, features in pairs(p.services) do services[svc] = features end
+    for _, field in ipairs(p.metrics) do metric_set[field] = true end
+    present, top, late = present + p.present, math.max(top, p.top), late + p.late
+    for part, list in pairs({latency = digests, distinct = logs}) do
+      local key = mkey .. ':' .. part .. ':' .. shard
+      if redis.call('EXISTS', key) == 1 then
+        list[#list + 1] = key
+        parts[#parts + 1] = key
+      end
+    end
+  end
+  local latency, distinct = mkey .. ':latency', mkey .. ':distinct'
+  parts[#parts + 1], parts[#parts + 2] = latency, distinct
+  if #digests > 0 then redis.call('TDIGEST.MERGE', latency, #digests, unpack(digests)) end
+  if #logs > 0 then redis.call('PFMERGE', distinct, unpack(logs)) end
+  local system = traffic_features(counts, '', c.seconds, latency, distinct)
+  system.top_endpoint_share = share(top, system.request_count)
+  system.active_services = present
+  check_declared(system, c.names, c.system_set)
+  append_fingerprint(keys[2], c, w, system, services, metric_aggregates(counts, set_members(metric_set)), late)
+  redis.call('UNLINK', unpack(parts))
+end
+
+-- seismo_merge_windows: takes the shards' pending partials and appends, in order and
+-- exactly once, the fingerprint of every window all shards have closed.
+-- KEYS[1] engine state (hash: last_closed = the last merged window)
+-- KEYS[2] system-fingerprints (stream)
+-- ARGV[1] installation key prefix   ARGV[2] window length (ms)   ARGV[3] stream MAXLEN
+-- ARGV[4] JSON list of system feature names   ARGV[5] JSON list: each shard's last_closed
+-- ARGV[6] TTL (s) of the merge keys   ARGV[7] most windows merged by one call
+-- ARGV[8..] groups of five: shard index, window id, partial JSON, t-digest DUMP or '',
+--           HyperLogLog or ''
+-- Returns {merged, last_closed}.
+local function merge_windows(keys, args)
+  local c = {prefix = args[1], window_ms = tonumber(args[2]), maxlen = args[3],
+    names = cjson.decode(args[4]), names_json = args[4]}
+  c.seconds, c.system_set = c.window_ms / 1000, name_set(c.names)
+  local ttl = tonumber(args[6])
+  local stored = tonumber(redis.call('HGET', keys[1], 'last_closed'))
+  local first = nil
+  for i = 8, #args, 5 do
+    local shard, w = args[i], tonumber(args[i + 1])
+    if stored == nil or w > stored then
+      local mkey = c.prefix .. 'merge:' .. w
+      redis.call('HSETNX', mkey, shard, args[i + 2])
+      redis.call('EXPIRE', mkey, ttl)
+      copy_into(mkey .. ':latency:' .. shard, args[i + 3], 'RESTORE', ttl)
+      copy_into(mkey .. ':distinct:' .. shard, args[i + 4], 'SET', ttl)
+      if first == nil or w < first then first = w end
+    end
+  end
+  local upto = nil
+  for _, closed in ipairs(cjson.decode(args[5])) do
+    if upto == nil or closed < upto then upto = closed end
+  end
+  local last = stored or (first and first - 1)
+  if last == nil or upto == nil then return {0, stored or -1} end
+  local merged = 0
+  for w = last + 1, math.min(upto, last + tonumber(args[7])) do
+    if redis.call('EXISTS', c.prefix .. 'merge:' .. w) == 1 then
+      merged_window(keys, c, w)
+      merged = merged + 1
+    end
+    last = w
+  end
+  if stored ~= last then redis.call('HSET', keys[1], 'last_closed', last) end
+  return {merged, last}
 end
 
 local function version()
@@ -567,5 +741,6 @@ end
 
 redis.register_function('seismo_ingest', ingest)
 redis.register_function('seismo_close_windows', close_windows)
+redis.register_function('seismo_merge_windows', merge_windows)
 redis.register_function{function_name = 'seismo_version', callback = version,
   flags = {'no-writes'}}

@@ -78,7 +78,7 @@ class OtlpRoutes:
     async def _store(self, events: list[Any], digest: str) -> None:
         for start in range(0, len(events), CHUNK):
             chunk = events[start : start + CHUNK]
-            await self.collector.store(chunk, f"otlp:{digest}:{start // CHUNK}")
+            await self.collector.store_all(chunk, f"otlp:{digest}:{start // CHUNK}")
 
     async def _map_metrics(self, parsed: Any) -> tuple[Mapped, Save]:
         keys = sorted(set(metrics.cumulative_keys(parsed)))
