@@ -220,11 +220,23 @@ def test_a_kpi_sent_in_batches_is_not_silent_between_its_batches() -> None:
     """Sixty orders once a minute at 1-s windows: a full minute of empty windows is its
     rhythm, not a silence."""
     states: dict[str, MetricState] = {}
-    batches = [{"count": 60.0, "mean": 40.0} if i % 60 == 0 else None for i in range(1_200)]
+    batches = [{"count": 60.0, "mean": 40.0} if i % 60 == 0 else None for i in range(4_000)]
 
     scores = run_windows(states, 0, batches)
 
+    assert states["revenue"].filled > 60
     assert max(scores[200:]) < 0.9
+
+
+def test_a_kpi_with_about_one_order_a_window_that_stops_is_caught() -> None:
+    rng = np.random.default_rng(11)
+    states: dict[str, MetricState] = {}
+    before = run_windows(states, 0, [steady_orders(rng, 1.0) for _ in range(3_000)])
+
+    stopped = run_windows(states, 3_000, [None] * 40)
+
+    assert max(before[100:]) < 0.9
+    assert next(i for i, score in enumerate(stopped) if score >= 0.9) < 30
 
 
 def long_tailed_orders(rng: np.random.Generator, factor: float = 1.0) -> dict[str, float]:

@@ -26,9 +26,10 @@ without a single observation are counted, and a run of them alerts when, at the 
 observations per window, chance alone would leave that many windows empty less often than
 one in a million (a Poisson tail), and the run is ``QUIET_MARGIN`` times longer than any
 the metric had lately (a KPI sent in batches once a minute is quiet in between by design).
-The run under way counts among those while it is not yet a silence, so only a silence
-that becomes that unlikely by its second empty window fires: a KPI with about seven or
-more observations a window. A quieter KPI's silence is not caught yet.
+A run is learned when it ends (data came again), unless it was judged a silence, and a
+metric's silence is judged once it has filled ``QUIET_WARM`` windows: a batch-reported KPI
+has shown its gaps by then, a KPI with one order a window that stops is caught when its
+empty run is both improbable and half again longer than its longest lately.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ included (a memory of about 50 windows)."""
 FALL_WARM = 30
 """Learned windows before falls are judged on the log scale (the spread settles first)."""
 QUIET_WARM = 30
-"""Windows a metric must have been watched before a silence of it is judged."""
+"""Windows with observations a metric must have had before a silence of it is judged."""
 QUIET_MARGIN = 1.5
 """A silence must last this many times the longest recent run of empty windows."""
 QUIET_REPORTED = 0.5
@@ -196,8 +197,11 @@ class MetricState:
     quiet: int = 0
     """Windows in a row without an observation, up to now."""
     longest_quiet: float = 0.0
-    """The longest run of empty windows that was not a silence, decaying (the run under
-    way included, window by window)."""
+    """The longest ended run of empty windows that was not a silence, decaying."""
+    filled: int = 0
+    """Windows with observations."""
+    in_silence: bool = False
+    """The empty run under way was judged a silence (it is not learned when it ends)."""
     fall: FallWatch = field(default_factory=FallWatch)
 
     def to_dict(self) -> dict[str, Any]:
@@ -213,6 +217,8 @@ class MetricState:
             "watched": self.watched,
             "quiet": self.quiet,
             "longest_quiet": self.longest_quiet,
+            "filled": self.filled,
+            "in_silence": self.in_silence,
             "fall": self.fall.to_dict(),
         }
 
@@ -231,6 +237,8 @@ class MetricState:
             int(data.get("watched", 0)),
             int(data.get("quiet", 0)),
             float(data.get("longest_quiet", 0.0)),
+            int(data.get("filled", data.get("watched", 0))),
+            bool(data.get("in_silence", False)),
             FallWatch.from_dict(data.get("fall", {})),
         )
 
@@ -253,13 +261,15 @@ class MetricState:
         a window judged a silence (``silenced``) is not learned."""
         self.longest_quiet *= QUIET_DECAY
         if count > 0:
-            self.quiet = 0
+            if self.quiet and not self.in_silence:
+                self.longest_quiet = max(self.longest_quiet, float(self.quiet))
+            self.quiet, self.in_silence = 0, False
+            self.filled += 1
         else:
             self.quiet += 1
+            self.in_silence = self.in_silence or silenced
         if silenced:
             return
-        if self.quiet:
-            self.longest_quiet = max(self.longest_quiet, float(self.quiet))
         self.per_window += COUNT_SMOOTHING * (count - self.per_window) if self.watched else count
         self.watched += 1
 
@@ -268,7 +278,7 @@ class MetricState:
         observations they should have brought; 1 while the metric is not yet known well
         enough or such runs were seen lately."""
         expected = self.per_window * run
-        if self.watched < QUIET_WARM or run <= QUIET_MARGIN * self.longest_quiet:
+        if self.filled < QUIET_WARM or run <= QUIET_MARGIN * self.longest_quiet:
             return 1.0, expected
         return poisson_below(0, expected), expected
 
