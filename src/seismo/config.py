@@ -156,6 +156,12 @@ class Settings(BaseSettings):
     notify_metrics_port: int = Field(
         default=9465, ge=0, le=65535, description="Notifier's Prometheus metrics port (0: off)."
     )
+    aggregator_metrics_port: int = Field(
+        default=9466, ge=0, le=65535, description="Aggregator's Prometheus metrics port (0: off)."
+    )
+    detector_metrics_port: int = Field(
+        default=9467, ge=0, le=65535, description="Detector's Prometheus metrics port (0: off)."
+    )
 
     @property
     def resolve_windows(self) -> int:

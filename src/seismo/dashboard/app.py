@@ -23,6 +23,7 @@ import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -31,6 +32,7 @@ from seismo.config import Settings
 from seismo.dashboard import faults, graph, history, notify, overview, seed, static
 from seismo.dashboard.context import Context
 from seismo.dashboard.live import live_endpoint
+from seismo.dashboard.metrics import DashboardMetrics, Instrumented
 from seismo.dashboard.openapi import openapi_document
 from seismo.dashboard.params import BadRequest, parse_filters
 from seismo.engine.connection import EngineUnavailable, connect_async
@@ -63,6 +65,7 @@ class Api:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self.metrics = DashboardMetrics(ctx.client, ctx.keys)
 
     def health(self, _: Request) -> Response:
         document, status = overview.health(self.ctx)
@@ -125,6 +128,7 @@ class Api:
             Route("/health", self.health),
             Route("/redis-data", self.redis_data),
             Route("/openapi.json", self.openapi),
+            Route("/metrics", self.metrics.route),
             Route("/api/fingerprints", self._listing(history.fingerprints)),
             Route("/api/anomalies", self._listing(history.anomalies)),
             Route("/api/logs", self._listing(history.logs)),
@@ -188,6 +192,10 @@ def create_app(
         EngineUnavailable: _redis_down,
         HTTPException: _http_error,
     }
+    api = Api(ctx)
     return Starlette(
-        routes=Api(ctx).routes(make_client), exception_handlers=handlers, lifespan=lifespan
+        routes=api.routes(make_client),
+        middleware=[Middleware(Instrumented, metrics=api.metrics)],
+        exception_handlers=handlers,
+        lifespan=lifespan,
     )

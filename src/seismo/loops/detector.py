@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import redis
+from prometheus_client import CollectorRegistry
 
 from seismo.alert.decide import AlertPolicy, ScoredWindow, early_alerts
 from seismo.alert.incident import IncidentBook
@@ -59,6 +60,7 @@ from seismo.detect.model_store import ModelStore
 from seismo.engine.connection import text
 from seismo.engine.keys import Keys
 from seismo.fingerprint.entry import BadFingerprint, Fingerprint
+from seismo.loops.detector_metrics import DetectorMetrics
 from seismo.loops.open_windows import OpenWindows
 
 log = logging.getLogger("seismo.detector")
@@ -171,6 +173,7 @@ class DetectorLoop:
         self.open_windows = OpenWindows(client, keys, config.window_ms, config.grace_ms)
         self._normals: tuple[FleetModel, dict[str, ServiceNormal]] | None = None
         self._polled_at = float("-inf")
+        self.metrics = DetectorMetrics(CollectorRegistry())
 
     def ensure_group(self) -> None:
         """Create the consumer groups (and streams) on fingerprints and feedback if missing."""
@@ -273,6 +276,7 @@ class DetectorLoop:
             published[0] = fresh
 
         self.client.transaction(apply, self.keys.detector_incident)
+        self.metrics.alerted(published[0])
         for alert in published[0]:
             log.info(
                 "early alert %s %s %s: %s", alert.status, alert.severity, alert.id, alert.summary
@@ -346,6 +350,7 @@ class DetectorLoop:
             log.warning("skipping fingerprint %s: %s", entry_id, exc)
             self.client.xack(self.keys.fingerprints, self.keys.detector_group, entry_id)
             return []
+        started = time.perf_counter()
         model = self._current_model()
         fleet = model.findings(window) if model else []
         graph = self._call_graph()
@@ -358,6 +363,7 @@ class DetectorLoop:
         outcome = applied[0]
         if outcome is None:
             return []
+        self.metrics.scored(outcome.score, outcome.alerts, time.perf_counter() - started)
         self._metric_cache.update(
             {name: (outcome.encoded[name], state) for name, state in outcome.metrics.items()}
         )
