@@ -179,10 +179,20 @@ DEFAULTS = Settings.model_construct()
 """Every setting at its default, the environment not read: the one source of the defaults."""
 
 
-def load_settings() -> Settings:
-    """Read the environment once, turning a bad value into a ``ConfigError`` that names it."""
+SECRETS_DIR = Path("/run/secrets")
+"""Where Docker, Compose and the Kubernetes manifests mount secrets: a file named like a
+variable in lower case (``seismo_redis_url``) sets it when the environment does not, so a
+password never has to sit in an environment listing."""
+
+
+def load_settings(secrets_dir: Path = SECRETS_DIR) -> Settings:
+    """Read the environment (and ``secrets_dir`` when it exists) once, turning a bad value
+    into a ``ConfigError`` that names it."""
     try:
-        return Settings()
+        if not secrets_dir.is_dir():
+            return Settings()
+        # pydantic-settings' init-time option; its signature is not visible to mypy.
+        return Settings(_secrets_dir=secrets_dir)  # type: ignore[call-arg]
     except ValidationError as exc:
         problems = "; ".join(
             f"SEISMO_{str(err['loc'][0]).upper()}: {err['msg']}" for err in exc.errors()
