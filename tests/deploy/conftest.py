@@ -66,10 +66,21 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
 
 
 @pytest.fixture(scope="session")
+def roles_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
+    """A Redis of the roles' own: a running detector or aggregator on the shared test Redis
+    would take the windows other tests feed to theirs."""
+    server = EmbeddedRedis("127.0.0.1", free_port(), tmp_path_factory.mktemp("roles-redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def roles(
-    redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory
+    roles_redis: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningRoles]:
     """Collector, aggregator, detector, dashboard and notifier, each answering its route."""
+    redis_server = roles_redis
     ports = {route.setting: free_port() for route in HEALTH_ROUTES.values()}
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SEISMO_")},
