@@ -40,6 +40,8 @@ pytest: install ui chromium nginx sdkjs
 
 lock: | $(UV)
 	$(UV) pip compile pyproject.toml --group dev --generate-hashes --python-version 3.11 -o requirements.lock
+	$(UV) pip compile pyproject.toml --group image --generate-hashes --python-version 3.11 \
+		-c requirements.lock -o requirements.image.lock
 
 clean:
 	rm -rf $(VENV) .tools .seismo

@@ -189,6 +189,12 @@ class Settings(BaseSettings):
     notify_metrics_port: int = Field(
         default=9465, ge=0, le=65535, description="Notifier's Prometheus metrics port (0: off)."
     )
+    aggregator_metrics_port: int = Field(
+        default=9466, ge=0, le=65535, description="Aggregator's Prometheus metrics port (0: off)."
+    )
+    detector_metrics_port: int = Field(
+        default=9467, ge=0, le=65535, description="Detector's Prometheus metrics port (0: off)."
+    )
 
     # --- production: access, limits, TLS, audit (seismo.access) ---
     auth: str = Field(
@@ -312,10 +318,20 @@ DEFAULTS = Settings.model_construct()
 """Every setting at its default, the environment not read: the one source of the defaults."""
 
 
-def load_settings() -> Settings:
-    """Read the environment once, turning a bad value into a ``ConfigError`` that names it."""
+SECRETS_DIR = Path("/run/secrets")
+"""Where Docker, Compose and the Kubernetes manifests mount secrets: a file named like a
+variable in lower case (``seismo_redis_url``) sets it when the environment does not, so a
+password never has to sit in an environment listing."""
+
+
+def load_settings(secrets_dir: Path = SECRETS_DIR) -> Settings:
+    """Read the environment (and ``secrets_dir`` when it exists) once, turning a bad value
+    into a ``ConfigError`` that names it."""
     try:
-        return Settings()
+        if not secrets_dir.is_dir():
+            return Settings()
+        # pydantic-settings' init-time option; its signature is not visible to mypy.
+        return Settings(_secrets_dir=secrets_dir)  # type: ignore[call-arg]
     except ValidationError as exc:
         problems = "; ".join(
             f"SEISMO_{str(err['loc'][0]).upper()}: {err['msg']}" for err in exc.errors()

@@ -43,6 +43,8 @@ SERVICES = [f"svc-{i:02d}" for i in range(20)]
 ENDPOINTS = ["GET:/api/items", "POST:/api/orders", "GET:/api/users/{id}", "GET:/health"]
 HTTP_CONNECTIONS = 32
 PIPELINE_DEPTH = 4
+START_TIMEOUT_S = 90.0
+"""How long a collector may take to answer after its start."""
 
 
 def sample_metric(rng: random.Random, now_ms: int) -> dict[str, Any]:
@@ -119,7 +121,9 @@ def collector_process(redis_url: str, workers: int, **settings: str) -> Iterator
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    """Until the collector at ``url`` answers; its workers are spawned processes, each
+    importing Seismo afresh, which takes a while on a busy machine."""
+    deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError("the collector exited during start-up")
@@ -129,7 +133,7 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise RuntimeError("the collector did not become healthy in 30 s")
+    raise RuntimeError(f"the collector did not become healthy in {START_TIMEOUT_S:.0f} s")
 
 
 def http_bodies(now_ms: int) -> dict[str, tuple[str, bytes, int]]:

@@ -11,10 +11,14 @@ import argparse
 import threading
 from typing import Any
 
+from prometheus_client import CollectorRegistry
+
+from seismo.cli.metrics_port import serve_metrics
 from seismo.cli.roles import run_role
 from seismo.config import Settings
 from seismo.engine import Engine
 from seismo.loops.aggregator import run_aggregator
+from seismo.loops.aggregator_metrics import AggregatorMetrics
 
 
 def register(commands: Any) -> None:
@@ -29,5 +33,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def aggregate(settings: Settings, engine: Engine, stop: threading.Event) -> None:
-    """Run the aggregator loop on the engine until ``stop`` is set."""
-    run_aggregator(engine.client, engine.keys, settings, stop)
+    """Run the aggregator loop on the engine until ``stop`` is set, with its metrics served
+    on ``SEISMO_AGGREGATOR_METRICS_PORT``."""
+    metrics = AggregatorMetrics(
+        CollectorRegistry(), engine.client, engine.keys, settings.window_seconds * 1000
+    )
+    port = settings.aggregator_metrics_port
+    serve_metrics(port, "SEISMO_AGGREGATOR_METRICS_PORT", metrics.registry)
+    run_aggregator(engine.client, engine.keys, settings, stop, metrics.observe)

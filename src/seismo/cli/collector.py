@@ -10,6 +10,7 @@ about 1.5 times the single-metric requests per second on this machine, the same 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import tempfile
 import threading
@@ -38,8 +39,12 @@ def run(args: argparse.Namespace) -> int:
 def serve(settings: Settings, engine: Engine, stop: threading.Event) -> None:
     """Serve until SIGINT or SIGTERM, the workers sharing one set of Prometheus counters."""
     with tempfile.TemporaryDirectory() as metrics_dir:
-        # prometheus_client reads this variable when a worker first imports it.
+        # prometheus_client reads this variable when a process first imports it, and this
+        # one already has (every command module is imported to build the parser): workers
+        # forked from it would keep per-process counters that /metrics never sees, so they
+        # are spawned, importing it afresh with the variable set.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+        multiprocessing.set_start_method("spawn", force=True)
         print(
             f"seismo collector: {scheme(settings)}://{settings.collector_host}:{settings.collector_port}"
             f" (Redis {engine.url}, {settings.collector_workers} workers)",

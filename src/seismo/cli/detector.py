@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
+from seismo.cli.metrics_port import serve_metrics
 from seismo.cli.roles import run_role
 from seismo.config import Settings
 from seismo.engine import Engine
@@ -38,8 +39,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def detect(settings: Settings, engine: Engine, stop: threading.Event) -> None:
-    """Run the detector loop on the engine until ``stop`` is set."""
-    detector_loop(settings, engine.client, engine.keys, engine.capabilities).run(stop)
+    """Run the detector loop on the engine until ``stop`` is set, with its metrics served
+    on ``SEISMO_DETECTOR_METRICS_PORT``."""
+    loop = detector_loop(settings, engine.client, engine.keys, engine.capabilities)
+    loop.metrics.watch(lambda: loop.model_version, loop.store.normal_count)
+    port = settings.detector_metrics_port
+    serve_metrics(port, "SEISMO_DETECTOR_METRICS_PORT", loop.metrics.registry)
+    loop.run(stop)
 
 
 def detector_loop(

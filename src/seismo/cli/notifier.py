@@ -18,10 +18,11 @@ import threading
 from typing import Any
 
 import redis.asyncio as aioredis
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 
 from seismo.alert.channels import ChannelEnv, RetryPolicy
 from seismo.alert.routing import Routing, RoutingError, load_routing
+from seismo.cli.metrics_port import serve_metrics
 from seismo.cli.roles import run_role
 from seismo.config import ConfigError, Settings, cluster_nodes
 from seismo.engine import Engine
@@ -72,17 +73,8 @@ def notify(settings: Settings, engine: Engine, stop: threading.Event) -> None:
     if not routing.receivers:
         log.info("no receivers (SEISMO_NOTIFY_ROUTING_FILE unset): alerts stay in the dashboard")
     metrics = NotifyMetrics(CollectorRegistry())
-    serve_metrics(settings.notify_metrics_port, metrics)
+    serve_metrics(settings.notify_metrics_port, "SEISMO_NOTIFY_METRICS_PORT", metrics.registry)
     asyncio.run(_serve(settings, engine, routing, metrics, stop))
-
-
-def serve_metrics(port: int, metrics: NotifyMetrics) -> None:
-    if port == 0:
-        return
-    try:
-        start_http_server(port, registry=metrics.registry)
-    except OSError as exc:
-        log.warning("metrics not served: port %d (SEISMO_NOTIFY_METRICS_PORT): %s", port, exc)
 
 
 async def _serve(

@@ -36,6 +36,7 @@ from seismo.config import Settings
 from seismo.dashboard import business, faults, graph, history, notify, overview, seed, static
 from seismo.dashboard.context import Context
 from seismo.dashboard.live import live_endpoint
+from seismo.dashboard.metrics import DashboardMetrics, Instrumented
 from seismo.dashboard.objective_store import load_file
 from seismo.dashboard.openapi import openapi_document
 from seismo.dashboard.params import BadRequest, operator, parse_filters
@@ -76,6 +77,7 @@ class Api:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self.metrics = DashboardMetrics(ctx.client, ctx.keys)
 
     def health(self, _: Request) -> Response:
         document, status = overview.health(self.ctx)
@@ -162,6 +164,7 @@ class Api:
             Route("/health", self.health),
             Route("/redis-data", self.redis_data),
             Route("/openapi.json", self.openapi),
+            Route("/metrics", self.metrics.route),
             Route("/api/fingerprints", self._listing(history.fingerprints)),
             Route("/api/anomalies", self._listing(history.anomalies)),
             Route("/api/logs", self._listing(history.logs)),
@@ -239,9 +242,13 @@ def create_app(
         EngineUnavailable: _redis_down,
         HTTPException: _http_error,
     }
+    api = Api(ctx)
     return Starlette(
-        routes=Api(ctx).routes(make_client),
+        routes=api.routes(make_client),
+        middleware=[
+            Middleware(Instrumented, metrics=api.metrics),
+            Middleware(Gate, access=access),
+        ],
         exception_handlers=handlers,
         lifespan=lifespan,
-        middleware=[Middleware(Gate, access=access)],
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -100,9 +101,14 @@ def _log_result(result: CloseResult) -> None:
 
 
 def run_aggregator(
-    client: redis.Redis, keys: Keys, settings: Settings, stop: threading.Event
+    client: redis.Redis,
+    keys: Keys,
+    settings: Settings,
+    stop: threading.Event,
+    observe: Callable[[CloseResult], None] | None = None,
 ) -> None:
-    """Close windows on time until ``stop`` is set; a Redis outage is logged and retried."""
+    """Close windows on time until ``stop`` is set; a Redis outage is logged and retried.
+    ``observe`` sees every call's result (the role's metrics)."""
     while not stop.is_set():
         try:
             result = _close_once(client, keys, settings)
@@ -111,4 +117,6 @@ def run_aggregator(
             stop.wait(RETRY_S)
             continue
         _log_result(result)
+        if observe is not None:
+            observe(result)
         stop.wait(next_wait(result, settings))

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import redis
+from prometheus_client import CollectorRegistry
 
 from seismo.alert.decide import AlertPolicy, ScoredWindow, early_alerts
 from seismo.alert.incident import IncidentBook
@@ -61,6 +62,7 @@ from seismo.engine.keys import Keys
 from seismo.engine.shard_streams import newest_entries
 from seismo.fingerprint.entry import BadFingerprint, Fingerprint
 from seismo.loops.deferred_publish import for_transaction, send_deferred
+from seismo.loops.detector_metrics import DetectorMetrics
 from seismo.loops.open_windows import OpenWindows
 
 log = logging.getLogger("seismo.detector")
@@ -173,6 +175,7 @@ class DetectorLoop:
         self.open_windows = OpenWindows(client, keys, config.window_ms, config.grace_ms)
         self._normals: tuple[FleetModel, dict[str, ServiceNormal]] | None = None
         self._polled_at = float("-inf")
+        self.metrics = DetectorMetrics(CollectorRegistry())
 
     def ensure_group(self) -> None:
         """Create the consumer groups (and streams) on fingerprints and feedback if missing."""
@@ -278,6 +281,7 @@ class DetectorLoop:
 
         self.client.transaction(apply, self.keys.detector_incident)
         send_deferred(self.client, used[0])
+        self.metrics.alerted(published[0])
         for alert in published[0]:
             log.info(
                 "early alert %s %s %s: %s", alert.status, alert.severity, alert.id, alert.summary
@@ -351,6 +355,7 @@ class DetectorLoop:
             log.warning("skipping fingerprint %s: %s", entry_id, exc)
             self.client.xack(self.keys.fingerprints, self.keys.detector_group, entry_id)
             return []
+        started = time.perf_counter()
         model = self._current_model()
         fleet = model.findings(window) if model else []
         graph = self._call_graph()
@@ -367,6 +372,7 @@ class DetectorLoop:
         outcome = applied[0]
         if outcome is None:
             return []
+        self.metrics.scored(outcome.score, outcome.alerts, time.perf_counter() - started)
         self._metric_cache.update(
             {name: (outcome.encoded[name], state) for name, state in outcome.metrics.items()}
         )
