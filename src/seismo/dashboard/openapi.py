@@ -307,6 +307,10 @@ def openapi_document() -> Schema:
         "/health": {"get": {"summary": "status, uptime, Redis, anomaly count, training",
                             "responses": {"200": _json(ref("Health"), "Redis answers"),
                                           "503": _json(ref("Health"), "Redis does not answer")}}},
+        "/metrics": {"get": {"summary": "Prometheus exposition: the dashboard's metrics and "
+                                        "Redis's (memory, commands, stream lengths)",
+                             "responses": {"200": {"description": "text/plain; version=0.0.4",
+                                                   "content": {"text/plain": {}}}}}},
         "/redis-data": _get("the probabilistic structures and streams, summarised", [],
                             ref("RedisData")),
         "/api/fingerprints": _get("fingerprints, newest first (time = window_end)", filters,
