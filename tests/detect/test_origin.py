@@ -97,6 +97,14 @@ def test_without_a_graph_every_firing_finding_is_one_cause_as_before() -> None:
     assert [f.target for f in cause.impacted] == ["index"]
 
 
+def test_a_thin_callee_empty_by_chance_does_not_take_its_slow_callers_fault() -> None:
+    """Called twice a window, a service is empty one window in seven by chance."""
+    found = [slow("orders", 300, 0.97), traffic("fx", 2, 0, 0.7)]
+
+    assert named(found) == [("orders", [])]
+    assert named([slow("orders", 300, 0.97), traffic("fx", 8, 0, 0.7)]) == [("fx", ["orders"])]
+
+
 def test_a_silent_service_is_said_to_have_gone_silent() -> None:
     assert summary(traffic("ledger", 6, 0)).startswith("ledger went silent: request rate of")
 
