@@ -130,17 +130,27 @@ class Instrumented:
             await self.app(scope, receive, send)
             return
         status = [500]
+        started = time.perf_counter()
+        recorded = [False]
+
+        def record() -> None:
+            """Observe the request once, before its last byte leaves: a client that reads
+            the answer and scrapes at once must already find it counted."""
+            if not recorded[0]:
+                recorded[0] = True
+                route = getattr(scope.get("route"), "path", "unmatched")
+                self.metrics.latency.labels(scope["method"], route, str(status[0])).observe(
+                    time.perf_counter() - started
+                )
 
         async def send_status(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status[0] = int(message["status"])
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                record()
             await send(message)
 
-        started = time.perf_counter()
         try:
             await self.app(scope, receive, send_status)
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
-            self.metrics.latency.labels(scope["method"], route, str(status[0])).observe(
-                time.perf_counter() - started
-            )
+            record()
