@@ -52,11 +52,17 @@ SEARCH_SLOW = {
 
 
 def add_log(
-    client: redis.Redis, keys: Keys, message: str, *, level: str = "error", service: str = "api"
+    client: redis.Redis,
+    keys: Keys,
+    message: str,
+    *,
+    level: str = "error",
+    service: str = "api",
+    timestamp: int | None = None,
 ) -> str:
-    """XADD one log event with the fields the ingest Function writes."""
+    """XADD one log event with the fields the ingest Function writes (``timestamp``: now)."""
     fields = {
-        "timestamp": str(int(time.time() * 1000)),
+        "timestamp": str(int(time.time() * 1000) if timestamp is None else timestamp),
         "level": level,
         "message": message,
         "service": service,

@@ -138,9 +138,11 @@ def test_each_alert_lists_similar_past_incidents_with_their_outcome(
 def test_logs_are_searchable_by_word_level_and_service(
     api: httpx.Client, redis_client: redis.Redis, keys: Keys
 ) -> None:
-    add_log(redis_client, keys, "upstream request timeout after 3000 ms", service="checkout")
-    add_log(redis_client, keys, "cache warmed", level="info", service="search")
-    add_log(redis_client, keys, "db timeout", level="warning", service="search")
+    now = int(time.time() * 1000)
+    add_log(redis_client, keys, "upstream request timeout after 3000 ms", service="checkout",
+            timestamp=now - 2)  # fmt: skip
+    add_log(redis_client, keys, "cache warmed", level="info", service="search", timestamp=now - 1)
+    add_log(redis_client, keys, "db timeout", level="warning", service="search", timestamp=now)
     found = api.get("/api/logs", params={"q": "timeout"}).json()["items"]
     assert [item["message"] for item in found] == [
         "db timeout",
