@@ -223,3 +223,18 @@ def test_a_latency_below_normal_is_no_fault_but_stays_in_the_explanation(forest:
     assert fell.score < 0.6 <= 0.9 <= model.score(slower).score
     moved = {d.feature: d.deviation for d in fell.deviations}
     assert moved["latency_p50"] < -3
+
+
+def test_fewer_distinct_endpoints_is_no_fault_more_still_is() -> None:
+    rng = np.random.default_rng(5)
+    rows = [
+        {"request_count": float(rng.poisson(80)), "distinct_endpoints": float(rng.integers(13, 15))}
+        for _ in range(120)
+    ]
+    model = FingerprintModel(rows, CONFIG, forest=False)
+
+    fewer = model.score({"request_count": 80.0, "distinct_endpoints": 9.0})
+    more = model.score({"request_count": 80.0, "distinct_endpoints": 24.0})
+
+    assert fewer.score < 0.6 <= 0.9 <= more.score
+    assert {d.feature: d.deviation for d in fewer.deviations}["distinct_endpoints"] < -3

@@ -45,6 +45,8 @@ a chatty request), and a log count that rose with nothing users feel is not wort
 error logs are errors, and judged as such (``seismo.detect.count_model``). Business events
 come with the traffic (a burst of orders is a burst of users), and each KPI's own values
 and silence are judged by the per-metric watch (``seismo.detect.metric_watch``)."""
+UPWARD_ONLY = frozenset({"distinct_endpoints"})
+"""Besides the latencies, features judged only when they rise (``RobustScale.judged``)."""
 SUPPORT_CAP = 0.85
 """The highest score supporting features alone give: under the alert threshold, over the
 level that keeps an incident open, so they extend an incident but never open one."""
@@ -192,13 +194,22 @@ class RobustScale:
         return (matrix - self.median) / self.spreads(matrix)
 
     def judged(self, z: NDArray[np.float64]) -> NDArray[np.float64]:
-        """``z`` as the score sees it: a latency below its normal counts as normal. Users
-        do not suffer from faster answers, and a service's latency quantile falls whenever
-        the mix of its endpoints shifts towards the cheap ones for a while (a median flips
-        to the faster mode of a mixture: seen as "median latency of billing fell from 207 ms
-        to 71 ms" pages on a generated system of the scenario bench). A service failing fast
-        is told by its errors; the fall stays in the explanation as a moved feature."""
-        return np.where(self.latencies & (z < 0), 0.0, z)
+        """``z`` as the score sees it: a latency, or a count of distinct endpoints, below
+        its normal counts as normal. Users do not suffer from faster answers, and a
+        service's latency quantile falls whenever the mix of its endpoints shifts towards
+        the cheap ones for a while (a median flips to the faster mode of a mixture: seen as
+        "median latency of billing fell from 207 ms to 71 ms" pages on a generated system
+        of the scenario bench). Fewer distinct endpoints in a window means the rarely called
+        ones were not called (the system's count fell from 14 to 9 in an hour of normal
+        traffic, and paged); a service that stops is told by its traffic. A service failing
+        fast is told by its errors. The fall stays in the explanation as a moved feature."""
+        return np.where(self.upward_only & (z < 0), 0.0, z)
+
+    @property
+    def upward_only(self) -> NDArray[np.bool_]:
+        """Features whose fall is no fault (``judged``)."""
+        listed: NDArray[np.bool_] = np.array([n in UPWARD_ONLY for n in self.names])
+        return np.logical_or(self.latencies, listed)
 
 
 def average_path_length(n: NDArray[np.float64]) -> NDArray[np.float64]:
