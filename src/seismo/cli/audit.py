@@ -12,12 +12,10 @@ import time
 from typing import Any
 
 import msgspec
-import redis
 
 from seismo.access import audit
+from seismo.cli.installation import installation_redis
 from seismo.config import load_settings
-from seismo.demo.simulator import demo_redis_url
-from seismo.engine.connection import EngineUnavailable, connect
 from seismo.engine.keys import Keys
 
 
@@ -32,16 +30,8 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    url = demo_redis_url(settings)
-    client = connect(url)
-    try:
+    with installation_redis(settings) as client:
         entries = audit.recent(client, Keys(settings.namespace), args.limit)
-    except redis.ConnectionError as exc:
-        raise EngineUnavailable(
-            f"cannot reach Redis at {url} ({exc}): set SEISMO_REDIS_URL"
-        ) from None
-    finally:
-        client.close()
     for entry in entries:
         print(json.dumps(msgspec.structs.asdict(entry)) if args.json else line(entry))
     if not entries and not args.json:

@@ -16,15 +16,12 @@ import sys
 import time
 from typing import Any
 
-import redis
-
 from seismo.access import audit
 from seismo.access.scopes import SCOPES, Scope
 from seismo.access.store import KeyStore, Listed, UnknownKey
 from seismo.access.tokens import duration_ms
+from seismo.cli.installation import installation_redis
 from seismo.config import Settings, load_settings
-from seismo.demo.simulator import demo_redis_url
-from seismo.engine.connection import EngineUnavailable, connect
 from seismo.engine.keys import Keys
 
 NAME = re.compile(r"^[A-Za-z0-9_.@:-]{1,64}$")
@@ -47,19 +44,12 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    url = demo_redis_url(settings)
-    client = connect(url)
     try:
-        return _act(KeyStore(client, Keys(settings.namespace)), settings, args)
+        with installation_redis(settings) as client:
+            return _act(KeyStore(client, Keys(settings.namespace)), settings, args)
     except (ValueError, UnknownKey) as exc:
         print(f"seismo keys: {exc}", file=sys.stderr)
         return 2
-    except redis.ConnectionError as exc:
-        raise EngineUnavailable(
-            f"cannot reach Redis at {url} ({exc}): set SEISMO_REDIS_URL"
-        ) from None
-    finally:
-        client.close()
 
 
 def _act(store: KeyStore, settings: Settings, args: argparse.Namespace) -> int:

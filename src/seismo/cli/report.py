@@ -13,14 +13,11 @@ import sys
 import time
 from typing import Any
 
-import redis
-
 from seismo.alert.routing import seconds
+from seismo.cli.installation import installation_redis
 from seismo.config import load_settings
 from seismo.dashboard.incident_report import markdown
 from seismo.dashboard.incidents import report
-from seismo.demo.simulator import demo_redis_url
-from seismo.engine.connection import EngineUnavailable, connect
 from seismo.engine.keys import Keys
 
 
@@ -40,18 +37,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"seismo report: --since: {exc}", file=sys.stderr)
         return 2
     settings = load_settings()
-    url = demo_redis_url(settings)
     now_ms = int(time.time() * 1000)
-    client = connect(url, decode_responses=True)
-    try:
+    with installation_redis(settings, decode_responses=True) as client:
         found = report(client, Keys(settings.namespace), now_ms - int(span_s * 1000), now_ms,
                        now_ms, settings.window_seconds * 1000)  # fmt: skip
-    except redis.ConnectionError as exc:
-        raise EngineUnavailable(
-            f"cannot reach Redis at {url} ({exc}): set SEISMO_REDIS_URL"
-        ) from None
-    finally:
-        client.close()
     document = found.to_dict()
     print(json.dumps(document, indent=2) if args.format == "json" else markdown(document), end="")
     if args.format == "json":

@@ -14,15 +14,12 @@ import sys
 import time
 from typing import Any
 
-import redis
-
 from seismo.access import audit
 from seismo.alert.routing import seconds
 from seismo.alert.silence import Silence, SilenceError
 from seismo.alert.silence_book import SilenceBook
+from seismo.cli.installation import installation_redis
 from seismo.config import load_settings
-from seismo.demo.simulator import demo_redis_url
-from seismo.engine.connection import EngineUnavailable, connect
 from seismo.engine.keys import installation_keys
 
 
@@ -56,17 +53,13 @@ def describe(silence: Silence, now_ms: int) -> str:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    url = demo_redis_url(settings)
-    book = SilenceBook(connect(url, decode_responses=True), installation_keys(settings))
     try:
-        return _act(book, args, settings.audit_maxlen)
+        with installation_redis(settings, decode_responses=True) as client:
+            book = SilenceBook(client, installation_keys(settings))
+            return _act(book, args, settings.audit_maxlen)
     except (SilenceError, ValueError) as exc:
         print(f"seismo silence: {exc}", file=sys.stderr)
         return 2
-    except redis.ConnectionError as exc:
-        raise EngineUnavailable(
-            f"cannot reach Redis at {url} ({exc}): set SEISMO_REDIS_URL"
-        ) from None
 
 
 def _act(book: SilenceBook, args: argparse.Namespace, audit_maxlen: int) -> int:
