@@ -137,6 +137,8 @@ class RobustScale:
     requests_at: int | None
     supporting: NDArray[np.bool_]
     """Features that support a finding but never make one alone (``SUPPORTING``)."""
+    upward_only: NDArray[np.bool_]
+    """Features whose fall is no fault: the latencies and ``UPWARD_ONLY`` (``judged``)."""
 
     @classmethod
     def fit(cls, names: Sequence[str], matrix: NDArray[np.float64]) -> RobustScale:
@@ -156,7 +158,8 @@ class RobustScale:
         latencies = np.array([feature_kind(n).unit == "ms" for n in names])
         at = names.index("request_count") if "request_count" in names else None
         supporting = np.array([n in SUPPORTING for n in names])
-        return cls(tuple(names), median, spread, shares, latencies, at, supporting)
+        upward = latencies | np.array([n in UPWARD_ONLY for n in names])
+        return cls(tuple(names), median, spread, shares, latencies, at, supporting, upward)
 
     def state(self) -> dict[str, Any]:
         return {
@@ -204,12 +207,6 @@ class RobustScale:
         traffic, and paged); a service that stops is told by its traffic. A service failing
         fast is told by its errors. The fall stays in the explanation as a moved feature."""
         return np.where(self.upward_only & (z < 0), 0.0, z)
-
-    @property
-    def upward_only(self) -> NDArray[np.bool_]:
-        """Features whose fall is no fault (``judged``)."""
-        listed: NDArray[np.bool_] = np.array([n in UPWARD_ONLY for n in self.names])
-        return np.logical_or(self.latencies, listed)
 
 
 def average_path_length(n: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -101,6 +101,14 @@ QUIET_DECAY = 0.999
 """Per window, how much of the longest recent empty run is kept (a half-life of ~700)."""
 
 
+def move_bar(moves: list[float]) -> float:
+    """Standard errors a move must reach to alert: ``Z_MARGIN`` x the 99.9th percentile of
+    the recent ``moves``, at least ``ALERT_Z``."""
+    if not moves:
+        return ALERT_Z
+    return max(ALERT_Z, Z_MARGIN * float(np.quantile(moves, 0.999)))
+
+
 @dataclass
 class FallWatch:
     """A positive metric's mean on a log scale, to judge its falls: a smoothed level of
@@ -132,10 +140,7 @@ class FallWatch:
             return 0.0
         if value > (1.0 - MATERIAL) * math.exp(self.level):
             return 0.0
-        bar = ALERT_Z
-        if self.falls:
-            bar = max(ALERT_Z, Z_MARGIN * float(np.quantile(self.falls, 0.999)))
-        return z_score(self.z(value, count), bar)
+        return z_score(self.z(value, count), move_bar(self.falls))
 
     def learn(self, value: float, count: float) -> None:
         if value <= 0:
@@ -289,11 +294,8 @@ class MetricState:
         return max(1.25 * self.unit_spread / math.sqrt(max(count, 1.0)), floor)
 
     def alert_z(self) -> float:
-        """Standard errors a mean must move to alert: ``Z_MARGIN`` x its recent 99.9th
-        percentile, at least ``ALERT_Z``."""
-        if not self.moves:
-            return ALERT_Z
-        return max(ALERT_Z, Z_MARGIN * float(np.quantile(self.moves, 0.999)))
+        """Standard errors a mean must move to alert (``move_bar`` of its recent moves)."""
+        return move_bar(self.moves)
 
     def outside_rate(self) -> float:
         """The learned share of observations outside the expected range."""
