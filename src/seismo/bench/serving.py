@@ -27,6 +27,7 @@ from seismo.engine.server import free_port
 
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 10.0
+RESTART_CODE = 1012
 
 
 def _answers(port: int) -> bool:
@@ -36,30 +37,37 @@ def _answers(port: int) -> bool:
 
 
 class OpenSockets:
-    """The app, keeping the task of each WebSocket it serves so a stop can end them."""
+    """The app, keeping the task and ``send`` of each WebSocket it serves so a stop can end them.
+
+    A stop first sends each client a close frame (1012, service restart) and then cancels
+    the handler: the frame tells the client even when a handler busy in a Redis read or a
+    thread does not end at once.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.open: set[asyncio.Task[Any]] = set()
+        self.open: dict[asyncio.Task[Any], Send] = {}
         self.stopping = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         task = asyncio.current_task()
         if scope["type"] != "websocket" or task is None:
             return await self.app(scope, receive, send)
-        self.open.add(task)
+        self.open[task] = send
         try:
             await self.app(scope, receive, send)
         except asyncio.CancelledError:
             if not self.stopping:
                 raise
         finally:
-            self.open.discard(task)
+            self.open.pop(task, None)
 
     async def close_all(self) -> None:
         """End every open WebSocket's handler; the server then drops its connection."""
         self.stopping = True
-        for task in list(self.open):
+        for task, send in list(self.open.items()):
+            with contextlib.suppress(Exception):
+                await send({"type": "websocket.close", "code": RESTART_CODE})
             task.cancel()
         await asyncio.gather(*self.open, return_exceptions=True)
 
