@@ -187,3 +187,38 @@ def test_cusum_learns_that_a_latency_comes_in_spells_and_stays_quiet_on_it() -> 
 
     assert drift.spells["db/latency_p50"].inflation > 1.5
     assert sum(score >= 0.9 for score in scores[1000:]) <= 5
+
+
+def spell_counts(
+    rng: np.random.Generator, windows: int, mean: float, correlation: float
+) -> list[float]:
+    """Traffic whose log counts move by 20 % a window with this lag-1 ``correlation``."""
+    move, counts = 0.0, []
+    for _ in range(windows):
+        move = correlation * move + 0.2 * float(rng.standard_normal())
+        counts.append(float(rng.poisson(mean * math.exp(move))))
+    return counts
+
+
+def held_pair_score(drift: Drift, spreads: float) -> float:
+    """The score of a second window as far out as the first, both ``spreads`` above level."""
+    level = drift.levels["service:api"]
+    poisson = 1.0 / math.sqrt(math.expm1(level.mean) + 1.0)
+    count = math.expm1(level.mean + spreads * max(1.25 * level.dev, poisson, 0.05))
+    first = drift.traffic("service:api", count)
+    drift.learn_traffic("service:api", count, flagged=bool(first and first[0] >= 0.9))
+    second = drift.traffic("service:api", count)
+    assert second is not None
+    return second[0]
+
+
+def test_two_held_windows_are_judged_against_how_the_traffic_comes_in_spells() -> None:
+    rng = np.random.default_rng(11)
+    spelled, _ = fed(spell_counts(rng, 2_000, 400.0, correlation=0.6))
+    independent, _ = fed(spell_counts(rng, 2_000, 400.0, correlation=0.0))
+
+    assert spelled.spells["service:api/request_count"].correlation > 0.25
+    assert independent.spells["service:api/request_count"].correlation < 0.1
+    assert held_pair_score(independent, 3.8) >= 0.9
+    assert held_pair_score(spelled, 3.8) < 0.9
+    assert held_pair_score(spelled, 6.0) >= 0.9
