@@ -14,6 +14,7 @@ the record into the report.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import tempfile
@@ -60,6 +61,8 @@ SLICES_PER_S = 4
 """The driver sends each second's events in quarters, each just after it ends."""
 SETTLE_S = 4.0
 """Wait after the traffic stops for its last windows to be closed, scored and pushed."""
+PUSH_WAIT_S = 10.0
+"""Longest further wait for the last alerts to reach ``/ws`` (a loaded machine is slow)."""
 MAX_RESTARTS = 2
 Log = Callable[[str], None]
 
@@ -161,6 +164,12 @@ class AlertLog:
         with self.lock:
             return list(self.received)
 
+    def unpushed(self) -> int:
+        """Alerts heard on the channel whose incident has not yet been heard on ``/ws``."""
+        received = self.snapshot()
+        pushed = {r.alert.get("id") for r in received if r.via == "ws"}
+        return sum(1 for r in received if r.via == "pubsub" and r.alert.get("id") not in pushed)
+
     def count(self, via: str, status: str) -> int:
         return sum(1 for r in self.snapshot() if r.via == via and r.alert.get("status") == status)
 
@@ -191,9 +200,8 @@ def listen_ws(port: int, alerts: AlertLog, stop: threading.Event, log: Log) -> N
                     socket_.send(json.dumps({"since": since}))
                 while not stop.is_set():
                     since = now_ms()
-                    _record_ws(socket_.recv(timeout=0.5), alerts)
-        except TimeoutError:
-            continue
+                    with contextlib.suppress(TimeoutError):
+                        _record_ws(socket_.recv(timeout=0.5), alerts)
         except (OSError, WebSocketException) as exc:
             log(f"dashboard WebSocket dropped ({exc}); reconnecting")
             stop.wait(1.0)
@@ -299,6 +307,13 @@ class Phases:
             self.tick(phase)
             time.sleep(min(0.5, max(0.0, (deadline_ms - now_ms()) / 1000)))
 
+    def wait_for_pushes(self, deadline_ms: int) -> None:
+        """Give the dashboard until ``deadline_ms`` to push what the channel already carried
+        (on a loaded machine ``/ws`` may trail the channel by seconds)."""
+        while self.alerts.unpushed() and now_ms() < deadline_ms:
+            self.tick("last alerts reaching /ws")
+            time.sleep(0.2)
+
     def train(self) -> None:
         """Wait for the detector's model (bounded: three times the training length)."""
         limit = time.monotonic() + 3 * self.plan.training_windows * WINDOW_S + 60
@@ -373,6 +388,7 @@ def run_phases(pipeline: Pipeline, plan: Plan, progress: Progress) -> Record:
                     faults = [phases.inject(kind, i + 1) for i, kind in enumerate(plan.kinds)]
                 end = now_ms()
                 phases.wait_until(end + int(SETTLE_S * 1000), "last windows")
+                phases.wait_for_pushes(end + int((SETTLE_S + PUSH_WAIT_S) * 1000))
         if driver.errors:
             phases.log(
                 f"traffic driver: {driver.errors} failed deliveries ({driver.sent} events sent)"
