@@ -10,7 +10,7 @@ from seismo.config import Settings
 from seismo.engine.keys import Keys
 from seismo.engine.structures import ensure_structures
 from seismo.fingerprint.features import SERVICE_FEATURES, SYSTEM_FEATURES
-from seismo.fingerprint.windows import SILENT_SERVICE_WINDOWS, lookback_windows
+from seismo.fingerprint.windows import lookback_windows, silent_service_windows
 from seismo.loops.aggregator import close_windows
 
 from .events import BASE_MS, Ingest, app, fingerprints, ingest_events
@@ -123,7 +123,7 @@ def test_idle_windows_each_yield_one_zero_fingerprint_in_order(
         assert idle.metrics == {}
 
 
-def test_services_are_split_and_a_silent_one_fades_out(
+def test_services_are_split_and_a_silent_one_stays_through_an_outage_then_fades_out(
     redis_client: redis.Redis, keys: Keys, settings: Settings, ingest: Ingest
 ) -> None:
     ingest([
@@ -158,7 +158,9 @@ def test_services_are_split_and_a_silent_one_fades_out(
     close_windows(redis_client, keys, settings, now_ms=DUE + 5000)
     silent = fingerprints(redis_client, keys)[-1].services["users"]
     assert silent == dict.fromkeys(SERVICE_FEATURES, 0)
-    later = DUE + (SILENT_SERVICE_WINDOWS + 2) * 5000
+    close_windows(redis_client, keys, settings, now_ms=DUE + 20 * 5000)
+    assert fingerprints(redis_client, keys)[-1].services["users"]["request_count"] == 0
+    later = DUE + (silent_service_windows(settings) + 2) * 5000
     close_windows(redis_client, keys, settings, now_ms=later)
     assert "users" not in fingerprints(redis_client, keys)[-1].services
 

@@ -17,7 +17,7 @@ from seismo.config import Settings
 from seismo.engine.functions import CLOSE_WINDOWS
 from seismo.engine.keys import Keys
 from seismo.fingerprint.features import SERVICE_FEATURES, SYSTEM_FEATURES
-from seismo.fingerprint.windows import SILENT_SERVICE_WINDOWS, lookback_windows
+from seismo.fingerprint.windows import lookback_windows, silent_service_windows
 from seismo.loops.aggregator import close_windows
 
 from .events import BASE_MS, Ingest, app
@@ -59,8 +59,8 @@ def _close_with(
     """``seismo_close_windows`` with feature names other than the table's."""
     argv = [
         keys.prefix, settings.window_seconds * 1000, settings.grace_seconds * 1000, DUE,
-        settings.fingerprint_maxlen, 1, lookback_windows(settings), SILENT_SERVICE_WINDOWS,
-        json.dumps(system), json.dumps(service),
+        settings.fingerprint_maxlen, 1, lookback_windows(settings),
+        silent_service_windows(settings), json.dumps(system), json.dumps(service),
     ]  # fmt: skip
     client.fcall(CLOSE_WINDOWS, len(keys.close_keys), *keys.close_keys, *argv)
 

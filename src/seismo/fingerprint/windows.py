@@ -16,8 +16,14 @@ __all__ = ["window_ttl_seconds"]  # the TTL is the engine's; window arithmetic r
 CLOSE_BATCH = 32
 """Most windows one call of the closing Function closes; a backlog takes several calls."""
 
-SILENT_SERVICE_WINDOWS = 12
-"""Windows a service that stopped reporting keeps a (zero) per-service vector."""
+SILENT_SERVICE_SECONDS = 3600
+"""How long a service that stopped reporting keeps a (zero) per-service vector. Its silence
+is the origin its callers' failures are explained by, so it must outlast an outage: with 12
+windows (12 s in the scenario bench) a service down for 20 s dropped out of the fingerprint
+and its caller's 5xx opened a second incident naming the caller. A service removed on
+purpose is news for this long, unless silenced."""
+SILENT_SERVICE_MIN_WINDOWS = 12
+"""At least this many windows, whatever their length."""
 
 
 def window_id(timestamp_ms: int, window_ms: int) -> int:
@@ -29,6 +35,12 @@ def lookback_windows(settings: Settings) -> int:
     """How many past windows may still hold data: older ones have expired, so a backlog
     beyond this (a long aggregator outage) is skipped rather than closed as empty."""
     return math.ceil(window_ttl_seconds(settings) / settings.window_seconds)
+
+
+def silent_service_windows(settings: Settings) -> int:
+    """Windows a silent service stays in the fingerprint (``SILENT_SERVICE_SECONDS``)."""
+    windows = math.ceil(SILENT_SERVICE_SECONDS / settings.window_seconds)
+    return max(SILENT_SERVICE_MIN_WINDOWS, windows)
 
 
 def newest_closable(now_ms: int, window_ms: int, grace_ms: int) -> int:

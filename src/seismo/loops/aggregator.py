@@ -23,9 +23,9 @@ from seismo.engine.keys import Keys
 from seismo.fingerprint.features import SERVICE_FEATURES, SYSTEM_FEATURES
 from seismo.fingerprint.windows import (
     CLOSE_BATCH,
-    SILENT_SERVICE_WINDOWS,
     lookback_windows,
     seconds_until_due,
+    silent_service_windows,
 )
 from seismo.loops.window_merge import close_shards
 
@@ -62,7 +62,7 @@ def close_windows(
         settings.fingerprint_maxlen,
         max_windows,
         lookback_windows(settings),
-        SILENT_SERVICE_WINDOWS,
+        silent_service_windows(settings),
         json.dumps(SYSTEM_FEATURES),
         json.dumps(SERVICE_FEATURES),
     ]
