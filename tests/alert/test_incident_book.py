@@ -151,6 +151,19 @@ def test_errors_and_surges_open_at_once() -> None:
     assert sorted((a.status, a.target) for a in raised[0]) == [("open", "media"), ("open", "vault")]
 
 
+def test_a_burst_of_logs_or_orders_for_one_window_opens_nothing_but_held_two_opens() -> None:
+    logs = Finding("service", "media", 0.99, (Deviation("log_count", 0.1, 1, 3, 29),))
+    orders = Finding(
+        "service", "billing", 0.97, (Deviation("business_observations", 6, 2, 19, 6.5),)
+    )
+
+    raised = run((logs,), (), (orders,), (), (logs,), (logs,))
+
+    assert [[(a.status, a.target) for a in alerts] for alerts in raised] == [
+        [], [], [], [], [], [("open", "media")]
+    ]  # fmt: skip
+
+
 def surged(target: str) -> Finding:
     return Finding("service", target, 0.99, (Deviation("request_count", 30, 3, 120, 30),))
 
