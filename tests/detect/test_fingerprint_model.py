@@ -202,6 +202,19 @@ def test_a_burst_of_business_events_alone_supports_a_finding_but_never_makes_one
     assert 0.6 <= model.score(busy).score < 0.9
 
 
+def test_a_burst_of_requests_alone_supports_a_finding_but_never_makes_one() -> None:
+    """Traffic is judged on a log scale and against its recent level (count_model, drift):
+    its distance from a constant training median fires at every peak of a swing."""
+    rows = checkout_rows(120, seed=3)
+    model = FingerprintModel(rows, CONFIG, forest=False)
+    count = rows[-1]["request_count"]
+
+    busy = {**rows[-1], "request_count": 2.6 * count, "request_rate": 2.6 * count}
+
+    assert 0.6 <= model.score(busy).score < 0.9
+    assert model.score(busy).moved()[0].feature.startswith("request_")
+
+
 @pytest.mark.parametrize("forest", [False, True])
 def test_a_latency_below_normal_is_no_fault_but_stays_in_the_explanation(forest: bool) -> None:
     rows = checkout_rows(120, seed=4)

@@ -38,13 +38,19 @@ from seismo.fingerprint.features import feature_kind
 if TYPE_CHECKING:
     from sklearn.ensemble import IsolationForest
 
-SUPPORTING = features.of_kind(features.LOGS) | {"business_observations"}
+SUPPORTING = features.of_kind(features.LOGS, features.TRAFFIC) | {"business_observations"}
 """Log counts (of any level, of warnings) and counts of business events: evidence that
 supports a finding, never one on their own. Services log in bursts (a retry loop, a deploy,
 a chatty request), and a log count that rose with nothing users feel is not worth a page;
 error logs are errors, and judged as such (``seismo.detect.count_model``). Business events
 come with the traffic (a burst of orders is a burst of users), and each KPI's own values
-and silence are judged by the per-metric watch (``seismo.detect.metric_watch``)."""
+and silence are judged by the per-metric watch (``seismo.detect.metric_watch``). Request
+counts and rates are judged as counts too: on a log scale against the training median with
+a Poisson guard (``count_model.TrafficTest``) and against their recent level with its
+learned bursts (``seismo.detect.drift``). Their distance from the training median in
+training spreads is the constant baseline that fires at every peak of a swing the training
+did not cover (seen: "request rate of auth rose from 29 to 76", a burst of a generated
+system that neither of those tests found unusual, paged)."""
 UPWARD_ONLY = frozenset({"distinct_endpoints"})
 """Besides the latencies, features judged only when they rise (``RobustScale.judged``)."""
 SUPPORT_CAP = 0.85
