@@ -66,6 +66,34 @@ def test_detection_damps_the_quiet_period_after_it() -> None:
     assert scores[720] < DECIDE
 
 
+def test_a_far_more_unusual_point_in_the_quiet_period_alarms_anew() -> None:
+    # One incident, one alarm, unless it grows to twice the alarm's ratio: a spike ten times
+    # the first one, 20 points after it, is news; its twin 20 points later is not.
+    values = noisy_daily(900)
+    values[700] += 40
+    values[720] += 400
+    values[740] += 400
+    scores = replay(MetricDetector(quiet=100), values)
+    assert scores[700] >= DECIDE
+    assert scores[720] >= DECIDE
+    assert scores[740] < DECIDE
+
+
+def test_state_stored_before_escalation_keeps_its_quiet_period() -> None:
+    # Without the alarm's score, nothing escalates until the quiet period is over
+    values = noisy_daily(900)
+    values[700] += 40
+    values[720] += 400
+    original = MetricDetector(quiet=100)
+    replay(original, values[:710])
+    data = json.loads(json.dumps(original.to_dict()))
+    del data["state"]["alarm"]
+    restored = detector_from_dict(data)
+    assert isinstance(restored, MetricDetector)
+    assert replay(restored, values[710:])[10] < DECIDE
+    assert replay(original, values[710:])[10] >= DECIDE
+
+
 def test_a_detected_point_does_not_hide_the_next_anomaly() -> None:
     # Learned into the calibration, the first spike would make an equal second one look
     # ordinary; kept out, the second is detected too once the quiet period is over.

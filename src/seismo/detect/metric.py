@@ -14,7 +14,9 @@ The production detector for business and custom metrics, and the one ``seismo re
   are fused by max.
 - *decide*: a fused score >= ``decide`` is a detection (the detector's ``threshold``); the
   following ``quiet`` points are damped (halved, so below ``decide``: not flagged), since one
-  incident should give one alarm.
+  incident should give one alarm. A point ``escalate`` times as unusual as the alarm (in
+  ratio r) is not damped: an incident that grows far beyond its first alarm, or a large
+  anomaly just after a small false alarm, is news, and alarms anew.
 
 What a flagged point is kept out of, precisely: the calibration histories, which decide what
 counts as unusual, so one anomaly does not raise the bar and hide the next, nor make its twin
@@ -24,9 +26,9 @@ points of the quiet period after it are learned in full.
 
 Work per point is constant (bounded windows) and nothing looks ahead. The state is plain
 data, ``{"name", "params", "state"}``: the points learned, the last values (from which the
-windows and shapes are rebuilt) and, per signal, only the few recent values that can still
-reach its high quantile (``HighQuantile``), so it is stored in Redis as JSON: 25 KB typical,
-under 40 KB on NAB.
+windows and shapes are rebuilt), the last alarm's score and, per signal, only the few
+recent values that can still reach its high quantile (``HighQuantile``), so it is stored in
+Redis as JSON: 25 KB typical, under 40 KB on NAB.
 """
 
 from __future__ import annotations
@@ -214,6 +216,7 @@ class MetricDetector(Detector):
         decide: float = 0.52,
         quiet: int = 100,
         warmup: int = 150,
+        escalate: float = 2.0,
     ) -> None:
         self.config: dict[str, Any] = {
             "long": long,
@@ -226,6 +229,7 @@ class MetricDetector(Detector):
             "decide": decide,
             "quiet": quiet,
             "warmup": warmup,
+            "escalate": escalate,
         }
         self.values = RollingOrder(long)
         self.steps = RollingOrder(long)
@@ -238,6 +242,7 @@ class MetricDetector(Detector):
         self.kept: deque[float] = deque(maxlen=max(long + 1, *spans))
         self.seen = 0
         self.since = quiet
+        self.alarm = 0.0  # the score of the last alarm
         self._cache: tuple[float, list[float | None], float] | None = None
 
     def _raw(self, x: float) -> list[float | None]:
@@ -282,7 +287,18 @@ class MetricDetector(Detector):
         if "value" not in x or self.seen < self.config["warmup"]:
             return 0.0
         fused = self._evaluate(x["value"])[2]
-        return 0.5 * fused if self.since < self.config["quiet"] else fused
+        return 0.5 * fused if self._damped(fused) else fused
+
+    def _damped(self, fused: float) -> bool:
+        """In the quiet period after an alarm, unless ``escalate`` times as unusual as it.
+
+        With s the alarm's score, its ratio is s / (1 - s), and the score of ``e`` times that
+        ratio is e s / (1 - s + e s); an alarm scored 1 can never be exceeded.
+        """
+        if self.since >= self.config["quiet"]:
+            return False
+        e, s = float(self.config["escalate"]), self.alarm
+        return fused <= e * s / (1.0 - s + e * s)
 
     def _learn(self, x: Features) -> None:
         if "value" not in x:
@@ -291,10 +307,11 @@ class MetricDetector(Detector):
         self._cache = None
         flagged = (
             self.seen >= self.config["warmup"]
-            and self.since >= self.config["quiet"]
+            and not self._damped(fused)
             and fused >= self.config["decide"]
         )
         self.since = 0 if flagged else self.since + 1
+        self.alarm = fused if flagged else self.alarm
         if not flagged:
             for value, history in zip(raw, self.calibration, strict=True):
                 if value is not None:  # 4 digits calibrate as well and store in half the bytes
@@ -327,6 +344,7 @@ class MetricDetector(Detector):
             "calibration": calibration,
             "since": self.since,
             "seen": self.seen,
+            "alarm": self.alarm,
         }
 
     @classmethod
@@ -346,6 +364,7 @@ class MetricDetector(Detector):
             history.count = int(count)
             history.kept = [[int(i), float(v), int(b)] for i, v, b in kept]
         self.seen, self.since = int(state["seen"]), int(state["since"])
+        self.alarm = float(state.get("alarm", 1.0))  # stored before escalation: none
 
     @classmethod
     def _from_full_histories(cls, data: Mapping[str, Any]) -> MetricDetector:
@@ -357,6 +376,7 @@ class MetricDetector(Detector):
             for value in items:
                 history.add(float(value))
         detector.seen, detector.since = int(data["seen"]), int(data["since"])
+        detector.alarm = 1.0  # stored before escalation: none
         return detector
 
 
