@@ -134,6 +134,15 @@ def test_a_latency_move_or_a_traffic_fall_of_one_window_opens_nothing() -> None:
     assert raised == [[], [], [], []]
 
 
+def test_a_fall_found_over_several_windows_opens_at_once() -> None:
+    """A run of empty windows is its own confirmation: no second window is awaited."""
+    gone = Finding("service", "vault", 0.95, (Deviation("request_count", 9, 3, 0, -3),), True)
+
+    (opened,) = run((gone,))[0]
+
+    assert (opened.status, opened.target) == ("open", "vault")
+
+
 def test_a_latency_move_that_stays_a_second_window_opens_an_incident() -> None:
     raised = run((slow("media"),), (slow("media"),), (fell("billing"),), (fell("billing"),))
 

@@ -214,3 +214,36 @@ def test_a_failure_counted_by_every_service_of_its_chain_is_judged_as_one() -> N
     assert independent.errors[0].dispersion == pytest.approx(1.0, abs=0.2)
     assert max(e.score for e in chained.evidence(two_failures)) < 0.9
     assert max(e.score for e in independent.evidence(two_failures)) >= 0.9
+
+
+def steady_counts(mean: float, stalls: int = 0) -> CountModel:
+    """A service with about ``mean`` calls a window; ``stalls`` runs of 3 empty windows."""
+    rng = np.random.default_rng(5)
+    rows = [{"request_count": float(rng.poisson(mean)), "request_rate": 0.0} for _ in range(400)]
+    for start in range(50, 50 + 100 * stalls, 100):
+        for row in rows[start : start + 3]:
+            row["request_count"] = 0.0
+    return CountModel(rows)
+
+
+def test_a_run_of_empty_windows_is_silence_where_each_alone_is_chance() -> None:
+    model = steady_counts(6.0)
+    empty = {"request_count": 0.0, "request_rate": 0.0}
+
+    def strongest(earlier: list[dict[str, float]]) -> float:
+        pooled = model.pooled(empty, earlier)
+        return pooled[0].score if pooled else 0.0
+
+    assert max(e.score for e in model.evidence(empty)) < 0.9
+    assert strongest([empty]) < 0.9
+    assert strongest([empty, empty]) >= 0.9
+    assert model.pooled(empty, [empty, empty])[0].moved.feature.startswith("request_")
+    assert strongest([{"request_count": 5.0, "request_rate": 0.0}, empty]) < 0.9
+
+
+def test_a_run_of_empty_windows_no_longer_than_trainings_stalls_is_no_silence() -> None:
+    model = steady_counts(6.0, stalls=2)
+    empty = {"request_count": 0.0, "request_rate": 0.0}
+
+    assert model.pooled(empty, [empty, empty]) == []
+    assert model.pooled(empty, [empty, empty, empty])[0].score >= 0.9

@@ -178,11 +178,12 @@ def needs_confirming(cause: Cause, elevated: frozenset[str]) -> bool:
     services' empty windows took the system's endpoint count from 14 to 9 three times).
     Gross faults do not wait: the open-window checks (``seismo.detect.early``) raise them
     first. Errors, surges, new dependencies and range violations open at once, and so does
-    a silence that explains a caller's failing calls:
+    what a test found over several windows (``Finding.held``: a run of empty windows, a
+    CUSUM), and a silence that explains a caller's failing calls:
     that is no stall.
     """
     origin = cause.origin
-    if not origin.moved or origin.key in elevated:
+    if not origin.moved or origin.key in elevated or origin.held:
         return False
     if silent(origin) and any(headline_kind(f) != "traffic" for f in cause.impacted):
         return False

@@ -63,10 +63,12 @@ LOG_SPREAD_MIN = 0.05
 
 @dataclass(frozen=True)
 class Evidence:
-    """One count test on one window: its score on the alert scale and what moved."""
+    """One test on one window: its score on the alert scale, what moved, and whether the
+    test pooled this window with the ones before it (``Finding.held``)."""
 
     score: float
     moved: Deviation
+    held: bool = False
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,10 @@ class TrafficTest:
     alert_z: float
     rate_per_request: float
     """``request_rate / request_count`` (one over the window length), for the explanation."""
+    empty_share: float = 0.0
+    """Share of the training windows without a request (Laplace-smoothed)."""
+    empty_run: int = 0
+    """The longest run of consecutive empty windows in training."""
 
     @classmethod
     def fit(cls, rows: Sequence[Mapping[str, float]]) -> TrafficTest:
@@ -205,8 +211,14 @@ class TrafficTest:
         spread = max(mad, float(q75 - q25) / 1.349, poisson, LOG_SPREAD_MIN)
         largest = float(np.max(np.abs(logs - median))) / spread if len(rows) else 0.0
         per = [r[RATE] / r[REQUESTS] for r in rows if r.get(REQUESTS, 0.0) > 0 and RATE in r]
+        empty = [count <= 0 for count in counts]
         return cls(
-            median, spread, max(ALERT_Z, TRAIN_Z_MARGIN * largest), float(np.median(per or [1.0]))
+            median,
+            spread,
+            max(ALERT_Z, TRAIN_Z_MARGIN * largest),
+            float(np.median(per or [1.0])),
+            (sum(empty) + 1.0) / (len(empty) + 2.0),
+            longest_run(empty),
         )
 
     @property
@@ -216,6 +228,27 @@ class TrafficTest:
     def silent(self, x: Mapping[str, float]) -> bool:
         """No request in a window where chance alone would rarely leave it empty."""
         return x.get(REQUESTS, 1.0) <= 0 and empty_is_unlikely(self.normal_count)
+
+    def silent_run(
+        self, x: Mapping[str, float], earlier: Sequence[Mapping[str, float]]
+    ) -> Evidence | None:
+        """A run of empty windows ending with ``x``, longer than any in training, judged as
+        one sample: each empty window alone may be chance (about five calls a window leave
+        one empty in 150), three in a row where five were due each time are not. The run's
+        chance is the larger of the Poisson one and the training's share of empty windows
+        to the power of its length."""
+        if x.get(REQUESTS, 1.0) > 0:
+            return None
+        run = 1
+        for row in reversed(earlier):
+            if row.get(REQUESTS, 1.0) > 0:
+                break
+            run += 1
+        judged = self.evidence(x)
+        if run < 2 or run <= self.empty_run or judged is None:
+            return None
+        tail = max(math.exp(-self.normal_count * run), self.empty_share**run)
+        return Evidence(max(judged.score, tail_score(tail)), judged.moved)
 
     def evidence(self, x: Mapping[str, float]) -> Evidence | None:
         count = x.get(REQUESTS)
@@ -261,11 +294,15 @@ class CountModel:
     def pooled(
         self, x: Mapping[str, float], earlier: Sequence[Mapping[str, float]]
     ) -> list[Evidence]:
-        """The error and error-log tests on ``x`` pooled with the ``earlier`` windows."""
+        """The error and error-log tests on ``x`` pooled with the ``earlier`` windows, and
+        a run of empty windows (``TrafficTest.silent_run``)."""
         tests: list[ErrorTest | LogErrorTest] = [*self.errors]
         if self.logs is not None:
             tests.append(self.logs)
         found = [e for e in (t.pooled(x, earlier) for t in tests) if e is not None]
+        silence = self.traffic.silent_run(x, earlier) if self.traffic is not None else None
+        if silence is not None:
+            found.append(silence)
         return sorted(found, key=lambda e: e.score, reverse=True)
 
     def evidence(self, x: Mapping[str, float]) -> list[Evidence]:
@@ -276,6 +313,15 @@ class CountModel:
                 tests.append(test)
         found = [e for e in (t.evidence(x) for t in tests) if e is not None]
         return sorted(found, key=lambda e: e.score, reverse=True)
+
+
+def longest_run(flags: Sequence[bool]) -> int:
+    """The length of the longest run of consecutive true ``flags``."""
+    longest = current = 0
+    for flag in flags:
+        current = current + 1 if flag else 0
+        longest = max(longest, current)
+    return longest
 
 
 def dispersion(counts: Sequence[float]) -> float:

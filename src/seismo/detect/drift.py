@@ -45,7 +45,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from seismo.detect.count_model import POOLED_FEATURES
+from seismo.detect.count_model import POOLED_FEATURES, Evidence
 from seismo.detect.evidence import ALERT_Z, AT_ALERT, count_change_tail, tail_score
 from seismo.detect.evidence import z_score as z_on_alert_scale
 from seismo.detect.explain import Finding, headline_first
@@ -341,34 +341,35 @@ def apply_drift(
 
 def _evidence(
     model: FleetModel, scope: str, target: str, vector: Vector, drift: Drift
-) -> list[tuple[float, Deviation]]:
+) -> list[Evidence]:
     found = []
     key = f"{scope}:{target}"
     if "request_count" in vector:
         traffic = drift.traffic(key, vector["request_count"])
         if traffic is not None:
-            found.append(traffic)
+            found.append(Evidence(*traffic))
     counts = model.system_counts if scope == "system" else model.counts[target]
     earlier = drift.earlier_rows(key)
     if earlier:
-        found += [(e.score, e.moved) for e in counts.pooled(vector, earlier)]
+        found += [Evidence(e.score, e.moved, held=True) for e in counts.pooled(vector, earlier)]
     if scope == "service":
         moved = model.services[target].deviations(vector, CREEP_FEATURES)
         creep = drift.creep(target, {n: d.deviation for n, d in moved.items()})
         if creep is not None:
-            found.append((creep[0], moved[creep[1]]))
+            found.append(Evidence(creep[0], moved[creep[1]], held=True))
     return found
 
 
 def _merged(
-    before: Finding | None, scope: str, target: str, evidence: list[tuple[float, Deviation]]
+    before: Finding | None, scope: str, target: str, evidence: list[Evidence]
 ) -> Finding | None:
     """``before`` with the evidence that fires leading its explanation (a new finding when
     there was none); None when nothing fires and there was no finding."""
-    firing = [d for score, d in sorted(evidence, key=lambda e: -e[0]) if score >= AT_ALERT]
+    firing = [e for e in sorted(evidence, key=lambda e: -e.score) if e.score >= AT_ALERT]
     if not firing:
         return before
-    score = max([before.score if before else 0.0, *(s for s, _ in evidence)])
-    lead = {d.feature for d in firing}
+    score = max([before.score if before else 0.0, *(e.score for e in evidence)])
+    lead = {e.moved.feature for e in firing}
     rest = [d for d in (before.moved if before else ()) if d.feature not in lead]
-    return Finding(scope, target, score, tuple([*headline_first(firing), *rest][:4]))
+    moved = tuple([*headline_first([e.moved for e in firing]), *rest][:4])
+    return Finding(scope, target, score, moved, held=firing[0].held)

@@ -30,6 +30,9 @@ class Finding:
     target: str
     score: float
     moved: tuple[Deviation, ...]
+    held: bool = False
+    """Its evidence spans this window and the ones before it (a pooled test), so a second
+    window would confirm nothing new (``alert.decide.needs_confirming``)."""
 
     @property
     def key(self) -> str:
