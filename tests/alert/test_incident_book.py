@@ -143,6 +143,19 @@ def test_a_fall_found_over_several_windows_opens_at_once() -> None:
     assert (opened.status, opened.target) == ("open", "vault")
 
 
+def test_a_move_is_confirmed_only_by_its_scope_moving_the_same_way_next_to_it() -> None:
+    """A system uneasy about its 5xx share does not confirm its traffic falling."""
+    uneasy_errors = Finding("system", "system", 0.65, (Deviation("error_rate_5xx", 0, 1, 2, 2),))
+    uneasy_fall = Finding("system", "system", 0.65, (Deviation("request_count", 130, 9, 100, -3),))
+    fall = Finding("system", "system", 0.93, (Deviation("request_count", 135, 9, 62, -8),))
+
+    raised = run((uneasy_errors,), (), (fall,), (), (), (), (uneasy_fall,), (fall,))
+
+    assert [[(a.status, a.target) for a in alerts] for alerts in raised] == [
+        [], [], [], [], [], [], [], [("open", "system")]
+    ]  # fmt: skip
+
+
 def test_a_latency_move_that_stays_a_second_window_opens_an_incident() -> None:
     raised = run((slow("media"),), (slow("media"),), (fell("billing"),), (fell("billing"),))
 

@@ -26,7 +26,7 @@ from seismo.config import DEFAULTS
 from seismo.detect.call_graph import CallGraph
 from seismo.detect.explain import Finding, summary
 from seismo.detect.metric_watch import METRIC_MEANS
-from seismo.detect.origin import Cause, causes, headline_kind, silent
+from seismo.detect.origin import Cause, causes, direction, headline_kind, silent
 from seismo.fingerprint.features import feature_kind, label
 
 EARLY = "raised early: its window is still open"
@@ -150,15 +150,23 @@ def alerts_for_window(
             alerts.append(_resolved(window, incident, now_ms, "Resolved"))
     recent = tuple(policy.rule.recent(history, policy.rule.hit(window.score)))
     last = max(book.last_window, window.window_start)
-    keys = tuple(sorted(f.key for f in window.findings if f.score >= policy.keep_open))
+    keys = tuple(sorted(elevation(f) for f in window.findings if f.score >= policy.keep_open))
     elevated = (*book.elevated, (window.window_start, keys))[-ELEVATED_KEPT:]
     still_open = tuple(i for i in incidents if i is not None)
     return IncidentBook(last, recent, still_open, elevated), alerts
 
 
+def elevation(f: Finding) -> str:
+    """What a neighbouring window must have shown to confirm ``f``: its scope, moved the
+    same kind of way (a system whose 5xx share was uneasy two windows ago does not confirm
+    that system's traffic falling for one window: seen as a page in a two-hour run when the
+    traffic sender stalled for a second)."""
+    return f"{f.key}|{headline_kind(f)}|{direction(f):+d}"
+
+
 def needs_confirming(cause: Cause, elevated: frozenset[str]) -> bool:
-    """True when ``cause`` may open an incident only after a second window, and its origin's
-    scope was not already elevated in the window before.
+    """True when ``cause`` may open an incident only after a second window, and its origin
+    was not already elevated the same way (``elevation``) in a window next to it.
 
     Some one-window moves are common in healthy systems: a latency quantile of a mixture
     of endpoints flips between their modes when the mix shifts for a moment; a client's
@@ -183,7 +191,7 @@ def needs_confirming(cause: Cause, elevated: frozenset[str]) -> bool:
     that is no stall.
     """
     origin = cause.origin
-    if not origin.moved or origin.key in elevated or origin.held:
+    if not origin.moved or elevation(origin) in elevated or origin.held:
         return False
     if silent(origin) and any(headline_kind(f) != "traffic" for f in cause.impacted):
         return False

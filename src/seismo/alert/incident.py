@@ -130,10 +130,11 @@ class IncidentBook:
     recent: tuple[bool, ...] = ()
     open: tuple[IncidentState, ...] = ()
     elevated: tuple[tuple[int, tuple[str, ...]], ...] = ()
-    """Per recently applied window (its start), the ``scope:target`` of its findings that
-    scored at least ``keep_open``: a finding that needs a second window to open an incident
-    (``decide.needs_confirming``) opens one when its scope was elevated in a neighbouring
-    window. Kept per window because several detectors may apply windows out of order."""
+    """Per recently applied window (its start), how its findings that scored at least
+    ``keep_open`` moved (``decide.elevation``: scope, kind and direction): a finding that
+    needs a second window to open an incident (``decide.needs_confirming``) opens one when
+    it moved the same way in a neighbouring window. Kept per window because several
+    detectors may apply windows out of order."""
 
     def elevated_near(self, start: int, length: int) -> frozenset[str]:
         """The keys elevated in the other windows within two windows of ``start``."""
