@@ -24,10 +24,10 @@ from seismo.alert.rule import AlarmRule
 from seismo.alert.severity import business_impact, remediation, severity
 from seismo.config import DEFAULTS
 from seismo.detect.call_graph import CallGraph
-from seismo.detect.explain import Finding, summary
+from seismo.detect.explain import COUNTS_OF_EVENTS, Finding, summary
 from seismo.detect.metric_watch import METRIC_MEANS
 from seismo.detect.origin import Cause, causes, direction, headline_kind, silent
-from seismo.fingerprint.features import feature_kind, label
+from seismo.fingerprint.features import LOGS, feature_kind, label, of_kind
 
 EARLY = "raised early: its window is still open"
 """Appended to the summary of an early alert."""
@@ -41,8 +41,9 @@ silent a window after the traffic that brings it: that is the incident's busines
 impact, not a second page)."""
 ELEVATED_KEPT = 6
 """Windows whose elevated findings are kept (several detectors apply windows out of order)."""
-BURSTY_COUNTS = frozenset({"log_count", "log_warnings", "business_observations", "observations"})
-"""Counts of events that come in bursts: a rise for one window is no fault."""
+BURSTY_COUNTS = of_kind(LOGS) | COUNTS_OF_EVENTS
+"""Counts of events that come in bursts (logs, warnings, business and custom metric
+events): a rise for one window is no fault."""
 
 
 @dataclass(frozen=True)
