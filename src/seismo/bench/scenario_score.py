@@ -300,19 +300,22 @@ def _end_w(record: Record) -> int:
     return window_of(record.end_ms, record.window_ms)
 
 
+def not_pushed(received: Sequence[Received]) -> list[Received]:
+    """The alerts heard on the ``alerts`` channel whose incident was never heard on ``/ws``."""
+    pushed = {r.alert.get("id") for r in received if r.via == "ws"}
+    return [r for r in received if r.via == "pubsub" and r.alert.get("id") not in pushed]
+
+
 def ws_missing(record: Record) -> list[dict[str, Any]]:
     """Alerts of the run heard on the ``alerts`` channel but never pushed on ``/ws``."""
-    pushed = {r.alert.get("id") for r in record.received if r.via == "ws"}
     return [
         {
             "id": r.alert.get("id"),
             "window_start": r.alert.get("window_start"),
             "status": r.alert.get("status"),
         }
-        for r in record.received
-        if r.via == "pubsub"
-        and r.alert.get("id") not in pushed
-        and window_of(int(r.alert.get("window_start", 0)), record.window_ms) < _end_w(record)
+        for r in not_pushed(record.received)
+        if window_of(int(r.alert.get("window_start", 0)), record.window_ms) < _end_w(record)
     ]
 
 

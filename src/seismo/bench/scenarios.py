@@ -38,6 +38,7 @@ from seismo.bench.scenario_score import (
     TARGET_DELAY_WINDOWS,
     Received,
     Record,
+    not_pushed,
     summarise,
     worst_of,
 )
@@ -166,9 +167,7 @@ class AlertLog:
 
     def unpushed(self) -> int:
         """Alerts heard on the channel whose incident has not yet been heard on ``/ws``."""
-        received = self.snapshot()
-        pushed = {r.alert.get("id") for r in received if r.via == "ws"}
-        return sum(1 for r in received if r.via == "pubsub" and r.alert.get("id") not in pushed)
+        return len(not_pushed(self.snapshot()))
 
     def count(self, via: str, status: str) -> int:
         return sum(1 for r in self.snapshot() if r.via == via and r.alert.get("status") == status)
