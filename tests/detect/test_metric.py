@@ -57,10 +57,16 @@ def test_level_shift_is_detected_within_a_few_points() -> None:
     assert 650 <= first <= 655
 
 
-def test_detection_damps_the_quiet_period_after_it() -> None:
+def spiked(spikes: dict[int, float]) -> list[float]:
+    """A noisy daily series of 900 points with ``spikes`` (index -> height) added."""
     values = noisy_daily(900)
-    values[700] += 40
-    values[720] += 40
+    for at, height in spikes.items():
+        values[at] += height
+    return values
+
+
+def test_detection_damps_the_quiet_period_after_it() -> None:
+    values = spiked({700: 40, 720: 40})
     scores = replay(MetricDetector(quiet=100), values)
     assert scores[700] >= DECIDE
     assert scores[720] < DECIDE
@@ -69,10 +75,7 @@ def test_detection_damps_the_quiet_period_after_it() -> None:
 def test_a_far_more_unusual_point_in_the_quiet_period_alarms_anew() -> None:
     # One incident, one alarm, unless it grows to twice the alarm's ratio: a spike ten times
     # the first one, 20 points after it, is news; its twin 20 points later is not.
-    values = noisy_daily(900)
-    values[700] += 40
-    values[720] += 400
-    values[740] += 400
+    values = spiked({700: 40, 720: 400, 740: 400})
     scores = replay(MetricDetector(quiet=100), values)
     assert scores[700] >= DECIDE
     assert scores[720] >= DECIDE
@@ -81,9 +84,7 @@ def test_a_far_more_unusual_point_in_the_quiet_period_alarms_anew() -> None:
 
 def test_state_stored_before_escalation_keeps_its_quiet_period() -> None:
     # Without the alarm's score, nothing escalates until the quiet period is over
-    values = noisy_daily(900)
-    values[700] += 40
-    values[720] += 400
+    values = spiked({700: 40, 720: 400})
     original = MetricDetector(quiet=100)
     replay(original, values[:710])
     data = json.loads(json.dumps(original.to_dict()))
