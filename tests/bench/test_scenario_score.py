@@ -11,6 +11,7 @@ from seismo.bench.scenario_score import (
     explanation_ok,
     feature_moves,
     kind_result,
+    separability,
     summarise,
     worst_of,
 )
@@ -143,10 +144,28 @@ def test_feature_moves_compare_the_target_in_normal_windows_with_the_first_fault
     rows = [fingerprint(NORMAL[0] + i * WINDOW, 0.01) for i in range(5)]
     rows += [fingerprint(SPIKE.start_ms + i * WINDOW, rate) for i, rate in enumerate((0.2, 0.3, 0))]
     moves = feature_moves(SPIKE, record(fingerprints=rows))
-    assert moves["target"]["error_rate_5xx"] == {"normal": 0.01, "fault": 0.3}
-    assert moves["target"]["log_errors"] == {"normal": 0.1, "fault": 3.0}
-    assert moves["system"]["error_rate_5xx"] == {"normal": 0.005, "fault": 0.15}
-    assert moves["system"]["log_errors"] == {"normal": None, "fault": None}
+    assert moves["target"]["error_rate_5xx"] == {"normal": 0.01, "fault": 0.3, "as_far": 0.0}
+    assert moves["target"]["log_errors"] == {"normal": 0.1, "fault": 3.0, "as_far": 0.0}
+    assert moves["system"]["error_rate_5xx"] == {"normal": 0.005, "fault": 0.15, "as_far": 0.0}
+    assert moves["system"]["log_errors"] == {"normal": None, "fault": None, "as_far": None}
+
+
+def test_a_fault_inside_the_noise_is_told_by_the_share_of_normal_windows_as_far_out() -> None:
+    """Normal latencies 10..19 ms (median 14.5); a creep reaching 18 ms in its first windows
+    was matched or passed by 2 normal windows of 10 (18, 19): 20 %. A fall to 9 ms by none."""
+
+    def fingerprint(start: int, latency: float) -> dict[str, Any]:
+        services = {"users": {"latency_p50": latency, "latency_p95": 2 * latency}}
+        return {"window_start": start, "services": services, "system": {}, "metrics": {}}
+
+    creep = Fault("slow-degradation", "users", SPIKE.start_ms, SPIKE.end_ms)
+    rows = [fingerprint(NORMAL[0] + i * WINDOW, 10.0 + i) for i in range(10)]
+    rising = rows + [fingerprint(creep.start_ms + i * WINDOW, v) for i, v in enumerate((15, 18))]
+    moves = feature_moves(creep, record(fingerprints=rising))
+    assert moves["target"]["latency_p50"]["as_far"] == 0.2
+    assert separability(moves) == 0.2
+    falling = [*rows, fingerprint(creep.start_ms, 9.0)]
+    assert separability(feature_moves(creep, record(fingerprints=falling))) == 0.0
 
 
 def test_an_alert_of_the_run_never_pushed_on_the_ws_is_listed_as_missing() -> None:

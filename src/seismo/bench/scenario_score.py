@@ -113,6 +113,10 @@ class KindResult:
     moves: dict[str, dict[str, dict[str, float | None]]] = field(default_factory=dict)
     """Each right feature of the target and of the system vector: its normal median and its
     farthest value in the fault's first windows (``{"target" | "system": {feature: {...}}}``)."""
+    as_far: float | None = None
+    """The share of normal windows as far out as the fault's target went within the target
+    delay, on its most telling right feature (``separability``): above 0, the fault was
+    still inside the noise when it had to be named."""
 
 
 def window_of(timestamp_ms: int, window_ms: int) -> int:
@@ -167,7 +171,7 @@ def kind_result(fault: Fault, record: Record) -> KindResult:
     raised = _raised_in(record.received, onset_w, end_w, record.window_ms)
     moves = feature_moves(fault, record)
     if not raised:
-        return KindResult(fault.kind, fault.service, False, moves=moves)
+        return KindResult(fault.kind, fault.service, False, moves=moves, as_far=separability(moves))
     first = raised[0].alert
     system = system_named(record.system)
     right = [r for r in raised if explanation_ok(fault.kind, fault.service, r.alert, system)]
@@ -194,6 +198,7 @@ def kind_result(fault: Fault, record: Record) -> KindResult:
             else None
         ),
         moves=moves,
+        as_far=separability(moves),
     )
 
 
@@ -248,13 +253,46 @@ def _numbers(vectors: Iterable[Mapping[str, Any]], name: str) -> list[float]:
 def _move(
     normal: Sequence[Mapping[str, Any]], fault: Sequence[Mapping[str, Any]], name: str
 ) -> dict[str, float | None]:
-    """``name``'s normal median, and its value in the fault's first windows farthest from
-    it (a new interaction shows in one window only; a drop goes down)."""
+    """``name``'s normal median, its value in the fault's first windows farthest from it (a
+    new interaction shows in one window only; a drop goes down), and ``as_far``: the share
+    of normal windows at least that far out the same way. When normal windows went as far
+    as the fault did within the target delay, no detector could have named it in time
+    without also paging on them: the fault was still inside the noise."""
     usual = _numbers(normal, name)
-    median = round(statistics.median(usual), 4) if usual else None
+    median = statistics.median(usual) if usual else None
     seen = _numbers(fault, name)
     farthest = max(seen, key=lambda x: abs(x - (median or 0.0)), default=None)
-    return {"normal": median, "fault": None if farthest is None else round(farthest, 4)}
+    return {
+        "normal": None if median is None else round(median, 4),
+        "fault": None if farthest is None else round(farthest, 4),
+        "as_far": _share_as_far(usual, median, farthest),
+    }
+
+
+def _share_as_far(
+    usual: Sequence[float], median: float | None, farthest: float | None
+) -> float | None:
+    """The share of ``usual`` values at least as far past ``median`` as ``farthest`` is, on
+    its side (None without both)."""
+    if median is None or farthest is None or not usual:
+        return None
+    way = 1.0 if farthest >= median else -1.0
+    reach = way * (farthest - median)
+    return round(sum(way * (x - median) >= reach for x in usual) / len(usual), 4)
+
+
+def separability(moves: Mapping[str, Mapping[str, Mapping[str, float | None]]]) -> float | None:
+    """The smallest ``as_far`` share over the right features of the target and of the
+    system (a new dependency shows in the system's new interactions, not its caller's): how
+    much of the normal stretch reached as far as the fault's most telling feature did in
+    time."""
+    shares = [
+        share
+        for where in moves.values()
+        for move in where.values()
+        if (share := move.get("as_far")) is not None
+    ]
+    return min(shares, default=None)
 
 
 def false_alarms(record: Record) -> int:

@@ -416,13 +416,24 @@ def report(summary: Mapping[str, Any], plan: Plan) -> None:
             f"{k['scope']}:{k['target']}" if k["detected"] else "-",
             "-" if k["ws_latency_ms"] is None else f"{k['ws_latency_ms']:,}",
             "yes" if k.get("early") else "no",
+            "-" if k.get("as_far") is None else f"{100 * k['as_far']:.1f} %",
         )
         for k in summary["kinds"]
     ]
     print_table(
         f"seismo bench scenarios (1 s windows, {plan.training_windows} training windows, "
         f"seed {plan.seed})",
-        ("kind", "fault on", "detected", "delay", "explained", "named", "onset->ws ms", "early"),
+        (
+            "kind",
+            "fault on",
+            "detected",
+            "delay",
+            "explained",
+            "named",
+            "onset->ws ms",
+            "early",
+            "normal as far",
+        ),
         rows,
     )
     targets = summary["targets"]
