@@ -106,6 +106,88 @@ def test_a_detected_point_does_not_hide_the_next_anomaly() -> None:
     assert scores[900] >= DECIDE
 
 
+def flat_noisy(length: int, spikes: dict[int, float]) -> list[float]:
+    """A flat metric with Gaussian noise and ``spikes`` (index -> height) added."""
+    rng = random.Random(7)
+    values = [50 + rng.gauss(0, 1) for _ in range(length)]
+    for at, height in spikes.items():
+        values[at] += height
+    return values
+
+
+def test_a_recurring_spike_becomes_ordinary_instead_of_alarming_forever() -> None:
+    # A nightly job's spike every 250 points: kept out of the calibration at every
+    # occurrence, it alarmed at full strength forever (0.92 each time). Once as many were
+    # kept out as the quantile's rank, it is learned and fades to "as unusual as the rare
+    # unusual points lately" (about 0.5).
+    spikes = list(range(500, 7000, 250))
+    scores = replay(MetricDetector(), flat_noisy(7000, dict.fromkeys(spikes, 40.0)))
+    assert min(scores[at] for at in spikes[:6]) >= 0.9
+    assert max(scores[at] for at in spikes[-5:]) < 0.6
+
+
+SIX_SPIKES = dict.fromkeys(range(600, 1200, 100), 60.0)
+"""Six alarms kept out (the rank of the 0.999 quantile of 6000 points), 100 points apart."""
+
+
+@pytest.mark.parametrize(("kept_out", "learned"), [(SIX_SPIKES, True), ({600: 60.0}, False)])
+def test_an_alarm_is_learned_once_as_many_as_unusual_were_kept_out_as_the_quantile_rank(
+    kept_out: dict[int, float], learned: bool
+) -> None:
+    values = flat_noisy(1300, kept_out)
+    detector = MetricDetector(quiet=50)
+    replay(detector, values[:1200])
+    before = detector.to_dict()["state"]
+    smaller = {"value": values[1200] + 40}
+    assert detector.score_one(smaller) >= DECIDE  # an alarm either way
+    detector.learn_one(smaller)
+    after = detector.to_dict()["state"]
+    assert (after["calibration"] != before["calibration"]) is learned
+    assert len(after["excluded"]) == len(before["excluded"]) + (not learned)
+    assert after["since"] == 0
+
+
+def test_a_new_extreme_is_kept_out_even_after_many_alarms() -> None:
+    values = flat_noisy(1300, SIX_SPIKES)
+    detector = MetricDetector(quiet=50)
+    replay(detector, values[:1200])
+    before = detector.to_dict()["state"]
+    bigger = {"value": values[1200] + 120}
+    assert detector.score_one(bigger) >= DECIDE
+    detector.learn_one(bigger)
+    after = detector.to_dict()["state"]
+    assert after["calibration"] == before["calibration"]
+    assert len(after["excluded"]) == len(before["excluded"]) + 1
+
+
+def test_stored_state_remembers_the_alarms_kept_out() -> None:
+    values = spiked({600: 60, 800: 40})
+    original = MetricDetector(quiet=100)
+    replay(original, values[:700])
+    stored = json.loads(json.dumps(original.to_dict()))
+    assert len(stored["state"]["excluded"]) == 1
+    restored = detector_from_dict(stored)
+    assert isinstance(restored, MetricDetector)
+    assert replay(restored, values[700:]) == replay(original, values[700:])
+    assert restored.to_dict() == original.to_dict()
+
+
+def test_a_typical_move_of_a_mostly_flat_metric_is_a_small_jump() -> None:
+    # A counter that moves by one in a fifth of its steps: its median step is zero, so
+    # against the median a typical move was a jump of ~70 "typical steps" (the rounding
+    # floor's scale); against the 0.9 quantile of steps it is about one.
+    rng = random.Random(3)
+    values, x = [], 10.0
+    for _ in range(600):
+        x += rng.choice([-1.0, 1.0]) if rng.random() < 0.2 else 0.0
+        values.append(x)
+    detector = MetricDetector()
+    replay(detector, values)
+    jump = detector._raw(values[-1] + 1.0)[1]
+    assert jump is not None
+    assert 0.5 <= jump <= 2.0
+
+
 def test_warm_up_scores_zero() -> None:
     scores = replay(MetricDetector(warmup=150), noisy_daily(200))
     assert scores[:150] == [0.0] * 150

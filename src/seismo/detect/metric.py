@@ -4,10 +4,10 @@ The production detector for business and custom metrics, and the one ``seismo re
 ``seismo bench nab`` run. It follows score -> calibrate -> decide:
 
 - *score*: several causal raw signals, each blind to a different kind of anomaly: a spike
-  (distance from the rolling median, in robust spreads), a jump (step size against typical
-  steps), a level shift (short mean against the rolling median) and shape novelty at several
-  time scales (distance from the current shape, block means of the recent values, to its
-  nearest past shapes, as in KNN-CAD).
+  (distance from the rolling median, in robust spreads), a jump (step size against the
+  ``STEP_QUANTILE`` quantile of recent steps), a level shift (short mean against the rolling
+  median) and shape novelty at several time scales (distance from the current shape, block
+  means of the recent values, to its nearest past shapes, as in KNN-CAD).
 - *calibrate*: each raw signal against its own recent history: r = value / the signal's
   99.9th percentile over the last ``history`` points, mapped to [0, 1] by r / (1 + r), so 0.5
   means "as unusual as the rare unusual points lately", whatever the metric's units. Signals
@@ -22,13 +22,18 @@ What a flagged point is kept out of, precisely: the calibration histories, which
 counts as unusual, so one anomaly does not raise the bar and hide the next, nor make its twin
 look normal. It still enters the windows (median, steps, recent level, shapes), which need
 every point in order; one value moves a rolling median by at most one rank. The damped
-points of the quiet period after it are learned in full.
+points of the quiet period after it are learned in full. Alarms are kept out only while
+they are rare: once as many alarms at least as unusual were kept out within the calibration
+history as the quantile's rank, a further one is learned like any point (``_repeats``), so
+a pattern that recurs (a nightly job's spike, a noise-free cycle's edges) stops alarming
+after a few occurrences instead of alarming at every occurrence forever.
 
 Work per point is constant (bounded windows) and nothing looks ahead. The state is plain
 data, ``{"name", "params", "state"}``: the points learned, the last values (from which the
-windows and shapes are rebuilt), the last alarm's score and, per signal, only the few
-recent values that can still reach its high quantile (``HighQuantile``), so it is stored in
-Redis as JSON: 25 KB typical, under 40 KB on NAB.
+windows and shapes are rebuilt), the last alarm's score, the signals of the few alarms kept
+out of the calibration and, per signal, only the few recent values that can still reach its
+high quantile (``HighQuantile``), so it is stored in Redis as JSON: 25 KB typical, under
+40 KB on NAB.
 """
 
 from __future__ import annotations
@@ -193,6 +198,18 @@ CANDIDATES = 256
 SIGNALS = ("spike", "jump", "level")
 MIN_POINTS = 50
 """Points a window or a calibration history needs before its signal counts."""
+STEP_QUANTILE = 0.9
+"""Quantile of the recent step sizes that a jump is measured against.
+
+Not the median: a metric that often stays put between points (counters, quantised gauges,
+flat stretches, noise-free cycles) has a median step of zero, so every move became a jump of
+millions of "typical steps" and the jump signal's scale was set by the rounding floor. The
+0.9 quantile is a typical *move* whenever one step in ten changes the value, and is still
+robust to the largest tenth of steps (the jumps themselves). Chosen on NAB fold A.
+"""
+REMEMBERED = 16
+"""Alarms kept out of the calibration remembered to recognise repeats (at least twice the
+calibration quantile's rank)."""
 
 
 @register
@@ -243,6 +260,9 @@ class MetricDetector(Detector):
         self.seen = 0
         self.since = quiet
         self.alarm = 0.0  # the score of the last alarm
+        # Alarms kept out of the calibration: (point index, rounded raw signals)
+        remembered = max(REMEMBERED, 2 * self.calibration[0].rank)
+        self.excluded: deque[tuple[int, list[float | None]]] = deque(maxlen=remembered)
         self._cache: tuple[float, list[float | None], float] | None = None
 
     def _raw(self, x: float) -> list[float | None]:
@@ -252,7 +272,7 @@ class MetricDetector(Detector):
         median = self.values.quantile(0.5)
         floor = 1e-3 * abs(median) + 1e-9
         spread = self.values.quantile(0.75) - self.values.quantile(0.25) + floor
-        step = self.steps.quantile(0.5) + floor
+        step = self.steps.quantile(STEP_QUANTILE) + floor
         level = (sum(self.recent) + x) / (len(self.recent) + 1)
         return [
             abs(x - median) / spread,
@@ -266,15 +286,42 @@ class MetricDetector(Detector):
 
         A signal counts once it has a calibration history of ``MIN_POINTS`` values.
         """
-        ratio = max(
-            (
-                value / (history.quantile() + 1e-12)
-                for value, history in zip(raw, self.calibration, strict=True)
-                if value is not None and len(history) >= MIN_POINTS
-            ),
-            default=0.0,
-        )
+        ratio = max((r for r in self._ratios(raw) if r is not None), default=0.0)
         return ratio / (1.0 + ratio)
+
+    def _ratios(self, raw: list[float | None]) -> list[float | None]:
+        """Each signal's raw value / its recent high quantile (None while not calibrated)."""
+        return [
+            value / (history.quantile() + 1e-12)
+            if value is not None and len(history) >= MIN_POINTS
+            else None
+            for value, history in zip(raw, self.calibration, strict=True)
+        ]
+
+    def _repeats(self, raw: list[float | None]) -> bool:
+        """Whether an alarm on ``raw`` is no longer rare: it repeats alarms kept out before.
+
+        It is when, within the last ``history`` points, as many alarms at least as unusual on
+        the signal that raises this one (its largest ratio) were already kept out of the
+        calibration as the rank of the calibration's quantile (6 for the 0.999 quantile of
+        6000 points). The quantile calls that many values per history "the rare unusual
+        ones"; more extremes of that size are, by its own definition, not rare. Keeping
+        alarms out protects the calibration from one-off anomalies (a twin of a flagged
+        spike is still detected, several times over), but a pattern that recurs (a nightly
+        job's spike, a noise-free cycle's edges first met after the warm-up) was kept out at
+        every occurrence and alarmed forever. Learned, it becomes ordinary.
+        """
+        ratios = [-1.0 if r is None else r for r in self._ratios(raw)]
+        signal = max(range(len(ratios)), key=ratios.__getitem__)
+        value = raw[signal]
+        if value is None:
+            return False
+        count = 0
+        for at, old in self.excluded:
+            before = old[signal]
+            if at > self.seen - self.config["history"] and before is not None and before >= value:
+                count += 1
+        return count >= self.calibration[signal].rank
 
     def _evaluate(self, x: float) -> tuple[float, list[float | None], float]:
         """Raw signals and fused score of ``x``, computed once for score_one + learn_one."""
@@ -312,10 +359,13 @@ class MetricDetector(Detector):
         )
         self.since = 0 if flagged else self.since + 1
         self.alarm = fused if flagged else self.alarm
-        if not flagged:
-            for value, history in zip(raw, self.calibration, strict=True):
+        rounded = [None if v is None else float(f"{v:.4g}") for v in raw]
+        if flagged and not self._repeats(rounded):
+            self.excluded.append((self.seen, rounded))
+        else:
+            for value, history in zip(rounded, self.calibration, strict=True):
                 if value is not None:  # 4 digits calibrate as well and store in half the bytes
-                    history.add(float(f"{value:.4g}"))
+                    history.add(value)
         self._absorb(x["value"])
 
     def _absorb(self, value: float) -> None:
@@ -345,6 +395,7 @@ class MetricDetector(Detector):
             "since": self.since,
             "seen": self.seen,
             "alarm": self.alarm,
+            "excluded": [[at, raw] for at, raw in self.excluded],
         }
 
     @classmethod
@@ -365,6 +416,10 @@ class MetricDetector(Detector):
             history.kept = [[int(i), float(v), int(b)] for i, v, b in kept]
         self.seen, self.since = int(state["seen"]), int(state["since"])
         self.alarm = float(state.get("alarm", 1.0))  # stored before escalation: none
+        self.excluded.extend(  # stored before repeats were learned: none remembered
+            (int(at), [None if v is None else float(v) for v in raw])
+            for at, raw in state.get("excluded", [])
+        )
 
     @classmethod
     def _from_full_histories(cls, data: Mapping[str, Any]) -> MetricDetector:
