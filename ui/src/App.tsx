@@ -44,7 +44,12 @@ const STATUS_TEXT = { live: "live", connecting: "connecting…", offline: "recon
 
 export function App() {
   const [view, go] = useView();
-  const { state, status, error, sendFeedback } = useLive();
+  const { state, status, error, sendFeedback, refreshAlerts } = useLive();
+  // The feed's alerts were loaded when the page was; costs estimated since (by the incident
+  // report) are fetched each time the feed is shown.
+  useEffect(() => {
+    if (view === "anomalies") refreshAlerts();
+  }, [view, refreshAlerts]);
   const services = useMemo(() => servicesSeen(state.fingerprints), [state.fingerprints]);
   const open = state.alerts.filter(
     (alert) => alert.status !== "resolved" && !alert.feedback,

@@ -42,6 +42,9 @@ export interface Live {
   status: ConnectionStatus;
   error: string | null;
   sendFeedback: (alert: Alert, feedback: Feedback) => Promise<void>;
+  /** Load the recent alerts again: what the server added to them since (a cost the
+   * incident report estimated, a mark) reaches alerts already on the page. */
+  refreshAlerts: () => void;
 }
 
 /** The history from the REST API, then every push from /ws, resuming after each reconnect. */
@@ -92,7 +95,17 @@ export function useLive(): Live {
     dispatch({ kind: "feedback", mark: { id: alert.id, incidentId: alert.incident_id, feedback } });
   }, []);
 
-  return { state, status, error, sendFeedback };
+  const refreshAlerts = useCallback(() => {
+    api
+      .anomalies({ limit: 200 })
+      .then((alerts) => {
+        const known = alerts.items.flatMap((raw) => toAlert(raw) ?? []);
+        dispatch({ kind: "snapshot", state: { fingerprints: [], alerts: known } });
+      })
+      .catch((reason: unknown) => setError(String(reason)));
+  }, []);
+
+  return { state, status, error, sendFeedback, refreshAlerts };
 }
 
 export interface Polled<T> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-
+import type { Alert } from "./api";
 import {
   emptyState,
   MAX_FINGERPRINTS,
@@ -46,6 +46,21 @@ describe("mergeAlerts", () => {
     expect(merged).toEqual([
       expect.objectContaining({ status: "update", feedback: "false_alarm" }),
     ]);
+  });
+
+  it("keeps a cost the alert already had when an update arrives without one", () => {
+    const cost: NonNullable<Alert["cost"]> = {
+      metric: "revenue",
+      unit: "EUR",
+      impact: -360,
+      uncertainty: 55,
+      normal: 110,
+      minutes: 0.5,
+      windows: 6,
+      text: "about 360 EUR of revenue below normal over 0.5 minutes (± 55 EUR)",
+    };
+    const merged = mergeAlerts([alert("a", 1000, { cost })], [alert("a", 1000, { cost: null })]);
+    expect(merged[0]?.cost).toEqual(cost);
   });
 });
 

@@ -71,7 +71,11 @@ export function mergeAlerts(current: Alert[], incoming: Alert[]): Alert[] {
   const byId = new Map(current.map((alert) => [alert.id, alert]));
   for (const alert of incoming) {
     const known = byId.get(alert.id);
-    byId.set(alert.id, { ...alert, feedback: alert.feedback ?? known?.feedback ?? null });
+    byId.set(alert.id, {
+      ...alert,
+      feedback: alert.feedback ?? known?.feedback ?? null,
+      cost: alert.cost ?? known?.cost ?? null,
+    });
   }
   const merged = [...byId.values()].sort((a, b) => b.time - a.time);
   return merged.slice(0, MAX_ALERTS);
