@@ -16,6 +16,7 @@ from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis
 from seismo.ingest.app import create_app as create_collector
 from tests.access.conftest import make_key, secured
+from tests.builders import add_alert, alert_dict
 
 BATCH = {"metrics": [{"type": "log", "data": {"level": "info", "message": "ok"}}]}
 
@@ -103,6 +104,19 @@ def test_admin_actions_and_refusals_land_in_the_audit_log_readable_by_admins_onl
     assert main(["audit", "--limit", "10"]) == 0
     printed = capsys.readouterr().out
     assert "alice (admin)" in printed and "POST /api/anomalies/a-1/ack 404" in printed
+
+
+def test_a_mark_given_with_a_key_names_the_key_as_who_gave_it(
+    redis_server: EmbeddedRedis, redis_client: redis.Redis
+) -> None:
+    admin = make_key(redis_client, "admin", "carol")
+    add_alert(redis_client, Keys(), alert_dict("a-2", int(time.time() * 1000)))
+    with serving(create_dashboard(secured(redis_server.url), background=False)) as url:
+        ack = httpx.post(url + "/api/anomalies/a-2/ack", headers={"X-API-Key": admin})
+        named = httpx.post(url + "/api/anomalies/a-2/false-alarm?by=dan",
+                           headers={"X-API-Key": admin})  # fmt: skip
+    assert ack.status_code == 200 and ack.json()["by"] == "carol"
+    assert named.json()["by"] == "dan"  # a name given on the request comes first
 
 
 def test_admin_actions_are_audited_with_auth_off_too(
