@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from seismo.bench.nab import split_folds, window_rows
+from seismo.bench.nab import random_halves, split_folds, window_rows
+from seismo.bench.nab_score import ScoredFile
 from seismo.cli import main
 
 
@@ -84,8 +85,9 @@ def test_bench_scores_each_fold_and_the_total(
     data, windows = corpus
     out = tmp_path / "nab.json"
     argv = ["bench", "nab", "--data", str(data), "--windows", str(windows), "--json", str(out)]
-    assert main([*argv, "--workers", "1", "--folds", "2"]) == 0
-    assert "state after to_dict" in capsys.readouterr().out
+    assert main([*argv, "--workers", "1", "--folds", "2", "--random-halves", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "state after to_dict" in printed and "3 random stratified halves" in printed
     result = json.loads(out.read_text())
     folds = result["folds"]
     assert sorted(folds) == ["A", "B"]
@@ -93,6 +95,7 @@ def test_bench_scores_each_fold_and_the_total(
     assert "at_fold_a_threshold" in folds["B"] and "at_fold_a_threshold" not in folds["A"]
     assert all(set(fold["profiles"]) == set(result["profiles"]) for fold in folds.values())
     assert 0 < result["state_bytes"]["median"] <= result["state_bytes"]["max"]
+    assert result["random_halves"]["count"] == 3
 
 
 NAMES = [f"{category}/{name}.csv" for category in ("real", "art", "x") for name in "abcdefg"]
@@ -155,3 +158,25 @@ def test_the_bench_runs_the_detector_the_settings_select(
         states[name] = [f["state_bytes"] for f in json.loads(out.read_text())["files"]]
 
     assert states["metric"] != states["isolation_forest"]
+
+
+def test_random_halves_carry_a_threshold_that_fits_every_file_and_not_one_that_fits_half() -> None:
+    """Four files whose window a score of 1.0 marks at its start: any half's threshold
+    catches the other half's windows too, so both halves score alike (near 100). Two more
+    files mark theirs with 0.6 only, and the halves that hold both of them tune to 0.6
+    while the halves holding none tune to 1.0 and miss them: the other half scores lower
+    in some splits, and the split changes with the seed."""
+    window = ((40, 49),)
+
+    def marked(name: str, score: float) -> ScoredFile:
+        return ScoredFile(name, [score if row == 40 else 0.0 for row in range(100)], window)
+
+    alike = [marked(f"c{i % 2}/f{i}.csv", 1.0) for i in range(4)]
+    even = random_halves(alike, 10, seed=1)
+    assert even.tuned == pytest.approx(even.held_out)
+    mixed = [*alike, marked("c0/weak.csv", 0.6), marked("c1/weak.csv", 0.6)]
+    halves = random_halves(mixed, 30, seed=1)
+    assert len(halves.held_out) == 30
+    assert min(halves.held_out) < min(halves.tuned)
+    assert random_halves(mixed, 30, seed=2).held_out != halves.held_out
+    assert set(halves.summary()) == {"count", "seed", "tuned", "held_out"}

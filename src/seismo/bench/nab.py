@@ -15,10 +15,12 @@ import argparse
 import hashlib
 import json
 import os
+import random
+import statistics
 import sys
 import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -30,6 +32,7 @@ from seismo.bench.nab_score import (
     PROFILES,
     ProfileResult,
     ScoredFile,
+    best_threshold,
     fixed_threshold,
     score_corpus,
 )
@@ -68,13 +71,15 @@ def progress_measured(
             yield replayed
 
 
-def split_folds(names: Sequence[str], folds: int = 2) -> dict[str, str]:
+def split_folds(
+    names: Sequence[str], folds: int = 2, order: Callable[[str], Any] | None = None
+) -> dict[str, str]:
     """Each file's fold ("A", "B", ...): stratified by category folder, fixed by a hash.
 
-    Within a category, files are ordered by the SHA-256 of their relative path and dealt to
-    the folds in turn; the dealing carries on from one category to the next (in name order),
-    so fold sizes differ by at most one overall and within each category. The split depends
-    only on the names, never on the data or the labels.
+    Within a category, files are ordered by the SHA-256 of their relative path (or by
+    ``order``) and dealt to the folds in turn; the dealing carries on from one category to
+    the next (in name order), so fold sizes differ by at most one overall and within each
+    category. The split depends only on the names, never on the data or the labels.
     """
     labels = [chr(ord("A") + i) for i in range(folds)]
     categories: dict[str, list[str]] = {}
@@ -83,7 +88,7 @@ def split_folds(names: Sequence[str], folds: int = 2) -> dict[str, str]:
     fold_of: dict[str, str] = {}
     turn = 0
     for category in sorted(categories):
-        for name in sorted(categories[category], key=_stable_hash):
+        for name in sorted(categories[category], key=order or _stable_hash):
             fold_of[name] = labels[turn % folds]
             turn += 1
     return fold_of
@@ -170,6 +175,45 @@ def fold_results(files: Sequence[ScoredFile], folds: int) -> list[FoldResult]:
     return [*results, *fold_results(files, 1)]
 
 
+@dataclass(frozen=True)
+class Halves:
+    """Standard-profile scores over random stratified halves of the files: of the half the
+    threshold was tuned on, and of the other half at that threshold."""
+
+    seed: int
+    tuned: list[float]
+    held_out: list[float]
+
+    def summary(self) -> dict[str, Any]:
+        def stats(scores: list[float]) -> dict[str, float]:
+            mean, sd = statistics.fmean(scores), statistics.pstdev(scores)
+            return {"mean": round(mean, 2), "sd": round(sd, 2), "min": round(min(scores), 2)}
+
+        return {"count": len(self.tuned), "seed": self.seed, "tuned": stats(self.tuned),
+                "held_out": stats(self.held_out)}  # fmt: skip
+
+
+def random_halves(files: Sequence[ScoredFile], count: int, seed: int = 0) -> Halves:
+    """``count`` random splits in two, stratified as the folds are: one fixed split says
+    little (a detection landing on the other side of a window moves a fold by several
+    points), the spread over many says how far the tuned threshold carries to files it
+    was not tuned on."""
+    rng = random.Random(seed)
+    standard, names = PROFILES[0], [f.name for f in files]
+    tuned, held_out = [], []
+    columns = (TextColumn("random halves"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), transient=True) as progress:
+        task = progress.add_task("halves", total=count)
+        for _ in range(count):
+            half = split_folds(names, 2, order=lambda _: rng.random())
+            best = best_threshold([f for f in files if half[f.name] == "A"], standard)
+            other = [f for f in files if half[f.name] == "B"]
+            tuned.append(best.score)
+            held_out.append(fixed_threshold(other, standard, best.threshold).score)
+            progress.advance(task)
+    return Halves(seed, tuned, held_out)
+
+
 def handle(args: argparse.Namespace) -> int:
     """Run the benchmark, print the table, write the JSON."""
     if not args.data.is_dir() or not args.windows.is_file():
@@ -187,6 +231,10 @@ def handle(args: argparse.Namespace) -> int:
     if diagnostics is not None:
         _print_per_file(diagnostics, folds[0].results[0].threshold)
     payload = _payload(outcome, folds, args.data)
+    if args.random_halves > 0:
+        halves = random_halves(outcome.files, args.random_halves).summary()
+        _print_halves(halves)
+        payload["random_halves"] = halves
     write_json(args.json, payload if diagnostics is None else {**payload, "files": diagnostics})
     return 0
 
@@ -232,6 +280,15 @@ def _print_per_file(rows: Sequence[Mapping[str, Any]], threshold: float) -> None
 
 
 COLUMNS = ("fold", "files", "profile", "score", "threshold", "at A's threshold")
+
+
+def _print_halves(halves: Mapping[str, Any]) -> None:
+    print_table(
+        f"standard profile over {halves['count']} random stratified halves (seed {halves['seed']})",
+        ("half", "mean", "sd", "min"),
+        [(label, *(f"{halves[key][s]:.2f}" for s in ("mean", "sd", "min")))
+         for label, key in (("tuned on", "tuned"), ("other, at its threshold", "held_out"))],
+    )  # fmt: skip
 
 
 def _print(outcome: Run, folds: list[FoldResult]) -> None:
@@ -306,6 +363,13 @@ def register(benches: Any) -> None:
         default=1,
         help="also score the files split into this many folds by a hash of their path "
         "(tune on fold A, report the others)",
+    )
+    parser.add_argument(
+        "--random-halves",
+        type=int,
+        default=0,
+        help="also tune the threshold on this many random stratified halves and score the "
+        "other half at it (mean, sd, min)",
     )
     parser.add_argument(
         "--per-file",
