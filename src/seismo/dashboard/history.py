@@ -26,6 +26,7 @@ from seismo.dashboard.streams import (
     id_bounds,
     log_item,
     scan_newest,
+    scan_newest_of,
 )
 
 Item = dict[str, Any]
@@ -122,7 +123,15 @@ def logs(ctx: Context, filters: Filters) -> list[Item]:
         return item if log_matches(item, filters) else None
 
     bounds = id_bounds(filters.since)
-    return scan_newest(ctx.client, ctx.keys.log_stream, bounds, keep, filters.limit)
+    return scan_newest_of(ctx.client, _log_streams(ctx, filters), bounds, keep, filters.limit)
+
+
+def _log_streams(ctx: Context, filters: Filters) -> list[str]:
+    """The log streams holding the events asked for: a named service's shard's, else every
+    shard's (with one shard: the one ``log-metrics-stream``)."""
+    if filters.service:
+        return [ctx.keys.for_service(filters.service).log_stream]
+    return [shard.log_stream for shard in ctx.keys.all_shards]
 
 
 def find_alert(ctx: Context, alert_id: str) -> Item:

@@ -21,6 +21,7 @@ from seismo.dashboard.cost import KpiWindow
 from seismo.dashboard.streams import entries
 from seismo.engine.connection import text
 from seismo.engine.keys import Keys
+from seismo.engine.shard_streams import newest_entries
 
 PAGE = 1000
 RECENT_EVENTS = 2000
@@ -92,9 +93,11 @@ class Declared:
 
 
 def declared(client: redis.Redis, keys: Keys) -> dict[str, Declared]:
-    """Per business metric, the range and unit of its newest event among the recent ones."""
+    """Per business metric, the range and unit of its newest event among the recent ones
+    (of every shard's business stream)."""
     found: dict[str, Declared] = {}
-    for _, fields in entries(client.xrevrange(keys.business_stream, count=RECENT_EVENTS)):
+    recent = newest_entries(client, keys, lambda shard: shard.business_stream, RECENT_EVENTS)
+    for _, fields in entries(recent):
         name = fields.get("metric_name")
         if not name or name in found:
             continue

@@ -37,6 +37,8 @@ STREAMS = (
     "dead_letters",
 )
 """The ``Keys`` properties naming Seismo's streams (each one's length is exported)."""
+SHARD_STREAMS = frozenset({"detailed_metrics", "business_stream", "log_stream"})
+"""The streams each ingest shard has its own of (their lengths are summed)."""
 INFO_GAUGES = {
     "used_memory": ("seismo_redis_memory_used_bytes", "Memory Redis has allocated (INFO)."),
     "maxmemory": ("seismo_redis_memory_max_bytes", "Redis's memory limit (0: none)."),
@@ -62,14 +64,21 @@ class RedisCollector(Collector):
         self.client = client
         self.keys = keys
 
+    def _holders(self, stream: str) -> list[Keys]:
+        """Whose copy of ``stream`` is counted: every shard's of the per-shard event streams
+        (their lengths summed), else the installation's."""
+        return self.keys.all_shards if stream in SHARD_STREAMS else [self.keys]
+
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily("seismo_redis_up", "1 when Redis answered this scrape.")
         try:
             info: dict[str, Any] = self.client.info()
             pipe = self.client.pipeline(transaction=False)
             for name in STREAMS:
-                pipe.xlen(getattr(self.keys, name))
-            lengths = pipe.execute()
+                for keys in self._holders(name):
+                    pipe.xlen(getattr(keys, name))
+            replies = iter(pipe.execute())
+            lengths = [sum(next(replies) for _ in self._holders(name)) for name in STREAMS]
         except redis.RedisError:
             up.add_metric([], 0)
             yield up

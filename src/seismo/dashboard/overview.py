@@ -2,7 +2,9 @@
 
 ``/redis-data`` summarises each long-lived structure with its own INFO command, its memory
 (MEMORY USAGE) and a small sample (the heaviest endpoints of the newest window, their
-counts in the sketches), and each stream with its length, memory and newest entries.
+counts in the sketches), and each stream with its length, memory and newest entries. With
+several ingest shards each shard's sketches and streams are listed (its own keys, sampled
+with its own services' endpoints and metrics).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import redis
 
 from seismo.dashboard.context import Context, url_host
 from seismo.dashboard.streams import Fields, entries
+from seismo.engine.keys import Keys
 
 Item = dict[str, Any]
 STATUS_CODES = ("200", "201", "204", "301", "302", "400", "401", "403", "404", "429",
@@ -107,22 +110,29 @@ def _newest_window(ctx: Context) -> int | None:
     return int(last) + 1
 
 
-def _heavy_endpoints(ctx: Context) -> tuple[str, list[tuple[str, int]]]:
-    """The TopK of the open window (else the last closed one) and its heaviest endpoints."""
+def _candidates(ctx: Context) -> tuple[int, ...]:
+    """The open window, then the last closed one (whose keys may not be expired yet)."""
     window = _newest_window(ctx)
-    for candidate in () if window is None else (window, window - 1):
-        key = ctx.keys.window(candidate, "endpoints")
-        if ctx.client.exists(key):
-            reply = ctx.client.execute_command("TOPK.LIST", key, "WITHCOUNT")
+    return () if window is None else (window, window - 1)
+
+
+def _heavy_endpoints(
+    client: redis.Redis, shard: Keys, windows: tuple[int, ...]
+) -> tuple[str, list[tuple[str, int]]]:
+    """A shard's TopK of the open window (else the last closed one) and its heaviest
+    endpoints (a service's endpoints are all in its shard's TopK)."""
+    for candidate in windows:
+        key = shard.window(candidate, "endpoints")
+        if client.exists(key):
+            reply = client.execute_command("TOPK.LIST", key, "WITHCOUNT")
             return key, [(str(reply[i]), int(reply[i + 1])) for i in range(0, len(reply) - 1, 2)]
     return "", []
 
 
-def _business_names(ctx: Context) -> list[str]:
-    """Business metrics seen in the open window (else the last closed one)."""
-    window = _newest_window(ctx)
-    for candidate in () if window is None else (window, window - 1):
-        names = ctx.client.smembers(ctx.keys.window(candidate, "metrics"))
+def _business_names(client: redis.Redis, shard: Keys, windows: tuple[int, ...]) -> list[str]:
+    """Business metrics a shard saw in the open window (else the last closed one)."""
+    for candidate in windows:
+        names = client.smembers(shard.window(candidate, "metrics"))
         found = sorted(str(n)[2:] for n in names if str(n).startswith("m:"))
         if found:
             return found[:20]
@@ -137,8 +147,16 @@ def _cms_sample(client: redis.Redis, key: str, items: list[str]) -> dict[str, in
 
 
 def _sketches(ctx: Context) -> list[Item]:
-    client, keys = ctx.client, ctx.keys
-    topk_key, heavy = _heavy_endpoints(ctx)
+    """Every shard's sketches (with one shard: the installation's), shard by shard."""
+    windows = _candidates(ctx)
+    return [item for shard in ctx.keys.all_shards for item in _shard_sketches(ctx, shard, windows)]
+
+
+def _shard_sketches(ctx: Context, keys: Keys, windows: tuple[int, ...]) -> list[Item]:
+    """One shard's Cuckoo filter, Count-Min sketches and newest TopK, each sampled with what
+    that shard saw in the open window (its services' endpoints and metrics)."""
+    client = ctx.client
+    topk_key, heavy = _heavy_endpoints(client, keys, windows)
     endpoints = [name.replace(" ", ":", 1) for name, _ in heavy]
     found = []
     if client.exists(keys.service_calls):
@@ -148,7 +166,7 @@ def _sketches(ctx: Context) -> list[Item]:
     samples: dict[str, list[str]] = {
         keys.endpoint_frequency: endpoints,
         keys.status_codes: list(STATUS_CODES),
-        keys.business_metrics: _business_names(ctx),
+        keys.business_metrics: _business_names(client, keys, windows),
     }
     for key, items in samples.items():
         if client.exists(key):
@@ -192,7 +210,8 @@ def _stream(client: redis.Redis, key: str) -> Item:
 def redis_data(ctx: Context) -> Item:
     """The structures and streams of the installation, summarised."""
     keys = ctx.keys
-    streams = (*keys.streams, keys.fingerprints, keys.anomalies, keys.feedback_stream)
+    per_shard = [stream for shard in keys.all_shards for stream in shard.streams]
+    streams = (*per_shard, keys.fingerprints, keys.anomalies, keys.feedback_stream)
     readers: tuple[Callable[[Context], list[Item]], ...] = (_sketches, _vector_set)
     structures = [item for read in readers for item in read(ctx)]
     return {

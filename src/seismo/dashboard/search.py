@@ -5,7 +5,9 @@ into an ``alert:<id>`` hash (kept 30 days; also how an alert is found by id) and
 server has RediSearch, each new log event into a ``log:<stream id>`` hash that expires after
 an hour or once the capped log stream has dropped its event, whichever comes first. The
 indexer remembers how far it got per stream (``search-cursors``), so any dashboard process
-can catch up where another left off and copying twice is harmless.
+can catch up where another left off and copying twice is harmless. With several ingest
+shards every shard's log stream is copied (its own cursor; ``Keys.log_doc`` names its copies
+``log:s<i>:<stream id>``) into the one index under the installation's prefix.
 
 Queries are built from the words of ``q`` only (anything else is dropped, so no input can
 be a RediSearch syntax error), ANDed, with tag and time filters. Without RediSearch the
@@ -19,6 +21,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 import redis
@@ -235,22 +238,27 @@ class SearchIndexer:
             return self._copy(self.keys.anomalies, self._alert_start(), self._write_alerts)
 
     def catch_up_logs(self) -> None:
-        """Copy the log events appended since the last call (with RediSearch only)."""
+        """Copy the log events appended since the last call (with RediSearch only): every
+        shard's log stream, each with its own cursor, into the installation's one index."""
         if not self.search:
             return
         with self._lock:
-            self._copy(self.keys.log_stream, self._log_start(), self._write_logs)
-            self._trim_logs()
+            for shard in self.keys.all_shards:
+                write = partial(self._write_logs, shard)
+                self._copy(shard.log_stream, self._log_start(shard), write)
+                self._trim_logs(shard)
 
-    def _trim_logs(self) -> None:
+    def _trim_logs(self, shard: Keys) -> None:
         """Delete the copies of log events the capped stream has already dropped, so the
         copies never outgrow the stream (the hour-long expiry alone would not bound them)."""
-        oldest = entries(self.client.xrange(self.keys.log_stream, count=1))
+        oldest = entries(self.client.xrange(shard.log_stream, count=1))
         cutoff = _stream_id(oldest[0][0])[0] if oldest else None
         if cutoff is None:
             return
         query = f"@appended:[-inf ({cutoff}]"
-        stale = search_ids(self.client, self.keys.log_index, query, TRIM_BATCH)
+        mine = self.keys.log_docs_of(shard)
+        found = search_ids(self.client, self.keys.log_index, query, TRIM_BATCH)
+        stale = [key for key in found if key.startswith(mine)]
         if stale:
             self.client.delete(*stale)
 
@@ -262,9 +270,9 @@ class SearchIndexer:
         cursor = self._cursor(self.keys.anomalies)
         return "-" if cursor is None else "(" + cursor
 
-    def _log_start(self) -> str:
+    def _log_start(self, shard: Keys) -> str:
         oldest = f"{int((self.clock() - LOG_TTL_S) * 1000)}-0"
-        cursor = self._cursor(self.keys.log_stream)
+        cursor = self._cursor(shard.log_stream)
         if cursor is None or _stream_id(cursor) < _stream_id(oldest):
             return oldest
         return "(" + cursor
@@ -300,10 +308,10 @@ class SearchIndexer:
         return alerts
 
     def _write_logs(
-        self, pipe: redis.client.Pipeline, batch: list[tuple[str, Fields]]
+        self, shard: Keys, pipe: redis.client.Pipeline, batch: list[tuple[str, Fields]]
     ) -> list[dict[str, Any]]:
         for entry_id, fields in batch:
-            key = self.keys.log_doc_prefix + entry_id
+            key = self.keys.log_doc(shard, entry_id)
             _hset(pipe, key, log_document(log_item(entry_id, fields)))
             pipe.expire(key, LOG_TTL_S)
         return []

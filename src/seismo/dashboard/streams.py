@@ -61,6 +61,46 @@ def scan_newest(
     return found
 
 
+def _order(entry_id: str) -> tuple[int, int]:
+    millis, _, sequence = entry_id.partition("-")
+    return int(millis), int(sequence or 0)
+
+
+def scan_newest_of(
+    client: redis.Redis,
+    streams: list[str],
+    bounds: tuple[str, str],
+    keep: Callable[[str, Fields], T | None],
+    limit: int,
+) -> list[T]:
+    """``scan_newest`` over several streams (each shard's copy of one), merged newest first
+    by entry id; one stream is read exactly as ``scan_newest`` reads it."""
+    if len(streams) == 1:
+        return scan_newest(client, streams[0], bounds, keep, limit)
+    low, high = bounds
+    highs = dict.fromkeys(streams, high)
+    pending: dict[str, list[tuple[str, Fields]]] = {stream: [] for stream in streams}
+    found: list[T] = []
+    scanned = 0
+    while len(found) < limit and scanned < SCAN_LIMIT:
+        for stream in [s for s, left in pending.items() if not left]:
+            batch = entries(client.xrevrange(stream, max=highs[stream], min=low, count=PAGE))
+            if batch:
+                pending[stream] = batch
+                highs[stream] = "(" + batch[-1][0]
+            else:
+                del pending[stream]
+        if not pending:
+            break
+        stream = max(pending, key=lambda s: _order(pending[s][0][0]))
+        entry_id, fields = pending[stream].pop(0)
+        scanned += 1
+        item = keep(entry_id, fields)
+        if item is not None:
+            found.append(item)
+    return found
+
+
 def _json(text: str | None, default: Any) -> Any:
     if not text:
         return default

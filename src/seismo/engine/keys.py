@@ -305,6 +305,19 @@ class Keys:
         """``<prefix>log:<stream id>``: an expiring hash copy of one log event, for search."""
         return self._name("log:")
 
+    def log_docs_of(self, shard: Keys) -> str:
+        """The start of the names of the search copies of shard ``shard``'s log events:
+        ``log_doc_prefix``, sharded ``<prefix>log:s<i>:`` (two shards' streams can hand out
+        the same entry id). The copies stay under the installation's prefix, where the log
+        index is."""
+        if not self.sharded or shard.shard is None:
+            return self.log_doc_prefix
+        return f"{self.log_doc_prefix}s{shard.shard}:"
+
+    def log_doc(self, shard: Keys, stream_id: str) -> str:
+        """The search copy of entry ``stream_id`` of shard ``shard``'s log stream."""
+        return self.log_docs_of(shard) + stream_id
+
     @property
     def alert_index(self) -> str:
         """RediSearch index over the ``alert:`` hashes (summary, explanation, filters)."""
