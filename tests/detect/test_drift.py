@@ -9,7 +9,7 @@ import pytest
 
 from seismo.detect.drift import Drift, apply_drift
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
-from seismo.detect.fingerprint_model import ModelConfig
+from seismo.detect.fingerprint_model import Deviation, ModelConfig
 from seismo.fingerprint.entry import Fingerprint
 from tests.detect.fingerprint_synth import fingerprints
 
@@ -24,13 +24,18 @@ def day_counts(rng: np.random.Generator, windows: int, mean: float) -> list[floa
     ]
 
 
+def latency(**z: float) -> dict[str, Deviation]:
+    """Latency deviations ``z`` spreads from a normal of 0 (what ``Drift.creep`` is fed)."""
+    return {name: Deviation(name, 0.0, 1.0, value, value) for name, value in z.items()}
+
+
 def fed(counts: list[float]) -> tuple[Drift, list[float]]:
     """A drift state that has learned ``counts`` in turn, and the score of each."""
     drift, scores = Drift(), []
     for count in counts:
         scored = drift.traffic("service:api", count)
-        scores.append(scored[0] if scored else 0.0)
-        drift.learn_traffic("service:api", count, flagged=bool(scored and scored[0] >= 0.9))
+        scores.append(scored.score if scored else 0.0)
+        drift.learn_traffic("service:api", count, flagged=bool(scored and scored.score >= 0.9))
     return drift, scores
 
 
@@ -53,8 +58,8 @@ def test_a_step_is_found_in_its_first_window_at_the_quiet_and_the_busy_hour() ->
         for factor in (3.0, 0.1):
             scored = drift.traffic("service:api", counts[-1] * factor)
             assert scored is not None
-            assert scored[0] >= 0.9, (hour, factor)
-            assert scored[1].feature == "request_count"
+            assert scored.score >= 0.9, (hour, factor)
+            assert scored.moved.feature == "request_count"
 
 
 def test_a_quiet_service_is_judged_against_its_poisson_noise() -> None:
@@ -80,8 +85,8 @@ def test_cusum_ignores_heavy_tailed_noise() -> None:
     scores = []
     for _ in range(5000):
         z = float(rng.standard_t(3))
-        scored = drift.creep("db", {"latency_p50": z, "latency_p95": z + float(rng.normal())})
-        scores.append(scored[0] if scored else 0.0)
+        scored = drift.creep("db", latency(latency_p50=z, latency_p95=z + float(rng.normal())))
+        scores.append(scored.score if scored else 0.0)
 
     assert max(scores) < 0.9
 
@@ -90,12 +95,12 @@ def test_cusum_catches_a_creep_within_a_few_windows_of_leaving_the_normal_band()
     rng = np.random.default_rng(8)
     drift = Drift()
     for _ in range(200):
-        drift.creep("db", {"latency_p50": float(rng.normal())})
+        drift.creep("db", latency(latency_p50=float(rng.normal())))
     caught = None
     for i in range(1, 60):
         z = 0.4 * i + float(rng.normal())
-        scored = drift.creep("db", {"latency_p50": z})
-        if scored and scored[0] >= 0.9:
+        scored = drift.creep("db", latency(latency_p50=z))
+        if scored and scored.score >= 0.9:
             caught = i
             break
 
@@ -106,13 +111,13 @@ def test_cusum_catches_a_creep_within_a_few_windows_of_leaving_the_normal_band()
 def test_drift_state_round_trips_as_json_data() -> None:
     rng = np.random.default_rng(9)
     drift, _ = fed(day_counts(rng, 100, 40.0))
-    drift.creep("db", {"latency_p50": 3.0})
+    drift.creep("db", latency(latency_p50=3.0))
 
     again = Drift.from_dict(drift.to_dict())
 
     before, after = drift.traffic("service:api", 90.0), again.traffic("service:api", 90.0)
     assert before is not None and after is not None
-    assert after[0] == pytest.approx(before[0], abs=1e-3)
+    assert after.score == pytest.approx(before.score, abs=1e-3)
     assert again.cusums == pytest.approx(drift.cusums)
 
 
@@ -154,14 +159,14 @@ def test_a_step_hidden_by_recent_bursts_is_found_in_its_second_window() -> None:
     step = 3.0 * math.expm1(drift.levels["service:api"].mean)
 
     first = drift.traffic("service:api", step)
-    drift.learn_traffic("service:api", step, flagged=bool(first and first[0] >= 0.9))
+    drift.learn_traffic("service:api", step, flagged=bool(first and first.score >= 0.9))
     second = drift.traffic("service:api", step)
 
     late_alerts = [i for i, score in enumerate(scores) if i >= 100 and score >= 0.9]
     assert len(late_alerts) <= 1, f"bursts keep alerting once learned: {late_alerts}"
-    assert first is not None and first[0] < 0.9, "the bursts should hide the step's first window"
-    assert second is not None and second[0] >= 0.9
-    assert second[1].current > second[1].normal
+    assert first is not None and first.score < 0.9, "the bursts should hide the step's first window"
+    assert second is not None and second.score >= 0.9
+    assert second.moved.current > second.moved.normal
 
 
 def test_the_last_move_and_the_held_tail_survive_storage() -> None:
@@ -182,8 +187,8 @@ def test_cusum_learns_that_a_latency_comes_in_spells_and_stays_quiet_on_it() -> 
     z, scores = 0.0, []
     for _ in range(20_000):
         z = 0.6 * z + 0.8 * float(rng.standard_t(5)) / 1.29
-        scored = drift.creep("db", {"latency_p50": z})
-        scores.append(scored[0] if scored else 0.0)
+        scored = drift.creep("db", latency(latency_p50=z))
+        scores.append(scored.score if scored else 0.0)
 
     assert drift.spells["db/latency_p50"].inflation > 1.5
     assert sum(score >= 0.9 for score in scores[1000:]) <= 5
@@ -206,10 +211,10 @@ def held_pair_score(drift: Drift, spreads: float) -> float:
     poisson = 1.0 / math.sqrt(math.expm1(level.mean) + 1.0)
     count = math.expm1(level.mean + spreads * max(1.25 * level.dev, poisson, 0.05))
     first = drift.traffic("service:api", count)
-    drift.learn_traffic("service:api", count, flagged=bool(first and first[0] >= 0.9))
+    drift.learn_traffic("service:api", count, flagged=bool(first and first.score >= 0.9))
     second = drift.traffic("service:api", count)
     assert second is not None
-    return second[0]
+    return second.score
 
 
 def test_two_held_windows_are_judged_against_how_the_traffic_comes_in_spells() -> None:

@@ -30,6 +30,7 @@ from rich.progress import Progress
 from seismo.bench.report import print_table, write_json
 from seismo.detect.drift import Drift
 from seismo.detect.evidence import AT_ALERT
+from seismo.detect.fingerprint_model import Deviation
 
 FEATURE = "latency_p50"
 SERVICE = "svc"
@@ -67,8 +68,8 @@ def noise(rng: np.random.Generator, correlation: float) -> Iterator[float]:
 
 
 def alerts(drift: Drift, z: float) -> bool:
-    scored = drift.creep(SERVICE, {FEATURE: z})
-    return scored is not None and scored[0] >= AT_ALERT
+    scored = drift.creep(SERVICE, {FEATURE: Deviation(FEATURE, 0.0, 1.0, z, z)})
+    return scored is not None and scored.score >= AT_ALERT
 
 
 def warmed(source: Iterator[float]) -> Drift:

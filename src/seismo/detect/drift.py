@@ -236,7 +236,7 @@ class Drift:
             row = [round(vector.get(name, 0.0), 5) for name in POOLED_FEATURES]
             self.earlier[scope] = [*self.earlier.get(scope, []), row][-POOLED_KEPT:]
 
-    def traffic(self, scope: str, count: float) -> tuple[float, Deviation] | None:
+    def traffic(self, scope: str, count: float) -> Evidence | None:
         """Score of ``count`` requests against ``scope``'s recent level, and the move."""
         level = self.levels.get(scope)
         if level is None or level.learned < LEVEL_WARM:
@@ -247,7 +247,7 @@ class Drift:
         spells = self.spells.get(traffic_series(scope), Spell()).correlation
         score = min(level.score(z, spells), tail_score(count_change_tail(count, normal)))
         spread = abs(count - normal) / abs(z) if z else 1.0
-        return score, Deviation("request_count", normal, spread, count, z)
+        return Evidence(score, Deviation("request_count", normal, spread, count, z))
 
     def learn_traffic(self, scope: str, count: float, flagged: bool = False) -> None:
         """Learn a window's count (a window whose scope fired, at ``FLAGGED_WEIGHT``)."""
@@ -261,25 +261,27 @@ class Drift:
         spell.learn(z, quiet=not flagged and abs(z) < HELD_Z)
         level.learn(value, z, flagged)
 
-    def creep(self, service: str, z: Mapping[str, float]) -> tuple[float, str] | None:
-        """Add this window's latency z-scores to ``service``'s sums; the score of the largest
-        and its feature. Every window is added (the reference is the fitted model's normal,
-        which a flagged window does not move); a sum is capped at ``CUSUM_CAP`` so that
-        it drains within a few windows once the latency is back."""
+    def creep(self, service: str, moved: Mapping[str, Deviation]) -> Evidence | None:
+        """Add this window's latency deviations (their z-scores) to ``service``'s sums; the
+        score of the largest, with its deviation, as evidence held over windows. Every window
+        is added (the reference is the fitted model's normal, which a flagged window does not
+        move); a sum is capped at ``CUSUM_CAP`` so that it drains within a few windows once
+        the latency is back."""
         sums = {}
         for name in CREEP_FEATURES:
-            if name in z:
+            if name in moved:
+                z = moved[name].deviation
                 key = f"{service}/{name}"
                 spell = self.spells.setdefault(key, Spell())
                 before = self.cusums.get(key, 0.0)
-                step = min(z[name] / spell.inflation, CUSUM_CLIP) - CUSUM_SLACK
+                step = min(z / spell.inflation, CUSUM_CLIP) - CUSUM_SLACK
                 sums[name] = min(CUSUM_CAP, max(0.0, before + step))
                 self.cusums[key] = sums[name]
-                spell.learn(z[name], abs(z[name]) < SPELL_QUIET_Z and sums[name] <= before)
+                spell.learn(z, abs(z) < SPELL_QUIET_Z and sums[name] <= before)
         if not sums:
             return None
         name = max(sums, key=lambda n: sums[n])
-        return cusum_score(sums[name]), name
+        return Evidence(cusum_score(sums[name]), moved[name], held=True)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -347,16 +349,15 @@ def _evidence(
     if "request_count" in vector:
         traffic = drift.traffic(key, vector["request_count"])
         if traffic is not None:
-            found.append(Evidence(*traffic))
+            found.append(traffic)
     counts = model.system_counts if scope == "system" else model.counts[target]
     earlier = drift.earlier_rows(key)
     if earlier:
         found += [Evidence(e.score, e.moved, held=True) for e in counts.pooled(vector, earlier)]
     if scope == "service":
-        moved = model.services[target].deviations(vector, CREEP_FEATURES)
-        creep = drift.creep(target, {n: d.deviation for n, d in moved.items()})
+        creep = drift.creep(target, model.services[target].deviations(vector, CREEP_FEATURES))
         if creep is not None:
-            found.append(Evidence(creep[0], moved[creep[1]], held=True))
+            found.append(creep)
     return found
 
 
