@@ -1,13 +1,12 @@
 // A uPlot time-series chart that follows its container's width, with alert windows shaded on
-// the time axis. uPlot draws on a canvas and takes new columns without being rebuilt, which
-// keeps a dozen live charts cheap.
+// the time axis.
 
 import { useEffect, useRef, useState } from "react";
-import uPlot from "uplot";
-import "uplot/dist/uPlot.min.css";
+import type uPlot from "uplot";
 
 import { clockLabels, formatNumber, formatTime } from "../format";
-import { type ChartSpec, type Columns, type Marker, markerAt, SEVERITY_COLORS } from "../series";
+import { type ChartSpec, type Columns, type Marker, markerAt } from "../series";
+import { AXIS, shadeMarkers, usePlot } from "./plot";
 
 interface Props {
   spec: ChartSpec;
@@ -15,12 +14,6 @@ interface Props {
   markers: Marker[];
   height?: number;
 }
-
-const AXIS = {
-  stroke: "#94a3b8",
-  grid: { stroke: "rgba(148,163,184,0.12)" },
-  ticks: { show: false },
-};
 
 /** Shades alert windows and reports which point the cursor is on (null when off the plot). */
 function plugin(
@@ -31,17 +24,9 @@ function plugin(
     hooks: {
       setCursor: (plot: uPlot) => onHover(plot.cursor.idx ?? null),
       drawClear: (plot: uPlot) => {
-        const { ctx, bbox } = plot;
-        ctx.save();
-        for (const marker of markers.current) {
-          const left = plot.valToPos(marker.start, "x", true);
-          const right = Math.max(plot.valToPos(marker.end, "x", true), left + 3);
-          ctx.fillStyle = `${SEVERITY_COLORS[marker.severity]}33`;
-          ctx.fillRect(left, bbox.top, right - left, bbox.height);
-          ctx.fillStyle = SEVERITY_COLORS[marker.severity];
-          ctx.fillRect(left, bbox.top, 2, bbox.height);
-        }
-        ctx.restore();
+        plot.ctx.save();
+        shadeMarkers(plot, markers.current, "33", true);
+        plot.ctx.restore();
       },
     },
   };
@@ -84,38 +69,21 @@ function options(spec: ChartSpec, width: number, height: number, hooks: uPlot.Pl
 
 export function Chart({ spec, columns, markers, height = 180 }: Props) {
   const host = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
   const markerRef = useRef(markers);
   markerRef.current = markers;
   const [hover, setHover] = useState<number | null>(null);
+  const plot = usePlot(
+    host,
+    (width) => options(spec, width, height, plugin(markerRef, setHover)),
+    columns,
+    height,
+    spec,
+  );
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the plot is built once per spec; new data goes through setData below
+  // biome-ignore lint/correctness/useExhaustiveDependencies: new markers need a redraw
   useEffect(() => {
-    const element = host.current;
-    if (!element) return;
-    const hooks = plugin(markerRef, setHover);
-    const chart = new uPlot(
-      options(spec, element.clientWidth || 400, height, hooks),
-      columns,
-      element,
-    );
-    plot.current = chart;
-    const observer = new ResizeObserver(() =>
-      chart.setSize({ width: element.clientWidth, height }),
-    );
-    observer.observe(element);
-    return () => {
-      observer.disconnect();
-      chart.destroy();
-      plot.current = null;
-    };
-    // Built once per spec and height; the columns flow in through setData below.
-  }, [spec, height]);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: new markers need a redraw, which setData does
-  useEffect(() => {
-    plot.current?.setData(columns);
-  }, [columns, markers]);
+    plot.current?.redraw();
+  }, [markers, plot]);
 
   const points = columns[0].length;
   const shown = hover ?? points - 1;

@@ -2,19 +2,13 @@
 // its declared expected range and its learned normal band drawn behind, its alerts shaded on
 // the time axis. Built on uPlot like the overview's charts.
 
-import { useEffect, useMemo, useRef } from "react";
-import uPlot from "uplot";
-import "uplot/dist/uPlot.min.css";
+import { useMemo, useRef } from "react";
+import type uPlot from "uplot";
 
 import { type Kpi, kpiColumns, kpiMarkers } from "../business";
 import { clockLabels, formatNumber } from "../format";
-import { SEVERITY_COLORS } from "../series";
+import { AXIS, shadeMarkers, usePlot } from "./plot";
 
-const AXIS = {
-  stroke: "#94a3b8",
-  grid: { stroke: "rgba(148,163,184,0.12)" },
-  ticks: { show: false },
-};
 const RANGE_FILL = "rgba(52,211,153,0.10)";
 const NORMAL_FILL = "rgba(56,189,248,0.22)";
 
@@ -39,12 +33,7 @@ function bands(kpi: { current: Kpi }): uPlot.Plugin {
           band(plot, low ?? 0, high ?? 0, RANGE_FILL);
         }
         if (current.normal) band(plot, current.normal.low, current.normal.high, NORMAL_FILL);
-        for (const marker of kpiMarkers(current)) {
-          const left = plot.valToPos(marker.start, "x", true);
-          const right = Math.max(plot.valToPos(marker.end, "x", true), left + 3);
-          plot.ctx.fillStyle = `${SEVERITY_COLORS[marker.severity]}44`;
-          plot.ctx.fillRect(left, plot.bbox.top, right - left, plot.bbox.height);
-        }
+        shadeMarkers(plot, kpiMarkers(current), "44");
         plot.ctx.restore();
       },
     },
@@ -64,55 +53,38 @@ function yRange(kpi: Kpi, min: number, max: number): [number, number] {
   return [bottom, top > bottom ? top * 1.1 : bottom + 1];
 }
 
+/** The chart's uPlot options: the mean on the left axis, observations on the right. */
+function kpiOptions(kpi: { current: Kpi }, width: number, height: number): uPlot.Options {
+  return {
+    width,
+    height,
+    legend: { show: false },
+    cursor: { y: false, drag: { x: false, y: false } },
+    scales: {
+      x: { time: true },
+      y: { range: (_u, min, max) => yRange(kpi.current, min, max) },
+      n: { range: (_u, _min, max) => [0, max > 0 ? max * 1.2 : 1] },
+    },
+    axes: [
+      { ...AXIS, values: (_u, ticks) => clockLabels(ticks) },
+      { ...AXIS, size: 56, values: (_u, ticks) => ticks.map((t) => formatNumber(t)) },
+      { ...AXIS, scale: "n", side: 1, size: 40, grid: { show: false } },
+    ],
+    series: [
+      {},
+      { label: "mean", stroke: "#fbbf24", width: 2, points: { show: false } },
+      { label: "observations", scale: "n", stroke: "#64748b", width: 1, points: { show: false } },
+    ],
+    plugins: [bands(kpi)],
+  };
+}
+
 export function KpiChart({ kpi, height = 200 }: { kpi: Kpi; height?: number }) {
   const host = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
   const current = useRef(kpi);
   current.current = kpi;
   const columns = useMemo(() => kpiColumns(kpi), [kpi]);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: built once per metric; data flows in through setData
-  useEffect(() => {
-    const element = host.current;
-    if (!element) return;
-    const options: uPlot.Options = {
-      width: element.clientWidth || 400,
-      height,
-      legend: { show: false },
-      cursor: { y: false, drag: { x: false, y: false } },
-      scales: {
-        x: { time: true },
-        y: { range: (_u, min, max) => yRange(current.current, min, max) },
-        n: { range: (_u, _min, max) => [0, max > 0 ? max * 1.2 : 1] },
-      },
-      axes: [
-        { ...AXIS, values: (_u, ticks) => clockLabels(ticks) },
-        { ...AXIS, size: 56, values: (_u, ticks) => ticks.map((t) => formatNumber(t)) },
-        { ...AXIS, scale: "n", side: 1, size: 40, grid: { show: false } },
-      ],
-      series: [
-        {},
-        { label: "mean", stroke: "#fbbf24", width: 2, points: { show: false } },
-        { label: "observations", scale: "n", stroke: "#64748b", width: 1, points: { show: false } },
-      ],
-      plugins: [bands(current)],
-    };
-    const chart = new uPlot(options, columns, element);
-    plot.current = chart;
-    const observer = new ResizeObserver(() =>
-      chart.setSize({ width: element.clientWidth, height }),
-    );
-    observer.observe(element);
-    return () => {
-      observer.disconnect();
-      chart.destroy();
-      plot.current = null;
-    };
-  }, [kpi.name, height]);
-
-  useEffect(() => {
-    plot.current?.setData(columns);
-  }, [columns]);
+  usePlot(host, (width) => kpiOptions(current, width, height), columns, height, kpi.name);
 
   const last = kpi.points.at(-1);
   return (
