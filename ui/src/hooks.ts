@@ -47,6 +47,12 @@ export interface Live {
   refreshAlerts: () => void;
 }
 
+/** The newest alerts of the history, as the REST API enriches them (marks, costs). */
+async function recentAlerts(): Promise<Alert[]> {
+  const page = await api.anomalies({ limit: 200 });
+  return page.items.flatMap((raw) => toAlert(raw) ?? []);
+}
+
 /** The history from the REST API, then every push from /ws, resuming after each reconnect. */
 export function useLive(): Live {
   const [state, dispatch] = useReducer(reducer, emptyState);
@@ -61,12 +67,11 @@ export function useLive(): Live {
     let history = false;
     const load = () => {
       history = true;
-      Promise.all([api.fingerprints({ limit: 360 }), api.anomalies({ limit: 200 })])
+      Promise.all([api.fingerprints({ limit: 360 }), recentAlerts()])
         .then(([fps, alerts]) => {
           if (!active) return;
           const fingerprints = fps.items.flatMap((raw) => toFingerprint(raw) ?? []);
-          const known = alerts.items.flatMap((raw) => toAlert(raw) ?? []);
-          dispatch({ kind: "snapshot", state: { fingerprints, alerts: known } });
+          dispatch({ kind: "snapshot", state: { fingerprints, alerts } });
           setError(null);
         })
         .catch((reason: unknown) => {
@@ -96,12 +101,8 @@ export function useLive(): Live {
   }, []);
 
   const refreshAlerts = useCallback(() => {
-    api
-      .anomalies({ limit: 200 })
-      .then((alerts) => {
-        const known = alerts.items.flatMap((raw) => toAlert(raw) ?? []);
-        dispatch({ kind: "snapshot", state: { fingerprints: [], alerts: known } });
-      })
+    recentAlerts()
+      .then((alerts) => dispatch({ kind: "snapshot", state: { fingerprints: [], alerts } }))
       .catch((reason: unknown) => setError(String(reason)));
   }, []);
 

@@ -114,9 +114,9 @@ class KindResult:
     """Each right feature of the target and of the system vector: its normal median and its
     farthest value in the fault's first windows (``{"target" | "system": {feature: {...}}}``)."""
     as_far: float | None = None
-    """The share of normal windows as far out as the fault's target went within the target
-    delay, on its most telling right feature (``separability``): above 0, the fault was
-    still inside the noise when it had to be named."""
+    """The share of normal windows as far out as the fault went within the target delay, on
+    its most telling right feature of the target or the system (``separability``): above 0,
+    the fault was still inside the noise when it had to be named."""
 
 
 def window_of(timestamp_ms: int, window_ms: int) -> int:
@@ -170,8 +170,9 @@ def kind_result(fault: Fault, record: Record) -> KindResult:
     end_w = window_of(fault.end_ms - 1, record.window_ms) + 1
     raised = _raised_in(record.received, onset_w, end_w, record.window_ms)
     moves = feature_moves(fault, record)
+    as_far = separability(moves)
     if not raised:
-        return KindResult(fault.kind, fault.service, False, moves=moves, as_far=separability(moves))
+        return KindResult(fault.kind, fault.service, False, moves=moves, as_far=as_far)
     first = raised[0].alert
     system = system_named(record.system)
     right = [r for r in raised if explanation_ok(fault.kind, fault.service, r.alert, system)]
@@ -198,7 +199,7 @@ def kind_result(fault: Fault, record: Record) -> KindResult:
             else None
         ),
         moves=moves,
-        as_far=separability(moves),
+        as_far=as_far,
     )
 
 
