@@ -105,6 +105,23 @@ def test_a_published_alert_appears_in_the_feed(
     expect(page.get_by_role("link", name="Anomalies")).to_contain_text("1")
 
 
+def test_the_feed_asks_for_the_recent_alerts_once_at_load_and_again_when_shown_again(
+    dashboard: str, page: Page, redis_client: redis.Redis, keys: Keys
+) -> None:
+    add_alert(redis_client, keys, alert_dict("r1", now_ms()))
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/anomalies?" in r.url else None)
+    open_live(page, f"{dashboard}/#/anomalies")
+    expect(page.locator('[data-alert-id="r1"]')).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert len(asked) == 1
+    page.get_by_role("link", name="overview", exact=False).first.click()
+    page.get_by_role("link", name="anomalies", exact=False).first.click()
+    expect(page.locator('[data-alert-id="r1"]')).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert len(asked) == 2
+
+
 def test_a_false_alarm_mark_survives_a_reload(
     dashboard: str, page: Page, redis_client: redis.Redis, keys: Keys
 ) -> None:

@@ -1,7 +1,7 @@
 // The dashboard shell: a top bar with the live connection's state and four views, chosen by
 // the URL hash so that a view can be bookmarked and survives a reload.
 
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 
 import { Anomalies } from "./components/Anomalies";
 import { Business } from "./components/Business";
@@ -45,10 +45,13 @@ const STATUS_TEXT = { live: "live", connecting: "connecting…", offline: "recon
 export function App() {
   const [view, go] = useView();
   const { state, status, error, sendFeedback, refreshAlerts } = useLive();
-  // The feed's alerts were loaded when the page was; costs estimated since (by the incident
-  // report) are fetched each time the feed is shown.
+  // The feed's alerts were loaded with the page; costs estimated since (by the incident
+  // report) are fetched each time the feed is shown again. The view the page opened on is
+  // not "shown again": the history load has just fetched the same alerts.
+  const previous = useRef(view);
   useEffect(() => {
-    if (view === "anomalies") refreshAlerts();
+    if (view === "anomalies" && previous.current !== "anomalies") refreshAlerts();
+    previous.current = view;
   }, [view, refreshAlerts]);
   const services = useMemo(() => servicesSeen(state.fingerprints), [state.fingerprints]);
   const open = state.alerts.filter(

@@ -3,36 +3,15 @@
 
 import { type FormEvent, useCallback, useState } from "react";
 
-import { api } from "../api";
+import { api, type Faults } from "../api";
 import { formatTime } from "../format";
 import { usePoll } from "../hooks";
 
-/** The demo's fault kinds (seismo.demo.faults.KINDS), for a backend that does not list them. */
-export const DEFAULT_FAULTS = [
-  "error-spike",
-  "latency-regression",
-  "traffic-surge",
-  "traffic-drop",
-  "new-dependency",
-  "slow-degradation",
-  "kpi-drop",
-];
-
-/** The fault kinds the backend lists (in `kinds`), or the demo's defaults. */
-export function faultKinds(state: unknown): string[] {
-  const kinds = (state as { kinds?: unknown } | null)?.kinds;
-  return Array.isArray(kinds) && kinds.every((k) => typeof k === "string") ? kinds : DEFAULT_FAULTS;
-}
-
-/** Active faults (`active: [{kind, service, end_ms}]`) as short strings. */
-export function activeFaults(state: unknown): string[] {
-  const list = ((state ?? {}) as { active?: unknown }).active;
-  if (!Array.isArray(list)) return [];
-  return list.map((item) => {
-    const fault = (item ?? {}) as Record<string, unknown>;
-    const what = [fault.kind, fault.service].filter(Boolean).join(" on ") || JSON.stringify(item);
-    return typeof fault.end_ms === "number" ? `${what} until ${formatTime(fault.end_ms)}` : what;
-  });
+/** Active faults as short strings: what hits which service, and until when. */
+export function activeFaults(faults: Faults): string[] {
+  return faults.active.map(
+    (fault) => `${fault.kind} on ${fault.service} until ${formatTime(fault.end_ms)}`,
+  );
 }
 
 export function FaultPanel({ services }: { services: string[] }) {
@@ -43,7 +22,7 @@ export function FaultPanel({ services }: { services: string[] }) {
   const [duration, setDuration] = useState(60);
   const [message, setMessage] = useState<string | null>(null);
   if (data === null) return null;
-  const kinds = faultKinds(data);
+  const kinds = data.kinds;
   const chosen = kind || kinds[0] || "";
 
   const submit = (event: FormEvent) => {
