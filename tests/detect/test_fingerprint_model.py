@@ -178,6 +178,20 @@ def test_a_window_without_requests_is_no_evidence_about_latency_or_error_shares(
     assert scored.moved()[0].feature == "request_count"
 
 
+def test_a_service_idle_in_most_windows_learns_the_latency_of_the_windows_it_served() -> None:
+    rng = np.random.default_rng(5)
+    rows = []
+    for calls in rng.poisson(0.4, 120):
+        latency = float(rng.normal(25, 4)) if calls else 0.0
+        rows.append({"request_count": float(calls), "latency_p50": latency, "error_rate_5xx": 0.0})
+    model = FingerprintModel(rows, CONFIG, forest=False)
+
+    one_call = model.score({"request_count": 1.0, "latency_p50": 27.0, "error_rate_5xx": 0.0})
+
+    assert model.normal("latency_p50") == pytest.approx(25, abs=3)
+    assert one_call.score < 0.5
+
+
 def test_a_log_count_alone_supports_a_finding_but_never_makes_one() -> None:
     rows = checkout_rows(120, seed=3)
     model = FingerprintModel(rows, CONFIG, forest=False)

@@ -124,6 +124,16 @@ class TailCalibrator:
         return scores
 
 
+def _robust(
+    matrix: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Per column: the median, 1.4826 MAD and IQR / 1.349 (each a normal sigma's estimate)."""
+    median = np.median(matrix, axis=0)
+    mad = 1.4826 * np.median(np.abs(matrix - median), axis=0)
+    q75, q25 = np.quantile(matrix, [0.75, 0.25], axis=0)
+    return median, mad, (q75 - q25) / 1.349
+
+
 @dataclass(frozen=True)
 class RobustScale:
     """Per-feature median and spread (1.4826 MAD or IQR / 1.349, floored by kind and, for
@@ -148,12 +158,26 @@ class RobustScale:
 
     @classmethod
     def fit(cls, names: Sequence[str], matrix: NDArray[np.float64]) -> RobustScale:
-        median = np.median(matrix, axis=0)
-        mad = 1.4826 * np.median(np.abs(matrix - median), axis=0)
-        q75, q25 = np.quantile(matrix, [0.75, 0.25], axis=0)
-        requests = float(median[names.index("request_count")]) if "request_count" in names else 0
+        """Medians and spreads of the training ``matrix``; the latencies and shares of
+        requests only from the windows that had requests.
+
+        A window without requests writes 0 for them, meaning "not measured": a service
+        called in fewer than half its windows would otherwise learn "0 ms" as its normal
+        latency, and every request it then served "rose from 0 ms" (a generated system of
+        the scenario bench paged so every few seconds on its quiet services)."""
+        median, mad, iqr = _robust(matrix)
+        at = names.index("request_count") if "request_count" in names else None
+        served = matrix if at is None else matrix[matrix[:, at] > 0]
+        if len(served) and len(served) < len(matrix):
+            per_request = np.array([feature_kind(n).unit in ("ms", "%") for n in names])
+            measured = _robust(served)
+            median, mad, iqr = (
+                np.where(per_request, m, a)
+                for m, a in zip(measured, (median, mad, iqr), strict=True)
+            )
+        requests = 0.0 if at is None else float(median[at])
         floors = np.array([scale_floor(n, m, requests) for n, m in zip(names, median, strict=True)])
-        return cls.of(names, median, np.maximum.reduce([mad, (q75 - q25) / 1.349, floors]))
+        return cls.of(names, median, np.maximum.reduce([mad, iqr, floors]))
 
     @classmethod
     def of(
