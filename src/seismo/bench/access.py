@@ -16,7 +16,6 @@ import argparse
 import contextlib
 import os
 import random
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ from rich.progress import Progress
 from seismo.access.store import KeyStore
 from seismo.bench.ingest import HTTP_CONNECTIONS, collector_process, sample_metric, ticking
 from seismo.bench.loadgen import drive
-from seismo.bench.report import print_table, write_json
+from seismo.bench.rounds import RateTable
 from seismo.config import Settings
 from seismo.engine import running_engine
 from seismo.engine.server import free_port
@@ -45,6 +44,7 @@ ROWS: dict[str, dict[str, str]] = {
     },
 }
 """Row name -> the collector's settings."""
+TABLE = RateTable(rate="requests_per_s", ratio="ratio_to_keys_off")
 
 
 def bodies() -> dict[str, tuple[str, bytes]]:
@@ -85,19 +85,15 @@ def measure(redis_url: str, token: str, args: argparse.Namespace) -> list[dict[s
 
 def summarise(rounds: list[dict[str, float]]) -> list[dict[str, Any]]:
     """Per row: its median rate, and the median ratio to keys off with the same body."""
-    rows = []
-    for name in rounds[0]:
-        off = name.split()[0] + " keys_off"
-        ratios = [r[name] / r[off] for r in rounds]
-        rows.append(
-            {
-                "name": name,
-                "requests_per_s": round(statistics.median(r[name] for r in rounds)),
-                "ratio_to_keys_off": round(statistics.median(ratios), 3),
-                "rounds": [round(r[name]) for r in rounds],
-            }
-        )
-    return rows
+    return [
+        TABLE.row(name, [r[name] for r in rounds], [r[_keys_off(name)] for r in rounds])
+        for name in rounds[0]
+    ]
+
+
+def _keys_off(name: str) -> str:
+    """The keys-off row with the same body as row ``name`` (``<body> <row>``)."""
+    return name.split()[0] + " keys_off"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,22 +103,17 @@ def run(args: argparse.Namespace) -> int:
             now = int(time.time() * 1000)
             token, _ = KeyStore(engine.client, engine.keys).create("bench", "ingest", now, None)
             rows = summarise(measure(engine.url, token, args))
-    print_table(
+    TABLE.report(
         f"seismo bench access (single metrics and batches of {BATCH}, median of "
         f"{args.repeats} rounds of {args.seconds:g} s per row, {args.workers} collector "
         f"workers, {os.cpu_count()} CPUs)",
         ["row", "requests/s", "ratio to keys off", "rounds"],
-        [
-            (r["name"], f"{r['requests_per_s']:,}", f"{r['ratio_to_keys_off']:.2f}",
-             " / ".join(f"{v:,}" for v in r["rounds"]))
-            for r in rows
-        ],
-    )  # fmt: skip
-    write_json(
+        rows,
         args.json,
-        {"rows": rows, "seconds_per_row": args.seconds, "repeats": args.repeats,
-         "collector_workers": args.workers},
-    )  # fmt: skip
+        seconds_per_row=args.seconds,
+        repeats=args.repeats,
+        collector_workers=args.workers,
+    )
     return 0
 
 

@@ -13,19 +13,19 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
 
+from seismo.bench import roles
 from seismo.demo.orchestrator import wait_ready
-from seismo.demo.processes import Child, Role, Supervisor
+from seismo.demo.processes import Child, Supervisor
 from seismo.engine.connection import connect
 from seismo.engine.server import EmbeddedRedis, free_port
 
-ROLES = ("collector", "aggregator", "detector", "dashboard")
 MAX_RESTARTS = 100
 LOG_TAIL_BYTES = 4096
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -44,30 +44,17 @@ class StackConfig:
     collector_workers: int = 2
     claim_idle_ms: int = 10_000
 
-
-def role_environment(
-    config: StackConfig, redis_url: str, ports: Mapping[str, int], data_dir: Path
-) -> dict[str, str]:
-    """Every role's environment: this run's Redis and ports, short windows, high caps."""
-    return {
-        **os.environ,
-        "SEISMO_REDIS_URL": redis_url,
-        "SEISMO_WINDOW_SECONDS": str(config.window_s),
-        "SEISMO_GRACE_SECONDS": str(config.grace_s),
-        "SEISMO_TRAINING_WINDOWS": str(config.training_windows),
-        "SEISMO_STREAM_MAXLEN": str(config.stream_maxlen),
-        "SEISMO_FINGERPRINT_MAXLEN": str(config.fingerprint_maxlen),
-        "SEISMO_CLAIM_IDLE_MS": str(config.claim_idle_ms),
-        "SEISMO_COLLECTOR_HOST": "127.0.0.1",
-        "SEISMO_COLLECTOR_PORT": str(ports["collector"]),
-        "SEISMO_COLLECTOR_WORKERS": str(config.collector_workers),
-        "SEISMO_DASHBOARD_HOST": "127.0.0.1",
-        "SEISMO_DASHBOARD_PORT": str(ports["dashboard"]),
-        "SEISMO_DATA_DIR": str(data_dir),
-        "SEISMO_NAMESPACE": "",
-        "SEISMO_LOG_LEVEL": "info",
-        "PYTHONUNBUFFERED": "1",
-    }
+    def settings(self) -> dict[str, int]:
+        """These settings as ``roles.role_environment`` takes them: short windows, high caps."""
+        return {
+            "window_seconds": self.window_s,
+            "grace_seconds": self.grace_s,
+            "training_windows": self.training_windows,
+            "stream_maxlen": self.stream_maxlen,
+            "fingerprint_maxlen": self.fingerprint_maxlen,
+            "claim_idle_ms": self.claim_idle_ms,
+            "collector_workers": self.collector_workers,
+        }
 
 
 @dataclass
@@ -89,7 +76,7 @@ class Stack:
 
     @property
     def dashboard_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports['dashboard']}"
+        return roles.url(self.ports["dashboard"])
 
     def child(self, name: str) -> Child:
         """The running process of role ``name``."""
@@ -97,17 +84,8 @@ class Stack:
             return next(c for c in self.supervisor.children if c.role.name == name)
 
     def start_roles(self, log: Log) -> None:
-        self._spawn_roles()
+        roles.start_roles(self.supervisor, self.ports)
         wait_ready(self.supervisor.children, log)
-
-    def _spawn_roles(self) -> None:
-        for name in ROLES:
-            url = (
-                f"http://127.0.0.1:{self.ports[name]}"
-                if name in ("collector", "dashboard")
-                else None
-            )
-            self.supervisor.start(Role(name, (name,), url))
 
     def kill_role(self, name: str) -> None:
         """``kill -9`` of a role's main process (the bench restarts it)."""
@@ -158,7 +136,7 @@ class Stack:
             self.supervisor.stop_all()
             self.supervisor.children.clear()
             self.server.stop()
-            self._spawn_roles()
+            roles.start_roles(self.supervisor, self.ports)
         time.sleep(redis_after_s)
         self.server.start()
         wait_ready(list(self.supervisor.children), log)
@@ -218,8 +196,8 @@ def running_stack(config: StackConfig, work_dir: Path, log: Log) -> Iterator[Sta
     client = connect(server.url)
     try:
         _wait_loaded(client)
-        ports = {"collector": free_port(), "dashboard": free_port()}
-        env = role_environment(config, server.url, ports, work_dir / "data")
+        ports = roles.free_ports()
+        env = roles.role_environment(server.url, ports, work_dir / "data", **config.settings())
         stack = Stack(server, Supervisor(env, work_dir / "logs"), ports, client)
         try:
             stack.start_roles(log)

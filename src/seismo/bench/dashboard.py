@@ -27,7 +27,7 @@ import redis
 from rich.progress import Progress
 from websockets.sync.client import ClientConnection, connect
 
-from seismo.bench.report import print_table, write_json
+from seismo.bench.report import register_scaled, report_records
 from seismo.bench.serving import serving
 from seismo.config import Settings
 from seismo.dashboard import history
@@ -203,20 +203,13 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis("127.0.0.1", free_port(),
                                                              Path(tmp)) as server:  # fmt: skip
         results = measure(server.url, workload)
-    rows = [(t.name, t.count, t.p50_ms, t.p95_ms, t.max_ms) for t in results]
     title = (f"seismo bench dashboard: {workload.alerts} alerts, {workload.fingerprints} "
              f"fingerprints, {workload.logs} logs")  # fmt: skip
-    print_table(title, ("path", "n", "p50 ms", "p95 ms", "max ms"), rows)
-    write_json(args.json, {"workload": asdict(workload), "timings": [asdict(t) for t in results]})
+    columns = ("path", "n", "p50 ms", "p95 ms", "max ms")
+    report_records(title, columns, results, args.json, "timings", workload=asdict(workload))
     return 0
 
 
 def register(benches: Any) -> None:
-    parser: argparse.ArgumentParser = benches.add_parser(
-        "dashboard", help="latency of the dashboard's routes, search and WebSocket pushes"
-    )
-    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
-    parser.add_argument(
-        "--scale", type=float, default=1.0, help="fraction of the full workload (quick runs)"
-    )
-    parser.set_defaults(handler=run)
+    help_text = "latency of the dashboard's routes, search and WebSocket pushes"
+    register_scaled(benches, "dashboard", help_text, run)

@@ -28,7 +28,7 @@ import redis
 
 from seismo.alert.sample import sample_alert
 from seismo.bench.delivery_receiver import Arrivals, receiving
-from seismo.bench.report import print_table, write_json
+from seismo.bench.report import register_scaled, report_records
 from seismo.engine.connection import connect
 from seismo.engine.keys import Keys
 from seismo.engine.server import EmbeddedRedis, free_port
@@ -167,21 +167,12 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis("127.0.0.1", free_port(),
                                                              Path(tmp)) as server:  # fmt: skip
         results = measure(server.url, Path(tmp), workload)
-    rows = [(r.run, r.alerts, r.receivers, r.per_second, r.p50_ms, r.p99_ms, r.max_ms)
-            for r in results]  # fmt: skip
     title = f"seismo bench delivery: webhooks on loopback, {workload.rate:g}/s when paced"
     columns = ("run", "alerts", "answering receivers", "alerts/s", "p50 ms", "p99 ms", "max ms")
-    print_table(title, columns, rows)
-    write_json(args.json, {"workload": asdict(workload), "results": [asdict(r) for r in results]})
+    report_records(title, columns, results, args.json, "results", workload=asdict(workload))
     return 0
 
 
 def register(benches: Any) -> None:
-    parser: argparse.ArgumentParser = benches.add_parser(
-        "delivery", help="alerts/s and append-to-receipt latency through the notifier"
-    )
-    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
-    parser.add_argument(
-        "--scale", type=float, default=1.0, help="fraction of the full workload (quick runs)"
-    )
-    parser.set_defaults(handler=run)
+    help_text = "alerts/s and append-to-receipt latency through the notifier"
+    register_scaled(benches, "delivery", help_text, run)

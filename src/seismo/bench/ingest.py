@@ -15,7 +15,6 @@ import argparse
 import multiprocessing
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ import msgspec
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from seismo.bench.loadgen import drive
-from seismo.bench.report import print_table, write_json
+from seismo.bench.rounds import RateTable
 from seismo.config import Settings
 from seismo.engine import running_engine
 from seismo.engine.connection import connect
@@ -45,6 +44,7 @@ HTTP_CONNECTIONS = 32
 PIPELINE_DEPTH = 4
 START_TIMEOUT_S = 90.0
 """How long a collector may take to answer after its start."""
+TABLE = RateTable(rate="metrics_per_s", ratio="ratio_to_ceiling")
 
 
 def sample_metric(rng: random.Random, now_ms: int) -> dict[str, Any]:
@@ -196,18 +196,8 @@ def run_rows(redis_url: str, seconds: float, workers: int, repeats: int) -> list
 def summarise(rounds: list[dict[str, float]]) -> list[dict[str, Any]]:
     """Per row: the median rate over the rounds, and the median of its per-round ratio to
     that round's ceiling (a ratio measured side by side, not across rounds)."""
-    rows = []
-    for name in rounds[0]:
-        ratios = [r[name] / r["ceiling"] for r in rounds]
-        rows.append(
-            {
-                "name": name,
-                "metrics_per_s": round(statistics.median(r[name] for r in rounds)),
-                "ratio_to_ceiling": round(statistics.median(ratios), 3),
-                "rounds": [round(r[name]) for r in rounds],
-            }
-        )
-    return rows
+    ceilings = [r["ceiling"] for r in rounds]
+    return [TABLE.row(name, [r[name] for r in rounds], ceilings) for name in rounds[0]]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -221,28 +211,15 @@ def run(args: argparse.Namespace) -> int:
         settings = Settings(redis_port=port, data_dir=Path(data_dir), redis_url=None)
         with running_engine(settings) as engine:
             rows = summarise(run_rows(engine.url, args.seconds, workers, args.repeats))
-    print_table(
+    TABLE.report(
         f"seismo bench ingest (median of {args.repeats} rounds of {args.seconds:g} s per row, "
         f"{workers} collector workers, {os.cpu_count()} CPUs)",
         ["row", "metrics/s", "ratio to ceiling", "rounds"],
-        [
-            (
-                r["name"],
-                f"{r['metrics_per_s']:,}",
-                f"{r['ratio_to_ceiling']:.2f}",
-                " / ".join(f"{v:,}" for v in r["rounds"]),
-            )
-            for r in rows
-        ],
-    )
-    write_json(
+        rows,
         args.json,
-        {
-            "rows": rows,
-            "seconds_per_row": args.seconds,
-            "repeats": args.repeats,
-            "collector_workers": workers,
-        },
+        seconds_per_row=args.seconds,
+        repeats=args.repeats,
+        collector_workers=workers,
     )
     return 0
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import tempfile
 import threading
 import time
@@ -32,6 +31,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect as ws_connect
 
+from seismo.bench import roles
 from seismo.bench.report import print_table, write_json
 from seismo.bench.scenario_replay import RUN_FILE, RunMeta, replay
 from seismo.bench.scenario_score import (
@@ -46,7 +46,7 @@ from seismo.config import Settings
 from seismo.demo import fault_store
 from seismo.demo.faults import KINDS, Fault
 from seismo.demo.orchestrator import training_progress, wait_ready
-from seismo.demo.processes import Role, Supervisor
+from seismo.demo.processes import Supervisor
 from seismo.demo.simulator import send_items
 from seismo.demo.system import SHOP, system_named
 from seismo.demo.traffic import TrafficModel
@@ -112,40 +112,24 @@ class Pipeline:
     supervisor: Supervisor
 
 
-def role_environment(
-    redis_url: str, plan: Plan, ports: Mapping[str, int], data_dir: Path
-) -> dict[str, str]:
-    """Every role's environment: this run's Redis, 1 s windows, the training length."""
-    return {
-        **os.environ,
-        "SEISMO_REDIS_URL": redis_url,
-        "SEISMO_WINDOW_SECONDS": str(WINDOW_S),
-        "SEISMO_GRACE_SECONDS": str(GRACE_S),
-        "SEISMO_TRAINING_WINDOWS": str(plan.training_windows),
-        "SEISMO_COLLECTOR_HOST": "127.0.0.1",
-        "SEISMO_COLLECTOR_PORT": str(ports["collector"]),
-        "SEISMO_COLLECTOR_WORKERS": "1",
-        "SEISMO_DASHBOARD_HOST": "127.0.0.1",
-        "SEISMO_DASHBOARD_PORT": str(ports["dashboard"]),
-        "SEISMO_DATA_DIR": str(data_dir),
-        "SEISMO_NAMESPACE": "",
-        "SEISMO_LOG_LEVEL": "info",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
 @contextmanager
 def running_pipeline(redis_url: str, plan: Plan, work_dir: Path, log: Log) -> Iterator[Pipeline]:
     """The four roles as processes on ``redis_url``, ready; every one stopped on exit."""
-    ports = {"collector": free_port(), "dashboard": free_port()}
-    env = role_environment(redis_url, plan, ports, work_dir / "data")
+    ports = roles.free_ports()
+    env = roles.role_environment(
+        redis_url,
+        ports,
+        work_dir / "data",
+        window_seconds=WINDOW_S,
+        grace_seconds=GRACE_S,
+        training_windows=plan.training_windows,
+        collector_workers=1,
+    )
     supervisor = Supervisor(env, work_dir / "logs")
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     try:
-        for name in ("collector", "aggregator", "detector", "dashboard"):
-            supervisor.start(Role(name, (name,), urls.get(name)))
+        roles.start_roles(supervisor, ports)
         wait_ready(supervisor.children, log)
-        yield Pipeline(redis_url, urls["collector"], ports["dashboard"], supervisor)
+        yield Pipeline(redis_url, roles.url(ports["collector"]), ports["dashboard"], supervisor)
     finally:
         supervisor.stop_all()
 

@@ -32,7 +32,8 @@ from typing import Any
 
 from seismo.bench.ingest import collector_process
 from seismo.bench.loadgen import drive
-from seismo.bench.report import print_table, write_json
+from seismo.bench.report import print_table
+from seismo.bench.rounds import RateTable
 from seismo.bench.sdk_app import BODY, PATH, SERVICE, call_cost_us, serve_app
 from seismo.config import Settings
 from seismo.engine import running_engine
@@ -42,6 +43,12 @@ ROWS = ("plain", "collector_up", "collector_down")
 CONNECTIONS = 8
 FLUSH_WAIT_S = 3.0
 """Time for the instrumented app's last batches to leave (its flush interval is 1 s)."""
+TABLE = RateTable(
+    rate="requests_per_s",
+    ratio="ratio_to_plain",
+    ratio_digits=3,
+    extra=("cpu_us_per_request", "added_cpu_us_per_request"),
+)
 
 
 def wait_listening(port: int, alive: Callable[[], bool], limit_s: float = 30) -> None:
@@ -107,22 +114,20 @@ def summarise(rounds: list[dict[str, Sample]]) -> list[dict[str, Any]]:
     round, and the app's CPU time per request with what it adds to ``plain``'s. The CPU
     time (the app process, sender thread included) is what the SDK costs; requests/s on
     a shared machine also moves with the neighbours' load."""
-    rows = []
-    for name in rounds[0]:
-        samples = [r[name] for r in rounds]
-        ratios = [r[name].rate / r["plain"].rate for r in rounds]
-        added = [r[name].cpu_us - r["plain"].cpu_us for r in rounds]
-        rows.append(
-            {
-                "name": name,
-                "requests_per_s": round(statistics.median(s.rate for s in samples)),
-                "ratio_to_plain": round(statistics.median(ratios), 3),
-                "cpu_us_per_request": round(statistics.median(s.cpu_us for s in samples), 1),
-                "added_cpu_us_per_request": round(statistics.median(added), 1),
-                "rounds": [round(s.rate) for s in samples],
-            }
-        )
-    return rows
+    plain = [r["plain"] for r in rounds]
+    return [_row(name, [r[name] for r in rounds], plain) for name in rounds[0]]
+
+
+def _row(name: str, samples: list[Sample], plain: list[Sample]) -> dict[str, Any]:
+    """Row ``name`` from its samples and ``plain``'s, both in round order."""
+    added = [s.cpu_us - p.cpu_us for s, p in zip(samples, plain, strict=True)]
+    return TABLE.row(
+        name,
+        [s.rate for s in samples],
+        [p.rate for p in plain],
+        cpu_us_per_request=round(statistics.median(s.cpu_us for s in samples), 1),
+        added_cpu_us_per_request=round(statistics.median(added), 1),
+    )
 
 
 def call_cost_in_process(name: str, collector_url: str | None, calls: int) -> float:
@@ -179,21 +184,19 @@ def run_bench(
 
 def run(args: argparse.Namespace) -> int:
     rows, in_process, stored, answered = run_bench(args.seconds, args.repeats, args.calls)
-    print_table(
+    TABLE.report(
         f"seismo bench sdk (median of {args.repeats} rounds of {args.seconds:g} s per row, "
         f"{CONNECTIONS} connections, one app process per row)",
         ["row", "requests/s", "ratio to plain", "CPU us/request", "added CPU us", "rounds"],
-        [
-            (
-                r["name"],
-                f"{r['requests_per_s']:,}",
-                f"{r['ratio_to_plain']:.3f}",
-                f"{r['cpu_us_per_request']:.1f}",
-                f"{r['added_cpu_us_per_request']:.1f}",
-                " / ".join(f"{v:,}" for v in r["rounds"]),
-            )
-            for r in rows
-        ],
+        rows,
+        args.json,
+        in_process=in_process,
+        calls_per_figure=args.calls,
+        events_stored=stored,
+        requests_answered_collector_up=answered,
+        seconds_per_row=args.seconds,
+        repeats=args.repeats,
+        connections=CONNECTIONS,
     )
     print(f"events stored by {SERVICE} with the collector up: {stored:,} of {answered:,} requests")
     print_table(
@@ -208,19 +211,6 @@ def run(args: argparse.Namespace) -> int:
             )
             for r in in_process
         ],
-    )
-    write_json(
-        args.json,
-        {
-            "rows": rows,
-            "in_process": in_process,
-            "calls_per_figure": args.calls,
-            "events_stored": stored,
-            "requests_answered_collector_up": answered,
-            "seconds_per_row": args.seconds,
-            "repeats": args.repeats,
-            "connections": CONNECTIONS,
-        },
     )
     return 0
 

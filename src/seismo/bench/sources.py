@@ -13,7 +13,7 @@ import statistics
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from seismo.agent.config import TailConfig
 from seismo.agent.follow import Follower
 from seismo.agent.logformats import parse_nginx
 from seismo.agent.sender import Sender
-from seismo.bench.report import print_table, write_json
+from seismo.bench.report import report_records
 from seismo.bench.serving import serving
 from seismo.config import Settings
 from seismo.engine import prepare
@@ -174,7 +174,5 @@ def run(args: argparse.Namespace) -> int:
         finally:
             server.stop()
     columns = ["source", "requests", "seconds", "per_second", "median_call_ms"]
-    rows = [["-" if v is None else v for v in asdict(r).values()] for r in results]
-    print_table("Sources", columns, rows)
-    write_json(args.json, {"scale": args.scale, "results": [asdict(r) for r in results]})
+    report_records("Sources", columns, results, args.json, "results", scale=args.scale)
     return 0
