@@ -183,12 +183,16 @@ def test_a_service_idle_in_most_windows_learns_the_latency_of_the_windows_it_ser
     rows = []
     for calls in rng.poisson(0.4, 120):
         latency = float(rng.normal(25, 4)) if calls else 0.0
-        rows.append({"request_count": float(calls), "latency_p50": latency, "error_rate_5xx": 0.0})
+        endpoints = 1.0 if calls else 0.0
+        rows.append(
+            {"request_count": float(calls), "latency_p50": latency, "distinct_endpoints": endpoints}
+        )
     model = FingerprintModel(rows, CONFIG, forest=False)
 
-    one_call = model.score({"request_count": 1.0, "latency_p50": 27.0, "error_rate_5xx": 0.0})
+    one_call = model.score({"request_count": 1.0, "latency_p50": 27.0, "distinct_endpoints": 1.0})
 
     assert model.normal("latency_p50") == pytest.approx(25, abs=3)
+    assert model.normal("distinct_endpoints") == 1.0
     assert one_call.score < 0.5
 
 

@@ -53,6 +53,14 @@ did not cover (seen: "request rate of auth rose from 29 to 76", a burst of a gen
 system that neither of those tests found unusual, paged)."""
 UPWARD_ONLY = frozenset({"distinct_endpoints"})
 """Besides the latencies, features judged only when they rise (``RobustScale.judged``)."""
+SERVED = frozenset(
+    {
+        *features.of_kind(features.LATENCY, features.ERRORS, features.CLIENT_ERRORS),
+        "distinct_endpoints",
+    }
+)
+"""Features a window without requests writes as 0 for "not measured": their normal is
+learned from the windows that had requests (``RobustScale.fit``)."""
 SUPPORT_CAP = 0.85
 """The highest score supporting features alone give: under the alert threshold, over the
 level that keeps an incident open, so they extend an incident but never open one."""
@@ -158,8 +166,9 @@ class RobustScale:
 
     @classmethod
     def fit(cls, names: Sequence[str], matrix: NDArray[np.float64]) -> RobustScale:
-        """Medians and spreads of the training ``matrix``; the latencies and shares of
-        requests only from the windows that had requests.
+        """Medians and spreads of the training ``matrix``; those of the ``SERVED`` features
+        (latencies, shares of requests, distinct endpoints) only from the windows that had
+        requests.
 
         A window without requests writes 0 for them, meaning "not measured": a service
         called in fewer than half its windows would otherwise learn "0 ms" as its normal
@@ -169,10 +178,9 @@ class RobustScale:
         at = names.index("request_count") if "request_count" in names else None
         served = matrix if at is None else matrix[matrix[:, at] > 0]
         if len(served) and len(served) < len(matrix):
-            per_request = np.array([feature_kind(n).unit in ("ms", "%") for n in names])
             measured = _robust(served)
             median, mad, iqr = (
-                np.where(per_request, m, a)
+                np.where(np.isin(names, list(SERVED)), m, a)
                 for m, a in zip(measured, (median, mad, iqr), strict=True)
             )
         requests = 0.0 if at is None else float(median[at])
