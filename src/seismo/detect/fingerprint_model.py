@@ -150,8 +150,9 @@ class RobustScale:
     A share of requests (an error rate) is also floored per window at one request of *that*
     window: with two requests, one error is 50 %, which says little. A latency quantile's
     spread is widened by ``sqrt(median requests / requests of that window)``: a quantile's
-    error shrinks as one over the square root of its sample, so the median of two calls (or
-    an idle service's "0 ms") is weak evidence and a traffic drop is told by its rate."""
+    error shrinks as one over the square root of its sample, so the median of two calls is
+    weak evidence and a traffic drop is told by its rate. An idle window's "0 ms" is no
+    evidence at all: it is neither learned (``fit``) nor judged (``vector``)."""
 
     names: tuple[str, ...]
     median: NDArray[np.float64]
