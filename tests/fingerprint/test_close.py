@@ -82,6 +82,19 @@ def test_a_window_is_not_closed_before_its_end_plus_grace(
     assert fingerprints(redis_client, keys)[-1].system["request_count"] == 1
 
 
+def test_a_window_with_one_request_has_that_request_as_its_latency(
+    redis_client: redis.Redis, keys: Keys, settings: Settings, ingest: Ingest
+) -> None:
+    ingest([app(BASE_MS, response_time=54.5)])
+    close_windows(redis_client, keys, settings, now_ms=DUE)
+
+    [fp] = fingerprints(redis_client, keys)
+
+    latencies = ("latency_p50", "latency_p95", "latency_p99")
+    assert [fp.services["checkout"][q] for q in latencies] == [54.5] * 3
+    assert [fp.system[q] for q in latencies] == [54.5] * 3
+
+
 def test_late_event_inside_grace_lands_in_its_window(
     redis_client: redis.Redis, keys: Keys, settings: Settings, ingest: Ingest
 ) -> None:

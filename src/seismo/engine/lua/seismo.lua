@@ -370,10 +370,19 @@ local function share(part, whole)
 end
 
 -- p50, p95 and p99 of a window's t-digest; 0 when nothing was measured (idle window).
+-- RedisBloom answers NaN for every quantile of a digest holding a single observation, which
+-- read as "0 ms": a service called once in a window had no latency, and its next ordinary
+-- call "rose from 0 ms". That observation is every quantile (TDIGEST.MAX).
 local function quantiles(key)
   if redis.call('EXISTS', key) == 0 then return {0, 0, 0} end
   local q = redis.call('TDIGEST.QUANTILE', key, 0.5, 0.95, 0.99)
-  return {finite(tonumber(q[1])), finite(tonumber(q[2])), finite(tonumber(q[3]))}
+  local out = {}
+  for i = 1, 3 do
+    local x = tonumber(q[i])
+    if x == nil or x ~= x then x = tonumber(redis.call('TDIGEST.MAX', key)) end
+    out[i] = finite(x or 0)
+  end
+  return out
 end
 
 -- The heaviest item's count in a TopK; 0 for a missing one.
