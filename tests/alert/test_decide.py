@@ -17,7 +17,7 @@ POLICY = AlertPolicy()
 FIELDS = {
     "id", "time", "window_start", "window_end", "scope", "target", "score", "severity",
     "summary", "explanation", "business_impact", "remediation", "incident_id", "status",
-    "similar", "suppressed_by", "impacted", "early",
+    "similar", "suppressed_by", "impacted", "early", "endpoint",
 }  # fmt: skip
 
 

@@ -100,6 +100,24 @@ def test_planted_error_spike_gives_one_explained_alert_then_a_resolve(
     assert [a["id"] for a in received(live, 2)] == [a["id"] for a in history]
 
 
+def test_the_alert_names_the_endpoint_that_carries_the_5xx(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    windows = fingerprints(60, seed=3, plant=ERROR_SPIKE)
+    spiked = windows[45]
+    for i in range(20):
+        endpoint, status = ("POST:/pay", 500) if i % 2 else ("GET:/cart", 200)
+        event = {"timestamp": spiked.window_start + 10 * i, "service": "checkout",
+                 "endpoint": endpoint, "status_code": status, "response_time": 30}  # fmt: skip
+        redis_client.xadd(keys.detailed_metrics, event, id=f"{spiked.window_start}-{i + 1}")
+    add(redis_client, keys, windows)
+    drain(new_loop(redis_client, keys))
+
+    opened = alerts(redis_client, keys)[0]
+    assert opened["endpoint"] == "POST:/pay"
+    assert "5xx error rate of checkout (POST:/pay) rose from" in opened["summary"]
+
+
 def test_normal_noise_alone_raises_no_alert(redis_client: redis.Redis, keys: Keys) -> None:
     add(redis_client, keys, fingerprints(TRAINING + 90, seed=11))
     drain(new_loop(redis_client, keys))

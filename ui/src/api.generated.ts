@@ -1218,6 +1218,8 @@ export interface components {
             impacted: string[];
             /** @default false */
             early: boolean;
+            /** @default null */
+            endpoint: string | null;
         };
         /**
          * Explanation

@@ -48,6 +48,7 @@ export function alert(id: string, time: number, extra: Partial<Alert> = {}): Ale
     suppressed_by: null,
     impacted: [],
     early: false,
+    endpoint: null,
     ...extra,
   };
 }

@@ -233,6 +233,7 @@ def _raised(
         business_impact=business_impact(firing),
         remediation=remediation(origin),
         impacted=sorted({f.target for f in cause.impacted if f.scope != "system"}),
+        endpoint=origin.endpoint,
     )
 
 

@@ -18,6 +18,7 @@ from seismo.alert.model import Alert
 from seismo.detect.base import Detector
 from seismo.detect.call_graph import CallGraph
 from seismo.detect.drift import Drift, apply_drift
+from seismo.detect.endpoints import ServiceEvents, with_endpoints
 from seismo.detect.explain import Finding
 from seismo.detect.fingerprint_fleet import FleetModel
 from seismo.detect.metric_watch import MetricState, metric_findings
@@ -54,9 +55,11 @@ def judge_window(
     graph: CallGraph,
     now_ms: int,
     fleet: list[Finding] | None = None,
+    events: ServiceEvents | None = None,
 ) -> Judged:
     """Findings of ``window`` (``fleet``: the model's, when already scored outside a
-    transaction), grouped into incidents against ``book``."""
+    transaction), grouped into incidents against ``book``; with ``events``, a firing
+    service's error or latency finding names the endpoint that carries it."""
     threshold = policy.rule.threshold
     model = detectors.model
     found = fleet if fleet is not None else (model.findings(window) if model else [])
@@ -65,6 +68,7 @@ def judge_window(
     found = found + metric_findings(
         window, detectors.metrics, detectors.new_metric_detector, threshold
     )
+    found = with_endpoints(found, (window.window_start, window.window_end), events, threshold)
     scored = ScoredWindow(window.window_start, window.window_end, tuple(found))
     book, alerts = alerts_for_window(scored, book, policy, now_ms, graph)
     normal = not policy.rule.hit(scored.score) and not book.open

@@ -107,6 +107,9 @@ class Alert:
     early: bool = False
     """Raised from a window still open, on a gross fault: its incident is confirmed when that
     window closes (no second ``open``), or withdrawn (a ``resolved`` that says so)."""
+    endpoint: str | None = None
+    """The origin's endpoint that carries the change (most of the 5xx answers, or of the slow
+    ones), when one does: named in the summary too."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

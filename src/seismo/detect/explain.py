@@ -33,6 +33,9 @@ class Finding:
     held: bool = False
     """Its evidence spans this window and the ones before it (a pooled test), so a second
     window would confirm nothing new (``alert.decide.needs_confirming``)."""
+    endpoint: str | None = None
+    """The endpoint that carries the headline's change, when one does
+    (``seismo.detect.endpoints``)."""
 
     @property
     def key(self) -> str:
@@ -86,11 +89,14 @@ def went_silent(d: Deviation) -> bool:
 
 
 def summary(f: Finding) -> str:
-    """One sentence: "5xx error rate of checkout rose from 0.4 % to 31 %"."""
+    """One sentence: "5xx error rate of checkout rose from 0.4 % to 31 %", or "of checkout
+    (POST:/pay)" when one endpoint carries the change."""
     top = f.moved[0]
     where = "the system" if f.scope == "system" else f.target
     verb = "rose" if top.current > top.normal else "fell"
     silent = went_silent(top)
+    if f.endpoint:
+        where += f" ({f.endpoint})"
     sentence = (
         f"{where} went silent: " * silent + f"{label(top.feature)} of {where} {verb} from "
         f"{format_value(top.feature, top.normal)} to {format_value(top.feature, top.current)}"

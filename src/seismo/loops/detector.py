@@ -53,6 +53,7 @@ from seismo.detect.base import (
 from seismo.detect.call_graph import CallGraph
 from seismo.detect.drift import Drift
 from seismo.detect.early import ServiceNormal, early_findings, learned_normals
+from seismo.detect.endpoints import ServiceEvents
 from seismo.detect.explain import Finding
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
 from seismo.detect.metric_watch import MetricState
@@ -76,6 +77,9 @@ GRAPH_REFRESH_S = 15.0
 """How often the service-call graph is read again from the newest application events."""
 GRAPH_EVENTS = 3000
 """Application events read each time (callers seen in them join the graph)."""
+ENDPOINT_EVENTS = 5000
+"""Most application events of one service read to name the endpoint an alert's change is
+on (from the window's start: a window's requests, unless the service serves thousands)."""
 DRIFT_FIELD = "@drift"
 """Field of the ``metric-detectors`` hash holding the recent levels and CUSUM sums
 (``seismo.detect.drift``) as JSON; no metric name starts with ``@``."""
@@ -436,7 +440,10 @@ class DetectorLoop:
         drift = self._drift_state(pipe) if model is not None else None
         detectors = Detectors(model, drift, metrics, self.new_metric_detector)
         now_ms = int(self.clock() * 1000)
-        judged = judge_window(window, detectors, state, self.config.policy, graph, now_ms, fleet)
+        events = self._service_events(window)
+        judged = judge_window(
+            window, detectors, state, self.config.policy, graph, now_ms, fleet, events
+        )
         return Outcome(
             state=judged.book,
             metrics=metrics,
@@ -449,6 +456,19 @@ class DetectorLoop:
             score=judged.score,
             drift=drift,
         )
+
+    def _service_events(self, window: Fingerprint) -> ServiceEvents:
+        """A service's application events that reached Redis since a window length before
+        ``window`` began (a client's clock may run ahead of Redis's), read from its shard's
+        stream when an alert wants its endpoint."""
+        since_ms = 2 * window.window_start - window.window_end
+
+        def read(service: str) -> list[dict[str, str]]:
+            stream = self.keys.for_service(service).detailed_metrics
+            reply = self.client.xrange(stream, min=since_ms, count=ENDPOINT_EVENTS) or []
+            return [{text(k): text(v) for k, v in (fields or {}).items()} for _, fields in reply]
+
+        return read
 
     def _drift_state(self, pipe: Any) -> Drift:
         """The stored drift state (this process's copy while Redis holds the same bytes)."""
