@@ -10,8 +10,10 @@ detectors and the incident book, with the service-call graph as it stood at each
 The alerts are scored by the same scorer as a live run, in seconds.
 
 What a replay leaves out: alerts raised from open windows (early alerts need the running
-counters of the moment), the incident memory of marked false alarms, and real arrival
-times (an alert counts as arriving ``grace`` after its window ends).
+counters of the moment), the incident memory of marked false alarms, the endpoint an
+alert's change is on (the application events are a capped stream, mostly gone by the end
+of a run), and real arrival times (an alert counts as arriving ``grace`` after its window
+ends).
 """
 
 from __future__ import annotations
