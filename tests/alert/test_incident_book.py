@@ -266,3 +266,17 @@ def test_the_system_moving_alone_opens_only_when_held_a_second_window() -> None:
         [],
         [("open", "system")],
     ]
+
+
+def test_an_origin_turning_the_other_way_is_an_update_of_its_incident() -> None:
+    """A surge's entry point then losing its traffic: the drop is announced, not absorbed."""
+    raised = run((rose("media"),), (rose("media"),), (fell("media"),), (fell("media"),))
+
+    assert [[(a.status, a.target) for a in alerts] for alerts in raised] == [
+        [("open", "media")],
+        [],
+        [("update", "media")],
+        [],
+    ]
+    assert "fell" in raised[2][0].summary
+    assert raised[2][0].incident_id == raised[0][0].incident_id

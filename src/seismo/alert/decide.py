@@ -115,7 +115,9 @@ def alerts_for_window(
             continue
         before = IncidentState() if index is None else book.open[index]
         origin = cause.origin
-        seen = Observation(window.window_start, True, origin.key, severity(origin, threshold))
+        seen = Observation(
+            window.window_start, True, origin.key, severity(origin, threshold), move(origin)
+        )
         after, status = advance(before, history, seen, policy.rule, policy.resolve_after)
         if after.incident_id is None:
             continue
@@ -157,12 +159,17 @@ def alerts_for_window(
     return IncidentBook(last, recent, still_open, elevated), alerts
 
 
+def move(f: Finding) -> str:
+    """How ``f``'s headline moved: its kind of feature and direction (``traffic|-1``)."""
+    return f"{headline_kind(f)}|{direction(f):+d}"
+
+
 def elevation(f: Finding) -> str:
     """What a neighbouring window must have shown to confirm ``f``: its scope, moved the
     same kind of way (a system whose 5xx share was uneasy two windows ago does not confirm
     that system's traffic falling for one window: seen as a page in a two-hour run when the
     traffic sender stalled for a second)."""
-    return f"{f.key}|{headline_kind(f)}|{direction(f):+d}"
+    return f"{f.key}|{move(f)}"
 
 
 def needs_confirming(cause: Cause, elevated: frozenset[str]) -> bool:
@@ -277,7 +284,9 @@ def early_alerts(
             i.continued_by(origin.key, cause.keys, kind) for i in (*book.open, *opened)
         ):
             continue
-        seen = Observation(window.window_start, True, origin.key, severity(origin, threshold))
+        seen = Observation(
+            window.window_start, True, origin.key, severity(origin, threshold), move(origin)
+        )
         state = replace(open_early(seen, cause.keys), kind=kind)
         alert = _raised(window, cause, state, "open", threshold, now_ms)
         opened.append(replace(state, summary=alert.summary))

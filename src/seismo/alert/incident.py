@@ -41,6 +41,8 @@ class IncidentState:
     None once that window closed and confirmed it, and for one opened on a closed window."""
     kind: str = ""
     """The kind of feature its origin moved when it opened (errors, latency, traffic...)."""
+    move: str = ""
+    """How the origin's headline moved in its last alert: ``kind|+1`` or ``kind|-1``."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,6 +78,8 @@ class Observation:
     hit: bool
     origin: str
     severity: str
+    move: str = ""
+    """How the origin's headline moved (``kind|+1``, ``kind|-1``; empty: not told)."""
 
 
 def step(
@@ -89,7 +93,8 @@ def step(
     if seen.hit:
         if _materially_changed(state, seen):
             level = max(state.severity, seen.severity, key=SEVERITIES.index)
-            return replace(state, quiet=0, origin=seen.origin, severity=level), "update"
+            changed = replace(state, quiet=0, origin=seen.origin, severity=level)
+            return replace(changed, move=seen.move or state.move), "update"
         return replace(state, quiet=0), None
     if state.quiet + 1 >= resolve_after:
         return IncidentState(last_window=state.last_window), "resolved"
@@ -106,20 +111,35 @@ def open_early(seen: Observation, members: frozenset[str]) -> IncidentState:
 def _open(state: IncidentState, seen: Observation) -> IncidentState:
     incident_id = "inc-" + stable_id(seen.window_start, seen.origin)
     return replace(
-        state, incident_id=incident_id, origin=seen.origin, severity=seen.severity, quiet=0
+        state,
+        incident_id=incident_id,
+        origin=seen.origin,
+        severity=seen.severity,
+        quiet=0,
+        move=seen.move,
     )
 
 
 def _materially_changed(state: IncidentState, seen: Observation) -> bool:
-    """Worse severity than any announced, or a service or metric named that had not joined
-    the incident before (not a flip to system, nor back to an impacted service)."""
+    """Worse severity than any announced, a service or metric named that had not joined
+    the incident before (not a flip to system, nor back to an impacted service), or the
+    origin's headline turned the other way: a surge's entry point now losing its traffic
+    was held as the same incident, already critical, and the drop was never announced (a
+    generated system of the scenario bench)."""
     worse = SEVERITIES.index(seen.severity) > SEVERITIES.index(state.severity)
     moved = (
         seen.origin != state.origin
         and not seen.origin.startswith("system:")
         and seen.origin not in state.members
     )
-    return worse or moved
+    return worse or moved or (seen.origin == state.origin and _turned(state.move, seen.move))
+
+
+def _turned(before: str, now: str) -> bool:
+    """The same kind of feature moving the other way (``traffic|+1`` then ``traffic|-1``)."""
+    kind, _, way = before.partition("|")
+    kind_now, _, way_now = now.partition("|")
+    return bool(kind) and kind == kind_now and way != way_now
 
 
 @dataclass(frozen=True)
