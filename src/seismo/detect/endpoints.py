@@ -42,15 +42,16 @@ def _number(text: str | None) -> float:
         return math.nan
 
 
+def per_call(feature: str) -> bool:
+    """Whether single calls show a change of ``feature``: the 5xx rate, a latency."""
+    return feature == "error_rate_5xx" or feature_kind(feature).unit == "ms"
+
+
 def shows(event: Mapping[str, str], headline: Deviation) -> bool:
-    """Whether one request shows the change ``headline`` describes."""
+    """Whether one request shows the change ``headline`` describes (``per_call`` features)."""
     if headline.feature == "error_rate_5xx":
         return _number(event.get("status_code")) >= 500
-    if feature_kind(headline.feature).unit == "ms":
-        return (
-            _number(event.get("response_time")) > headline.normal + SLOW_SPREADS * headline.spread
-        )
-    return False
+    return _number(event.get("response_time")) > headline.normal + SLOW_SPREADS * headline.spread
 
 
 def carrying_endpoint(
@@ -74,8 +75,7 @@ def carries(f: Finding) -> bool:
     if f.scope != "service" or not f.moved:
         return False
     top = f.moved[0]
-    rose = top.current > top.normal
-    return rose and (top.feature == "error_rate_5xx" or feature_kind(top.feature).unit == "ms")
+    return top.current > top.normal and per_call(top.feature)
 
 
 def with_endpoints(

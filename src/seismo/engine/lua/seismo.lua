@@ -376,11 +376,14 @@ end
 local function quantiles(key)
   if redis.call('EXISTS', key) == 0 then return {0, 0, 0} end
   local q = redis.call('TDIGEST.QUANTILE', key, 0.5, 0.95, 0.99)
-  local out = {}
+  local out, single = {}, nil
   for i = 1, 3 do
     local x = tonumber(q[i])
-    if x == nil or x ~= x then x = tonumber(redis.call('TDIGEST.MAX', key)) end
-    out[i] = finite(x or 0)
+    if x == nil or x ~= x then
+      single = single or tonumber(redis.call('TDIGEST.MAX', key)) or 0
+      x = single
+    end
+    out[i] = finite(x)
   end
   return out
 end
