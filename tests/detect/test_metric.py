@@ -16,6 +16,7 @@ from seismo.detect.metric import (
     RollingOrder,
     default_metric_detector,
     expected_range_violation,
+    on_schedule,
 )
 
 DECIDE = 0.52
@@ -115,19 +116,67 @@ def flat_noisy(length: int, spikes: dict[int, float]) -> list[float]:
     return values
 
 
+def irregular(start: int, end: int) -> list[int]:
+    """Points from ``start`` to ``end`` at intervals of 200 and 330 in turn: no schedule."""
+    points, gaps = [start], (200, 330)
+    while points[-1] + gaps[len(points) % 2] < end:
+        points.append(points[-1] + gaps[len(points) % 2])
+    return points
+
+
 def test_a_recurring_spike_becomes_ordinary_instead_of_alarming_forever() -> None:
-    # A nightly job's spike every 250 points: kept out of the calibration at every
-    # occurrence, it alarmed at full strength forever (0.92 each time). Once as many were
-    # kept out as the quantile's rank, it is learned and fades to "as unusual as the rare
-    # unusual points lately" (about 0.5).
-    spikes = list(range(500, 7000, 250))
-    scores = replay(MetricDetector(), flat_noisy(7000, dict.fromkeys(spikes, 40.0)))
+    # A job's spike at irregular hours: kept out of the calibration at every occurrence, it
+    # alarmed at full strength forever (0.92 each time). Once as many were kept out as the
+    # quantile's rank, it is learned and fades to "as unusual as the rare unusual points
+    # lately" (about 0.5).
+    spikes = irregular(500, 9000)
+    scores = replay(MetricDetector(), flat_noisy(9000, dict.fromkeys(spikes, 40.0)))
     assert min(scores[at] for at in spikes[:6]) >= 0.9
     assert max(scores[at] for at in spikes[-5:]) < 0.6
 
 
-SIX_SPIKES = dict.fromkeys(range(600, 1200, 100), 60.0)
-"""Six alarms kept out (the rank of the 0.999 quantile of 6000 points), 100 points apart."""
+def test_a_spike_that_keeps_a_schedule_is_expected_from_its_third_occurrence() -> None:
+    # A nightly job: every 250 points, give or take 10. The first two are news; from the
+    # third, the intervals agree and it is expected. Kept out of the calibration, it leaves
+    # the bar where it was, so the same spike off the schedule still alarms in full.
+    spikes = [500 + 250 * n + (10 if n % 2 else -10) for n in range(12)]
+    off_schedule = spikes[-1] + 140
+    values = flat_noisy(3600, {**dict.fromkeys(spikes, 40.0), off_schedule: 40.0})
+    scores = replay(MetricDetector(), values)
+    assert min(scores[at] for at in spikes[:2]) >= 0.9
+    assert max(scores[at] for at in spikes[2:]) < DECIDE
+    assert scores[off_schedule] >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("past_spikes", "expected"),
+    [
+        ([100, 350], True),  # intervals 250 and 250
+        ([100, 370], True),  # 270 and 230: 16 % of their mean apart
+        ([100, 380], False),  # 280 and 220: 24 % apart
+        ([100, 300], False),  # 200 and 300
+        ([350], False),  # one interval: no schedule yet
+        ([590, 595], False),  # a burst, not a schedule
+    ],
+)
+def test_on_schedule_needs_the_last_two_intervals_to_agree(
+    past_spikes: list[int], expected: bool
+) -> None:
+    past = [10.0] * 600
+    for at in past_spikes:
+        past[at] = 50.0
+    assert on_schedule(past, 52.0, 10.0) is expected
+
+
+def test_a_spike_on_the_other_side_is_not_the_schedule() -> None:
+    past = [10.0] * 600
+    for at in (100, 350):
+        past[at] = 50.0
+    assert not on_schedule(past, -30.0, 10.0)
+
+
+SIX_SPIKES = dict.fromkeys((600, 680, 820, 880, 1040, 1100), 60.0)
+"""Six alarms kept out (the rank of the 0.999 quantile of 6000 points), off any schedule."""
 
 
 @pytest.mark.parametrize(("kept_out", "learned"), [(SIX_SPIKES, True), ({600: 60.0}, False)])

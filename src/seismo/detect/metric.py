@@ -25,7 +25,7 @@ every point in order; one value moves a rolling median by at most one rank. The 
 points of the quiet period after it are learned in full. Alarms are kept out only while
 they are rare: once as many alarms at least as unusual were kept out within the calibration
 history as the quantile's rank, a further one is learned like any point (``_repeats``), so
-a pattern that recurs (a nightly job's spike, a noise-free cycle's edges) stops alarming
+a pattern that recurs off any schedule (a noise-free cycle's edges) stops alarming
 after a few occurrences instead of alarming at every occurrence forever.
 
 Work per point is constant (bounded windows) and nothing looks ahead. The state is plain
@@ -42,7 +42,7 @@ import math
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -207,9 +207,56 @@ millions of "typical steps" and the jump signal's scale was set by the rounding 
 0.9 quantile is a typical *move* whenever one step in ten changes the value, and is still
 robust to the largest tenth of steps (the jumps themselves). Chosen on NAB fold A.
 """
+SCHEDULE_SHARE = 0.7
+"""A past value counts as the same spike again when it went at least this share as far from
+the median, on the same side."""
+SCHEDULE_TOLERANCE = 0.2
+"""Two intervals between spikes are one schedule when they differ by at most this share of
+their mean (a nightly job at 03:00 one day and 03:30 the next is 10 % off at 5-min points)."""
+SCHEDULE_MERGE = 5
+"""Extreme values at most this many points apart are one occurrence (a spike and its
+shoulders)."""
+SCHEDULE_MIN = 10
+"""Shortest interval counted as a schedule: faster recurrences are noise, not a job."""
 REMEMBERED = 16
 """Alarms kept out of the calibration remembered to recognise repeats (at least twice the
 calibration quantile's rank)."""
+
+
+class Judged(NamedTuple):
+    """One value judged against the state so far (cached between score_one and learn_one)."""
+
+    value: float
+    raw: list[float | None]
+    fused: float
+    scheduled: bool
+    """A spike that keeps a schedule: scored as in a quiet period, kept out of the
+    calibration, and it starts a quiet period as an alarm would."""
+
+
+def on_schedule(past: Sequence[float], x: float, median: float) -> bool:
+    """Whether ``x``, a spike away from ``median``, recurs at the interval of the last two.
+
+    ``past`` are the values before ``x``, oldest first. The earlier occurrences are the runs
+    of past values that went ``SCHEDULE_SHARE`` as far, on the same side; when the last two
+    intervals between them and ``x`` agree within ``SCHEDULE_TOLERANCE``, the spike keeps a
+    schedule (a nightly job, an hourly flush) whatever its period, and is expected.
+    """
+    deviation = x - median
+    if deviation == 0.0 or not past:
+        return False
+    values = np.asarray(past, dtype=np.float64)
+    far = np.flatnonzero(
+        (values - median) * math.copysign(1.0, deviation) >= SCHEDULE_SHARE * abs(deviation)
+    )
+    if len(far) == 0:
+        return False
+    starts = far[np.concatenate(([True], np.diff(far) > SCHEDULE_MERGE))]
+    if len(starts) < 2:
+        return False
+    first, second = int(starts[-1] - starts[-2]), len(values) - int(starts[-1])
+    mean = (first + second) / 2.0
+    return min(first, second) >= SCHEDULE_MIN and abs(first - second) <= SCHEDULE_TOLERANCE * mean
 
 
 @register
@@ -263,7 +310,7 @@ class MetricDetector(Detector):
         # Alarms kept out of the calibration: (point index, rounded raw signals)
         remembered = max(REMEMBERED, 2 * self.calibration[0].rank)
         self.excluded: deque[tuple[int, list[float | None]]] = deque(maxlen=remembered)
-        self._cache: tuple[float, list[float | None], float] | None = None
+        self._cache: Judged | None = None
 
     def _raw(self, x: float) -> list[float | None]:
         """The raw signals of ``x`` against the state so far (None while one is not ready)."""
@@ -307,8 +354,8 @@ class MetricDetector(Detector):
         6000 points). The quantile calls that many values per history "the rare unusual
         ones"; more extremes of that size are, by its own definition, not rare. Keeping
         alarms out protects the calibration from one-off anomalies (a twin of a flagged
-        spike is still detected, several times over), but a pattern that recurs (a nightly
-        job's spike, a noise-free cycle's edges first met after the warm-up) was kept out at
+        spike is still detected, several times over), but a pattern that recurs (a job's
+        spike at irregular hours, a noise-free cycle's edges first met after the warm-up) was kept out at
         every occurrence and alarmed forever. Learned, it becomes ordinary.
         """
         ratios = [-1.0 if r is None else r for r in self._ratios(raw)]
@@ -323,18 +370,40 @@ class MetricDetector(Detector):
                 count += 1
         return count >= self.calibration[signal].rank
 
-    def _evaluate(self, x: float) -> tuple[float, list[float | None], float]:
+    def _evaluate(self, x: float) -> Judged:
         """Raw signals and fused score of ``x``, computed once for score_one + learn_one."""
-        if self._cache is None or self._cache[0] != x:
+        if self._cache is None or self._cache.value != x:
             raw = self._raw(x)
-            self._cache = (x, raw, self._calibrated(raw))
+            self._cache = Judged(x, raw, self._calibrated(raw), self._scheduled(x, raw))
         return self._cache
+
+    def _alarming(self, fused: float) -> bool:
+        """Whether a point scored ``fused`` is past the warm-up, not damped, and decides."""
+        return (
+            self.seen >= self.config["warmup"]
+            and not self._damped(fused)
+            and fused >= self.config["decide"]
+        )
+
+    def _scheduled(self, x: float, raw: list[float | None]) -> bool:
+        """Whether an alarm on ``x`` is a spike that keeps a schedule (``on_schedule``).
+
+        Asked of spikes only: the schedule is read from how far past values went from the
+        median, which is what the spike signal measures, not a step or a shape.
+        """
+        if not self._alarming(self._calibrated(raw)):
+            return False
+        ratios = [-1.0 if r is None else r for r in self._ratios(raw)]
+        if max(range(len(ratios)), key=ratios.__getitem__) != SIGNALS.index("spike"):
+            return False
+        return on_schedule(self.kept, x, self.values.quantile(0.5))
 
     def _score(self, x: Features) -> float:
         if "value" not in x or self.seen < self.config["warmup"]:
             return 0.0
-        fused = self._evaluate(x["value"])[2]
-        return 0.5 * fused if self._damped(fused) else fused
+        judged = self._evaluate(x["value"])
+        quiet = judged.scheduled or self._damped(judged.fused)
+        return 0.5 * judged.fused if quiet else judged.fused
 
     def _damped(self, fused: float) -> bool:
         """In the quiet period after an alarm, unless ``escalate`` times as unusual as it.
@@ -350,23 +419,24 @@ class MetricDetector(Detector):
     def _learn(self, x: Features) -> None:
         if "value" not in x:
             return
-        _, raw, fused = self._evaluate(x["value"])
+        judged = self._evaluate(x["value"])
         self._cache = None
-        flagged = (
-            self.seen >= self.config["warmup"]
-            and not self._damped(fused)
-            and fused >= self.config["decide"]
-        )
-        self.since = 0 if flagged else self.since + 1
-        self.alarm = fused if flagged else self.alarm
-        rounded = [None if v is None else float(f"{v:.4g}") for v in raw]
-        if flagged and not self._repeats(rounded):
-            self.excluded.append((self.seen, rounded))
-        else:
-            for value, history in zip(rounded, self.calibration, strict=True):
-                if value is not None:  # 4 digits calibrate as well and store in half the bytes
-                    history.add(value)
+        alarm = self._alarming(judged.fused)  # flagged, or a spike on schedule
+        self.since = 0 if alarm else self.since + 1
+        self.alarm = judged.fused if alarm else self.alarm
+        if not judged.scheduled:  # expected, and not learned: the bar stays where it was
+            self._calibrate(judged.raw, alarm)
         self._absorb(x["value"])
+
+    def _calibrate(self, raw: list[float | None], alarm: bool) -> None:
+        """Learn ``raw`` into the calibration, or keep a rare alarm out of it."""
+        rounded = [None if v is None else float(f"{v:.4g}") for v in raw]
+        if alarm and not self._repeats(rounded):
+            self.excluded.append((self.seen, rounded))
+            return
+        for value, history in zip(rounded, self.calibration, strict=True):
+            if value is not None:  # 4 digits calibrate as well and store in half the bytes
+                history.add(value)
 
     def _absorb(self, value: float) -> None:
         """Learn ``value`` into the windows and shapes (not the calibration)."""
