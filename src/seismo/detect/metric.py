@@ -355,8 +355,8 @@ class MetricDetector(Detector):
         ones"; more extremes of that size are, by its own definition, not rare. Keeping
         alarms out protects the calibration from one-off anomalies (a twin of a flagged
         spike is still detected, several times over), but a pattern that recurs (a job's
-        spike at irregular hours, a noise-free cycle's edges first met after the warm-up) was kept out at
-        every occurrence and alarmed forever. Learned, it becomes ordinary.
+        spike at irregular hours, a noise-free cycle's edges first met after the warm-up)
+        was kept out at every occurrence and alarmed forever. Learned, it becomes ordinary.
         """
         ratios = [-1.0 if r is None else r for r in self._ratios(raw)]
         signal = max(range(len(ratios)), key=ratios.__getitem__)
