@@ -6,6 +6,7 @@ import json
 import math
 import random
 
+import numpy as np
 import pytest
 
 from seismo.detect.base import detector_from_dict
@@ -166,6 +167,17 @@ def test_on_schedule_needs_the_last_two_intervals_to_agree(
     for at in past_spikes:
         past[at] = 50.0
     assert on_schedule(past, 52.0, 10.0) is expected
+
+
+def test_a_step_that_keeps_a_schedule_is_read_from_the_steps() -> None:
+    # A shift that starts every 250 points: the level rises by 30 and stays 100 points. The
+    # values stay up for a while, so they do not mark occurrences; the steps do.
+    values = [20.0] * 600
+    for start in (100, 350):
+        values[start : start + 100] = [50.0] * 100
+    steps = np.diff(values)
+    assert on_schedule(steps, 30.0, 0.0)  # the rise at 600, 250 after the last
+    assert not on_schedule(steps, -30.0, 0.0)  # a fall now is 150 after the last fall
 
 
 def test_a_spike_on_the_other_side_is_not_the_schedule() -> None:

@@ -234,27 +234,28 @@ class Judged(NamedTuple):
     calibration, and it starts a quiet period as an alarm would."""
 
 
-def on_schedule(past: Sequence[float], x: float, median: float) -> bool:
+def on_schedule(past: Sequence[float] | FloatArray, x: float, median: float) -> bool:
     """Whether ``x``, a spike away from ``median``, recurs at the interval of the last two.
 
-    ``past`` are the values before ``x``, oldest first. The earlier occurrences are the runs
-    of past values that went ``SCHEDULE_SHARE`` as far, on the same side; when the last two
-    intervals between them and ``x`` agree within ``SCHEDULE_TOLERANCE``, the spike keeps a
-    schedule (a nightly job, an hourly flush) whatever its period, and is expected.
+    ``past`` are the values before ``x``, oldest first (or the steps before ``x``'s step,
+    with a median of 0). The earlier occurrences are the runs of past values that went
+    ``SCHEDULE_SHARE`` as far, on the same side; when the last two intervals between them
+    and ``x`` agree within ``SCHEDULE_TOLERANCE``, the spike keeps a schedule (a nightly
+    job, an hourly flush, a shift starting) whatever its period, and is expected.
     """
     deviation = x - median
-    if deviation == 0.0 or not past:
+    if deviation == 0.0 or len(past) == 0:
         return False
-    values = np.asarray(past, dtype=np.float64)
     far = np.flatnonzero(
-        (values - median) * math.copysign(1.0, deviation) >= SCHEDULE_SHARE * abs(deviation)
+        (np.asarray(past, dtype=np.float64) - median) * math.copysign(1.0, deviation)
+        >= SCHEDULE_SHARE * abs(deviation)
     )
     if len(far) == 0:
         return False
     starts = far[np.concatenate(([True], np.diff(far) > SCHEDULE_MERGE))]
     if len(starts) < 2:
         return False
-    first, second = int(starts[-1] - starts[-2]), len(values) - int(starts[-1])
+    first, second = int(starts[-1] - starts[-2]), len(past) - int(starts[-1])
     mean = (first + second) / 2.0
     return min(first, second) >= SCHEDULE_MIN and abs(first - second) <= SCHEDULE_TOLERANCE * mean
 
@@ -386,17 +387,22 @@ class MetricDetector(Detector):
         )
 
     def _scheduled(self, x: float, raw: list[float | None]) -> bool:
-        """Whether an alarm on ``x`` is a spike that keeps a schedule (``on_schedule``).
+        """Whether an alarm on ``x`` is a spike or a step that keeps a schedule.
 
-        Asked of spikes only: the schedule is read from how far past values went from the
-        median, which is what the spike signal measures, not a step or a shape.
+        Each is read from its own quantity (``on_schedule``): a spike from how far the past
+        values went from the median, a jump from the past steps. A level shift or a new
+        shape has no such single quantity, and is never expected.
         """
         if not self._alarming(self._calibrated(raw)):
             return False
         ratios = [-1.0 if r is None else r for r in self._ratios(raw)]
-        if max(range(len(ratios)), key=ratios.__getitem__) != SIGNALS.index("spike"):
-            return False
-        return on_schedule(self.kept, x, self.values.quantile(0.5))
+        lead = max(range(len(ratios)), key=ratios.__getitem__)
+        past = np.fromiter(self.kept, dtype=np.float64)
+        if lead == SIGNALS.index("spike"):
+            return on_schedule(past, x, self.values.quantile(0.5))
+        if lead == SIGNALS.index("jump") and len(past) > 1:
+            return on_schedule(np.diff(past), x - past[-1], 0.0)
+        return False
 
     def _score(self, x: Features) -> float:
         if "value" not in x or self.seen < self.config["warmup"]:
