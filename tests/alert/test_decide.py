@@ -104,6 +104,34 @@ def test_business_metric_gives_business_impact_and_business_hints() -> None:
     assert any("business flow" in hint for hint in alert.remediation)
 
 
+TRAFFIC_FELL = Deviation("request_count", 24.0, 3.5, 4.0, -5.8)
+
+
+def test_a_fall_that_fired_and_waited_opens_when_the_next_window_is_uneasy_the_same_way() -> None:
+    # A drop fires in its first window (it waits for a second: a client's stall of a second
+    # empties a window too) and scores 0.75 in the next: that confirms it.
+    fired = window(0, Finding("service", "edge", 0.91, (TRAFFIC_FELL,)))
+    book, waited = alerts_for_window(fired, IncidentBook(), POLICY, 0)
+    uneasy = window(5_000, Finding("service", "edge", 0.75, (TRAFFIC_FELL,)))
+
+    _, (alert,) = alerts_for_window(uneasy, book, POLICY, 1)
+
+    assert waited == []
+    assert (alert.status, alert.target) == ("open", "edge")
+    assert alert.summary.startswith("request count of edge fell")
+
+
+def test_an_uneasy_window_confirms_only_a_move_the_same_way() -> None:
+    fired = window(0, Finding("service", "edge", 0.91, (TRAFFIC_FELL,)))
+    book, _ = alerts_for_window(fired, IncidentBook(), POLICY, 0)
+    rose = Deviation("request_count", 24.0, 3.5, 60.0, 10.3)
+    made_up = window(5_000, Finding("service", "edge", 0.75, (rose,)))
+
+    _, alerts = alerts_for_window(made_up, book, POLICY, 1)
+
+    assert alerts == []
+
+
 def test_severity_depends_on_the_kind_that_moved() -> None:
     assert severity(Finding("service", "a", 0.92, (ERRORS,)), 0.9) == "critical"
     assert severity(Finding("service", "a", 0.92, (NEW_ENDPOINT,)), 0.9) == "info"

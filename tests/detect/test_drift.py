@@ -181,6 +181,31 @@ def test_the_last_move_and_the_held_tail_survive_storage() -> None:
     assert kept.last_z > 3.0
 
 
+def test_a_drop_after_a_surge_is_judged_against_the_falls_not_the_surge() -> None:
+    # A 4x surge for 20 windows fires and raises the bar of rises; 30 windows after it
+    # ends, a drop to a fifth is as plain as ever: rises and falls keep their own bars.
+    rng = np.random.default_rng(12)
+    normal = day_counts(rng, 200, 25.0)
+    surge = [4.0 * c for c in day_counts(rng, 20, 25.0)]
+    drift, scores = fed([*normal, *surge, *day_counts(rng, 30, 25.0)])
+    level = drift.levels["service:api"]
+
+    drop = drift.traffic("service:api", 5.0)
+
+    assert max(scores[200:220]) >= 0.9  # the surge fired
+    assert level.tail > 2 * level.fall_tail
+    assert drop is not None and drop.score >= 0.9
+    assert drop.moved.current < drop.moved.normal
+
+
+def test_a_level_stored_before_falls_had_their_own_bars_keeps_the_shared_ones() -> None:
+    stored = {"levels": {"service:api": [3.2, 0.2, 80, 4.5, 2.0, 0.3]}}
+
+    level = Drift.from_dict(stored).levels["service:api"]
+
+    assert (level.fall_tail, level.held_fall_tail) == (4.5, 2.0)
+
+
 def test_cusum_learns_that_a_latency_comes_in_spells_and_stays_quiet_on_it() -> None:
     rng = np.random.default_rng(9)
     drift = Drift()

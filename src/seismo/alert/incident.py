@@ -156,14 +156,18 @@ class IncidentBook:
     it moved the same way in a neighbouring window. Kept per window because several
     detectors may apply windows out of order."""
 
+    waiting: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    """Per recently applied window, the same keys of its causes that fired but waited for a
+    second window (``decide.needs_confirming``): a neighbouring window where that scope is
+    uneasy the same way confirms them, whichever of the two came first."""
+
     def elevated_near(self, start: int, length: int) -> frozenset[str]:
         """The keys elevated in the other windows within two windows of ``start``."""
-        return frozenset(
-            key
-            for at, keys in self.elevated
-            if at != start and abs(at - start) <= 2 * length
-            for key in keys
-        )
+        return _near(self.elevated, start, length)
+
+    def waiting_near(self, start: int, length: int) -> frozenset[str]:
+        """The keys that fired and waited in the other windows within two of ``start``."""
+        return _near(self.waiting, start, length)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -171,6 +175,7 @@ class IncidentBook:
             "recent": list(self.recent),
             "open": [i.to_dict() for i in self.open],
             "elevated": [[at, list(keys)] for at, keys in self.elevated],
+            "waiting": [[at, list(keys)] for at, keys in self.waiting],
         }
 
     @classmethod
@@ -184,8 +189,22 @@ class IncidentBook:
             int(data.get("last_window", -1)),
             tuple(data.get("recent", ())),
             tuple(IncidentState.from_dict(i) for i in data["open"]),
-            tuple((int(at), tuple(map(str, keys))) for at, keys in data.get("elevated", ())),
+            _per_window(data.get("elevated", ())),
+            _per_window(data.get("waiting", ())),
         )
+
+
+def _per_window(stored: Any) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    return tuple((int(at), tuple(map(str, keys))) for at, keys in stored)
+
+
+def _near(
+    per_window: tuple[tuple[int, tuple[str, ...]], ...], start: int, length: int
+) -> frozenset[str]:
+    return frozenset(
+        key for at, keys in per_window if at != start and abs(at - start) <= 2 * length
+        for key in keys
+    )  # fmt: skip
 
 
 def advance(

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seismo.detect.count_model import POOLED_FEATURES, Evidence
-from seismo.detect.evidence import ALERT_Z, AT_ALERT, count_change_tail, tail_score
+from seismo.detect.evidence import ALERT_Z, AT_ALERT, UNEASY, count_change_tail, tail_score
 from seismo.detect.evidence import z_score as z_on_alert_scale
 from seismo.detect.explain import Finding, headline_first
 from seismo.detect.fingerprint_fleet import FleetModel
@@ -116,7 +116,8 @@ def held(z: float, before: float) -> float:
 @dataclass
 class Level:
     """A recent level of one series, the spread around it, its largest recent move in one
-    window and in two consecutive windows, and the last window's move."""
+    window and in two consecutive windows (rises and falls apart), and the last window's
+    move."""
 
     mean: float
     dev: float = 0.0
@@ -124,21 +125,28 @@ class Level:
     tail: float = 0.0
     held_tail: float = 0.0
     last_z: float = 0.0
+    fall_tail: float = 0.0
+    held_fall_tail: float = 0.0
 
     def z(self, value: float, poisson: float) -> float:
         spread = max(1.25 * self.dev, poisson, LEVEL_SPREAD_MIN)
         return (value - self.mean) / spread
 
-    @property
-    def bar(self) -> float:
-        """The one-window move that alerts now."""
-        return max(ALERT_Z, TAIL_MARGIN * self.tail)
+    def bar(self, z: float) -> float:
+        """The one-window move that alerts now, the way ``z`` went.
+
+        Rises and falls keep their own largest recent move: traffic comes in bursts, up,
+        and a burst (or a surge that just ended) says nothing of how far a window may fall.
+        With one bar for both, a 4x surge had raised it so far that the 5x drop 30 windows
+        after it stayed under it for 4 windows (generated-12 of the scenario bench)."""
+        return max(ALERT_Z, TAIL_MARGIN * (self.tail if z >= 0 else self.fall_tail))
 
     def score(self, z: float, spells: float = 0.0) -> float:
         """The stronger of two verdicts: this window alone, against ``TAIL_MARGIN`` times
-        the largest recent one-window move (so bursty traffic raises its own bar); and this
-        window with the one before, both the same way, against the largest recent such pair
-        (a one-window burst does not raise that bar, a step that stays clears it).
+        the largest recent one-window move the same way (so bursty traffic raises its own
+        bar); and this window with the one before, both the same way, against the largest
+        recent such pair (a one-window burst does not raise that bar, a step that stays
+        clears it).
 
         A window that fired still raises the one-window bar, by at most ``TAIL_MARGIN`` at
         a time: bursts that alert once or twice then stop alerting, where a bar that never
@@ -146,8 +154,9 @@ class Level:
         did not fire, so a surge leaves it as it was for the drop that may follow.
 
         ``spells`` is the series' lag-1 correlation: it widens the pair's floor."""
-        alone = z_on_alert_scale(z, self.bar)
-        pair_bar = max(HELD_Z * math.sqrt(1.0 + spells), TAIL_MARGIN * self.held_tail)
+        alone = z_on_alert_scale(z, self.bar(z))
+        held_tail = self.held_tail if z >= 0 else self.held_fall_tail
+        pair_bar = max(HELD_Z * math.sqrt(1.0 + spells), TAIL_MARGIN * held_tail)
         twice = z_on_alert_scale(held(z, self.last_z), pair_bar)
         return max(alone, twice)
 
@@ -156,19 +165,21 @@ class Level:
         moved ``HELD_Z`` or more (it may be a step's first window: the next one tells), is
         learned at ``FLAGGED_WEIGHT`` and leaves the spread and the pair bar as they were,
         so a step's first window does not widen the band its second is judged by; a lone
-        burst still raises the one-window bar."""
+        burst still raises the one-window bar of its direction."""
         suspect = flagged or abs(z) >= HELD_Z
         self.mean += (FLAGGED_WEIGHT if suspect else LEVEL_WEIGHT) * (value - self.mean)
         before, self.last_z = self.last_z, z
-        if flagged:
-            self.tail = max(self.tail * TAIL_DECAY, min(abs(z), self.bar))
-            return
-        self.tail = max(abs(z), self.tail * TAIL_DECAY)
+        move = min(abs(z), self.bar(z)) if flagged else abs(z)
+        rise, fall = (move, 0.0) if z >= 0 else (0.0, move)
+        self.tail = max(rise, self.tail * TAIL_DECAY)
+        self.fall_tail = max(fall, self.fall_tail * TAIL_DECAY)
         if suspect:
             return
         self.dev += LEVEL_WEIGHT * (abs(value - self.mean) - self.dev)
         self.learned += 1
-        self.held_tail = max(held(z, before), self.held_tail * TAIL_DECAY)
+        pair = held(z, before)
+        self.held_tail = max(pair if z >= 0 else 0.0, self.held_tail * TAIL_DECAY)
+        self.held_fall_tail = max(pair if z < 0 else 0.0, self.held_fall_tail * TAIL_DECAY)
 
 
 @dataclass
@@ -293,6 +304,8 @@ class Drift:
                     round(v.tail, 3),
                     round(v.held_tail, 3),
                     round(v.last_z, 3),
+                    round(v.fall_tail, 3),
+                    round(v.held_fall_tail, 3),
                 ]
                 for k, v in self.levels.items()
             },
@@ -303,16 +316,23 @@ class Drift:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Drift:
-        levels = {
-            str(k): Level(float(v[0]), float(v[1]), int(v[2]), *map(float, v[3:6]))
-            for k, v in data.get("levels", {}).items()
-        }
+        levels = {str(k): _level(v) for k, v in data.get("levels", {}).items()}
         cusums = {str(k): float(v) for k, v in data.get("cusums", {}).items()}
         earlier = {
             str(k): [list(map(float, r)) for r in v] for k, v in data.get("earlier", {}).items()
         }
         spells = {str(k): Spell.from_list(v) for k, v in data.get("spells", {}).items()}
         return cls(levels, cusums, earlier, spells)
+
+
+def _level(stored: list[float]) -> Level:
+    """A stored level; one stored before falls had their own bars keeps the shared ones."""
+    mean, dev, learned, tail, held_tail, last_z = stored[:6]
+    fall_tail, held_fall_tail = stored[6:8] if len(stored) >= 8 else (tail, held_tail)
+    return Level(
+        float(mean), float(dev), int(learned), float(tail), float(held_tail), float(last_z),
+        float(fall_tail), float(held_fall_tail),
+    )  # fmt: skip
 
 
 def apply_drift(
@@ -365,8 +385,15 @@ def _merged(
     before: Finding | None, scope: str, target: str, evidence: list[Evidence]
 ) -> Finding | None:
     """``before`` with the evidence that fires leading its explanation (a new finding when
-    there was none); None when nothing fires and there was no finding."""
-    firing = [e for e in sorted(evidence, key=lambda e: -e.score) if e.score >= AT_ALERT]
+    there was none); None when nothing fires and there was no finding.
+
+    Evidence that does not fire but is ``UNEASY``, stronger than ``before``, leads too:
+    the scope is uneasy, which keeps its incident open and confirms a move of it in a
+    neighbouring window (a traffic drop's second window, 0.75 where the first fired)."""
+    ranked = sorted(evidence, key=lambda e: -e.score)
+    firing = [e for e in ranked if e.score >= AT_ALERT]
+    if not firing and ranked and ranked[0].score >= max(UNEASY, before.score if before else 0.0):
+        firing = ranked[:1]
     if not firing:
         return before
     score = max([before.score if before else 0.0, *(e.score for e in evidence)])

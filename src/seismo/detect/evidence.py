@@ -21,6 +21,9 @@ from scipy.special import bdtrc, pdtr, pdtrc
 
 AT_ALERT = 0.9
 """The score a test at its alerting tail probability gets."""
+UNEASY = 0.6
+"""A score that does not alert but keeps its scope's incident open, and confirms a move
+of the same scope that waits for a second window (``alert.decide``)."""
 ALERT_P = 1e-6
 """Tail probability that alerts for a per-window, per-service test: with tens of services
 and thousands of windows an hour, a rarer event than one in a million is news."""
