@@ -19,7 +19,11 @@ scale the rises set the bar and a fall to a twentieth of normal looked ordinary 
 generated system of the scenario bench: order value 123 -> 6.3 never alerted). Falls of a
 metric that has only ever been positive are also judged on a log scale (``FallWatch``),
 where a fall to a twentieth is a dozen standard errors, against the falls of its own
-history; a material fall alerts on that evidence alone.
+history; a material fall alerts on that evidence alone. A KPI of one or two orders a
+window is not sure of a fall from one window (a twentieth is three standard errors of a
+long-tailed price), so consecutive falling windows are also pooled and judged as one window
+of all their orders against the level before them (``FallWatch.pooled_score``), their bar
+calibrated on the pooled runs that turned out ordinary.
 
 A metric that stops arriving is news too (orders stop when checkout breaks): its windows
 without a single observation are counted, and a run of them alerts when, at the learned
@@ -44,6 +48,7 @@ import numpy as np
 from seismo.detect.base import Detector, detector_from_dict
 from seismo.detect.evidence import (
     ALERT_Z,
+    UNEASY,
     binomial_tail,
     poisson_below,
     smoothed_rate,
@@ -89,6 +94,9 @@ least ``ALERT_Z`` standard errors)."""
 COUNT_SMOOTHING = 0.02
 """Weight of the newest window in a metric's observations per window, empty windows
 included (a memory of about 50 windows)."""
+POOLED_FALLS = 3
+UNEASY_WEIGHT = 0.1
+"""Consecutive falling windows whose observations are pooled into one judgement."""
 FALL_WARM = 30
 """Learned windows before falls are judged on the log scale (the spread settles first)."""
 QUIET_WARM = 30
@@ -120,9 +128,26 @@ class FallWatch:
     falls: list[float] = field(default_factory=list)
     learned: int = 0
     positive: bool = True
+    run: list[list[float]] = field(default_factory=list)
+    """The current run of windows that fell materially: ``[log(mean), observations]`` of the
+    last ``POOLED_FALLS`` - 1 of them, and ``base``: the level and spread before the run."""
+    base: list[float] = field(default_factory=list)
+    pooled_falls: list[float] = field(default_factory=list)
+    """The pooled runs' falls, in standard errors, of the runs learned lately."""
+    pending: list[list[float]] = field(default_factory=list)
+    """The falls (single, pooled) of the run's uneasy windows, learned when the run ends
+    unless it fired: a run that turned out ordinary calibrates the bars, a fall does not."""
+    fired: bool = False
 
-    def standard_error(self, count: float) -> float:
-        return max(1.25 * self.unit_spread / math.sqrt(max(count, 1.0)), SE_FLOOR)
+    def standard_error(self, count: float, unit_spread: float | None = None) -> float:
+        unit = self.unit_spread if unit_spread is None else unit_spread
+        return max(1.25 * unit / math.sqrt(max(count, 1.0)), SE_FLOOR)
+
+    def falling(self, value: float) -> bool:
+        """Whether ``value`` is a material fall from the level (from the level before the
+        run of falls under way: the level learns the run's windows, and sinks with them)."""
+        level = self.base[0] if self.base else self.level
+        return level is not None and value <= (1.0 - MATERIAL) * math.exp(level)
 
     def z(self, value: float, count: float) -> float:
         """How many standard errors the log of ``value`` lies from the level (a mean of
@@ -138,11 +163,63 @@ class FallWatch:
         percentile of falls; 0 for a rise, a small fall, or a watch not yet warm."""
         if not self.positive or self.level is None or self.learned < FALL_WARM:
             return 0.0
-        if value > (1.0 - MATERIAL) * math.exp(self.level):
+        if not self.falling(value):
             return 0.0
         return z_score(self.z(value, count), move_bar(self.falls))
 
-    def learn(self, value: float, count: float) -> None:
+    def pooled_score(self, value: float, count: float) -> float:
+        """This window pooled with the run of falling windows before it, judged as one
+        window of all their observations against the level before the run (0 without such
+        a run).
+
+        A KPI of one or two orders a window, long-tailed, moves a few standard errors in an
+        ordinary window, so a fall to a twentieth is not sure from one window (3 standard
+        errors: generated-12's order value, 190 -> 13). Two such windows are as sure as one
+        window of their pooled orders, which is how they are judged: the bar is the same,
+        ``move_bar`` of the single windows' falls, since a pooled window is a window of
+        more observations. The windows of a run are still learned while they do not fire,
+        which would let the level sink towards the fall; the run keeps the level before it."""
+        warm = self.positive and self.learned >= FALL_WARM
+        if not (warm and self.run and self.base and value > 0 and self.falling(value)):
+            return 0.0
+        z = self._pooled_z([*self.run, [math.log(value), count]])
+        return z_score(z, max(move_bar(self.falls), move_bar(self.pooled_falls)))
+
+    def _pooled_z(self, pooled: list[list[float]]) -> float:
+        """Standard errors the pooled windows' mean of logs lies from the level before."""
+        observations = sum(c for _, c in pooled)
+        level, unit = self.base
+        gap = sum(c * (x - level) for x, c in pooled) / observations
+        return gap / self.standard_error(observations, unit)
+
+    def observe(self, value: float, count: float, fired: bool) -> None:
+        """Extend the run of falling windows with this one, or end it (every window with a
+        value, ``fired`` or not); an ended run that never fired calibrates the bars."""
+        if not self.positive or value <= 0 or not self.falling(value) or self.level is None:
+            if not self.fired:
+                self._calibrate(self.pending)
+            self.run, self.base, self.pending, self.fired = [], [], [], False
+            return
+        if not self.run:
+            self.base = [self.level, self.unit_spread]
+        self.run = [*self.run, [math.log(value), count]][-(POOLED_FALLS - 1) :]
+        self.fired = self.fired or fired
+
+    def _calibrate(self, falls: list[list[float]]) -> None:
+        """Add ``[single, pooled]`` falls (0: none) to the histories the bars come from."""
+        for single, pooled in falls:
+            if single > 0:
+                self.falls = [*self.falls, single][-Z_HISTORY:]
+            if pooled > 0:
+                self.pooled_falls = [*self.pooled_falls, pooled][-Z_HISTORY:]
+
+    def learn(self, value: float, count: float, uneasy: bool = False) -> None:
+        """Learn a window that did not fire. An ``uneasy`` one (it scored ``UNEASY``: maybe
+        a fall's first windows, not yet sure) moves the level a tenth as much, leaves the
+        spread as it was, and its falls wait for the run to end (``pending``), so a fall
+        does not raise the bar it is judged by while its evidence builds up
+        (generated-12's order value: its own windows had raised the pooled bar from 7 to
+        12 before the third could fire)."""
         if value <= 0:
             self.positive = False
         if not self.positive:
@@ -151,12 +228,21 @@ class FallWatch:
             self.level = math.log(value)
             return
         z = self.z(value, count)
-        if z < 0 and self.learned >= FALL_WARM:
-            self.falls = [*self.falls, round(-z, 3)][-Z_HISTORY:]
+        warm = self.learned >= FALL_WARM
+        single = round(-z, 3) if z < 0 and warm else 0.0
+        pooled = 0.0
+        if len(self.run) >= 2 and self.base and warm:
+            pooled = round(-self._pooled_z(self.run), 3)  # ``observe`` added this window
         gap = math.log(value) - self.level
-        self.unit_spread += SMOOTHING * (abs(gap) * math.sqrt(max(count, 1.0)) - self.unit_spread)
-        self.level += SMOOTHING * gap
         self.learned += 1
+        if uneasy:
+            self.pending.append([single, pooled])
+            self.level += SMOOTHING * UNEASY_WEIGHT * gap
+            return
+        self._calibrate([[single, pooled]])
+        unit = abs(gap) * math.sqrt(max(count, 1.0))
+        self.unit_spread += SMOOTHING * (unit - self.unit_spread)
+        self.level += SMOOTHING * gap
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -165,6 +251,11 @@ class FallWatch:
             "falls": self.falls,
             "learned": self.learned,
             "positive": self.positive,
+            "run": self.run,
+            "base": self.base,
+            "pooled_falls": self.pooled_falls,
+            "pending": self.pending,
+            "fired": self.fired,
         }
 
     @classmethod
@@ -176,6 +267,11 @@ class FallWatch:
             [float(z) for z in data.get("falls", [])],
             int(data.get("learned", 0)),
             bool(data.get("positive", True)),
+            [[float(x), float(c)] for x, c in data.get("run", [])],
+            [float(b) for b in data.get("base", [])],
+            [float(z) for z in data.get("pooled_falls", [])],
+            [[float(a), float(b)] for a, b in data.get("pending", [])],
+            bool(data.get("fired", False)),
         )
 
 
@@ -247,9 +343,11 @@ class MetricState:
             FallWatch.from_dict(data.get("fall", {})),
         )
 
-    def learn(self, value: float, count: float = 1.0, outside: float = 0.0) -> None:
+    def learn(
+        self, value: float, count: float = 1.0, outside: float = 0.0, uneasy: bool = False
+    ) -> None:
         self.detector.learn_one({"value": value})
-        self.fall.learn(value, count)
+        self.fall.learn(value, count, uneasy)
         self.seen = self.seen * MEMORY + count
         self.outside = self.outside * MEMORY + outside
         if self.normal is None:
@@ -356,7 +454,7 @@ def watch_metric(
     mean_name, range_name, _ = feature_names(metric, window)
     value = summary["mean"]
     learned = on_alert_scale(state.detector, state.detector.score_one({"value": value}), threshold)
-    score, moved = _mean_evidence(mean_name, value, count, state, learned)
+    score, moved, held = _mean_evidence(mean_name, value, count, state, learned)
     outside = summary.get("out_of_range", 0.0)
     if outside > 0 and outside >= RANGE_SHARE * count:
         expected = state.outside_rate()
@@ -364,20 +462,22 @@ def watch_metric(
         if ranged >= score:
             score = ranged
             moved.insert(0, Deviation(range_name, expected * count, 1.0, outside, outside))
+    state.fall.observe(value, count, score >= threshold)  # before it is learned
     if score < threshold:
-        state.learn(value, count, outside)
+        state.learn(value, count, outside, uneasy=score >= UNEASY)
     state.count_window(count, silenced=False)
-    return Finding("metric", metric, score, tuple(moved))
+    return Finding("metric", metric, score, tuple(moved), held=held)
 
 
 def _mean_evidence(
     name: str, value: float, count: float, state: MetricState, learned: float
-) -> tuple[float, list[Deviation]]:
+) -> tuple[float, list[Deviation], bool]:
     """The mean's score: the detector's, capped by how many standard errors it moved (and
-    below half when the move is not material); its deviation in standard errors."""
+    below half when the move is not material); its deviation in standard errors; and
+    whether a fall pooled with the windows before it decided (``Finding.held``)."""
     if state.normal is None:
         spread = scale_floor(name, value)
-        return min(learned, 0.5), [Deviation(name, value, spread, value, 0.0)]
+        return min(learned, 0.5), [Deviation(name, value, spread, value, 0.0)], False
     normal = state.normal
     spread = state.standard_error(count)
     z = (value - normal) / spread
@@ -385,7 +485,8 @@ def _mean_evidence(
     if abs(value - normal) < MATERIAL * abs(normal):
         score = min(score, 0.5)
     score = max(score, state.fall.score(value, count))
-    return score, [Deviation(name, normal, spread, value, z)]
+    pooled = state.fall.pooled_score(value, count)
+    return max(score, pooled), [Deviation(name, normal, spread, value, z)], pooled > score
 
 
 def metric_findings(
