@@ -181,6 +181,26 @@ def test_the_last_move_and_the_held_tail_survive_storage() -> None:
     assert kept.last_z > 3.0
 
 
+def test_a_latency_that_mixes_a_slow_mode_in_is_no_creep() -> None:
+    # One window in seven calls a slow dependency: its p95 sits 5-15 spreads out. Summed as
+    # they come, a few such windows close together made a creep; measured against how far
+    # the training windows reached (the 99th percentile of |z|), they are ordinary.
+    rng = np.random.default_rng(13)
+    slow = rng.random(4_000) < 0.15
+    zs = np.where(slow, rng.uniform(5.0, 15.0, 4_000), rng.normal(0.0, 1.0, 4_000))
+    reach = {"latency_p95": float(np.quantile(np.abs(zs[:500]), 0.99))}
+
+    def alarms(reach: dict[str, float] | None) -> int:
+        drift, count = Drift(), 0
+        for z in zs:
+            scored = drift.creep("search", latency(latency_p95=float(z)), reach)
+            count += bool(scored and scored.score >= 0.9)
+        return count
+
+    assert alarms(None) > 0
+    assert alarms(reach) == 0
+
+
 def test_a_drop_after_a_surge_is_judged_against_the_falls_not_the_surge() -> None:
     # A 4x surge for 20 windows fires and raises the bar of rises; 30 windows after it
     # ends, a drop to a fifth is as plain as ever: rises and falls keep their own bars.

@@ -272,16 +272,30 @@ class Drift:
         spell.learn(z, quiet=not flagged and abs(z) < HELD_Z)
         level.learn(value, z, flagged)
 
-    def creep(self, service: str, moved: Mapping[str, Deviation]) -> Evidence | None:
+    def creep(
+        self,
+        service: str,
+        moved: Mapping[str, Deviation],
+        reach: Mapping[str, float] | None = None,
+    ) -> Evidence | None:
         """Add this window's latency deviations (their z-scores) to ``service``'s sums; the
         score of the largest, with its deviation, as evidence held over windows. Every window
         is added (the reference is the fitted model's normal, which a flagged window does not
         move); a sum is capped at ``CUSUM_CAP`` so that it drains within a few windows once
-        the latency is back."""
-        sums = {}
+        the latency is back.
+
+        ``reach`` is how far each feature's training windows went one time in a hundred
+        (``FingerprintModel.ordinary_reach``). A latency that mixes modes (a service whose
+        calls to a slow dependency are one window in seven) reaches far past the clip in
+        ordinary windows, and summed those as a creep: generated-12's search, p95 at
+        40 ms or 150-500 ms, paged "p95 latency of search rose from 42.3 ms to 232 ms" on a
+        few slow windows close together. Its z-scores are measured in units that put its
+        99th percentile at the clip (``CUSUM_CLIP``); a series that stays within it is
+        unchanged."""
+        sums, reach = {}, reach or {}
         for name in CREEP_FEATURES:
             if name in moved:
-                z = moved[name].deviation
+                z = moved[name].deviation / max(1.0, reach.get(name, 0.0) / CUSUM_CLIP)
                 key = f"{service}/{name}"
                 spell = self.spells.setdefault(key, Spell())
                 before = self.cusums.get(key, 0.0)
@@ -375,7 +389,9 @@ def _evidence(
     if earlier:
         found += [Evidence(e.score, e.moved, held=True) for e in counts.pooled(vector, earlier)]
     if scope == "service":
-        creep = drift.creep(target, model.services[target].deviations(vector, CREEP_FEATURES))
+        service = model.services[target]
+        deviations = service.deviations(vector, CREEP_FEATURES)
+        creep = drift.creep(target, deviations, service.ordinary_reach(CREEP_FEATURES))
         if creep is not None:
             found.append(creep)
     return found

@@ -376,6 +376,12 @@ class FingerprintModel:
                 out[name] = Deviation(name, m, s, c, (c - m) / s)
         return out
 
+    def ordinary_reach(self, names: Sequence[str]) -> dict[str, float]:
+        """How far, in robust z, the training windows of each of ``names`` reached one time
+        in a hundred (the 99th percentile of their absolute z-scores)."""
+        tail = self.z_calibration.median + self.z_calibration.spread
+        return {n: float(tail[self.names.index(n)]) for n in names if n in self.names}
+
     def score(self, x: Mapping[str, float]) -> WindowScore:
         """Calibrated score (the larger of the views) and per-feature deviations."""
         current = self.scale.vector(x)[np.newaxis, :]
