@@ -6,7 +6,8 @@
   recent level (an exponentially weighted mean of the windows learned lately) and the
   spread of the windows around it, so a step is a large move at any hour while the slow
   daily swing is followed and never alerts. A step must also beat ``TAIL_MARGIN`` times the
-  largest recent move (a decaying maximum), so bursty traffic raises its own bar, and be
+  largest recent move the same way (a decaying maximum; rises and falls apart), so bursty
+  traffic raises its own bar, and a surge does not raise the bar of the drop after it, and be
   improbable as Poisson chance around the level (a quiet service's empty window is not).
   Bursts last a window; a surge stays: two consecutive windows that both moved the same
   way are judged against the largest recent such pair, which one-window bursts never raise,
@@ -32,7 +33,8 @@
   400,000 where independent draws gave 0; with the correction, 13 in 200,000).
   So each series' lag-1 correlation is learned from its quiet windows (``Spell``) and its
   z-scores are shrunk by the square root of the variance inflation ``(1 + r) / (1 - r)``
-  before they are summed.
+  before they are summed; and a latency whose ordinary windows reach past the clip (a mix
+  of a fast and a slow mode) is measured in units of its training's 99th percentile.
 
 Pure: a ``Drift`` is updated window by window (``score`` then ``learn``, a flagged window
 is not learned) and stored as plain JSON between windows; nothing looked ahead.
