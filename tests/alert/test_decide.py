@@ -121,6 +121,17 @@ def test_a_fall_that_fired_and_waited_opens_when_the_next_window_is_uneasy_the_s
     assert alert.summary.startswith("request count of edge fell")
 
 
+def test_an_uneasy_system_does_not_confirm_its_own_fall() -> None:
+    # The senders stall for a second: the system's traffic falls, then is still low.
+    fired = window(0, Finding("system", "system", 0.93, (TRAFFIC_FELL,)))
+    book, _ = alerts_for_window(fired, IncidentBook(), POLICY, 0)
+    uneasy = window(5_000, Finding("system", "system", 0.63, (TRAFFIC_FELL,)))
+
+    _, alerts = alerts_for_window(uneasy, book, POLICY, 1)
+
+    assert alerts == []
+
+
 def test_an_uneasy_window_confirms_only_a_move_the_same_way() -> None:
     fired = window(0, Finding("service", "edge", 0.91, (TRAFFIC_FELL,)))
     book, _ = alerts_for_window(fired, IncidentBook(), POLICY, 0)
