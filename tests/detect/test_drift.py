@@ -150,6 +150,31 @@ def test_a_slow_latency_creep_is_caught_sooner_with_cusum_and_normal_windows_sta
     assert with_cusum < model_alone
 
 
+def test_an_uneasy_traffic_test_makes_a_finding_that_does_not_fire() -> None:
+    # Its scope is uneasy: that keeps its incident open and confirms a move of it in a
+    # neighbouring window (alert.decide), so it must reach the window's findings.
+    fleet = FleetModel(fingerprints(80, seed=11), FleetConfig(ModelConfig(n_estimators=30)))
+    drift = Drift()
+    for window in fingerprints(60, seed=12):
+        apply_drift(fleet, window, fleet.findings(window), drift, 0.9)
+    window = fingerprints(1, seed=14)[0]
+    vector = window.services["inventory"]
+    normal = vector["request_count"]
+    scores = {
+        float(count): scored.score
+        for count in np.linspace(normal, 0.0, 200)
+        if (scored := drift.traffic("service:inventory", float(count))) is not None
+    }
+    uneasy = next(count for count, score in scores.items() if 0.6 <= score < 0.9)
+    vector["request_count"] = float(uneasy)
+
+    found = apply_drift(fleet, window, [], drift, 0.9)
+
+    (inventory,) = [f for f in found if f.target == "inventory"]
+    assert 0.6 <= inventory.score < 0.9
+    assert inventory.moved[0].feature == "request_count"
+
+
 def test_a_step_hidden_by_recent_bursts_is_found_in_its_second_window() -> None:
     rng = np.random.default_rng(5)
     counts = day_counts(rng, DAY // 2, 30.0)
