@@ -56,6 +56,19 @@ def test_errors_passed_up_the_call_chain_are_named_at_the_deepest_failing_servic
     assert named(found) == [("ledger", ["edge", "orders"])]
 
 
+def own_time(target: str, ms: float, score: float = 0.99) -> Finding:
+    return Finding("service", target, score, (Deviation("latency_own", 10, 2, ms, (ms - 10) / 2),))
+
+
+def test_a_service_whose_own_time_rose_is_an_origin_whatever_its_callees_did() -> None:
+    # orders itself slowed (its own time, not its calls'); ledger, which it calls, wobbled
+    # slower at the same time. Both are origins: ledger's latency does not explain orders'.
+    found = [own_time("orders", 60), slow("ledger", 90, 0.95)]
+
+    assert sorted(named(found)) == [("ledger", []), ("orders", [])]
+    assert summary(causes(found, GRAPH, 0.9)[0].origin).startswith("own latency of")
+
+
 def test_two_services_failing_on_separate_branches_are_two_causes() -> None:
     found = [errors("ledger", 0.4), slow("index", 400)]
 

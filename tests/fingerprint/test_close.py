@@ -60,6 +60,7 @@ def test_known_events_give_exact_system_features(
         "log_warnings": 1,
         "business_observations": 2,
         "business_out_of_range": 1,
+        "latency_own": 5050 / 125,  # (1..100 + 25 x 10) less web's 25 x 10 of calls
     }
     assert {name: system[name] for name in exact} == pytest.approx(exact)
     # 1..100 ms plus 25 x 10 ms: 35 values <= 10 ms, so the median is about the 63rd value
@@ -93,6 +94,23 @@ def test_a_window_with_one_request_has_that_request_as_its_latency(
     latencies = ("latency_p50", "latency_p95", "latency_p99")
     assert [fp.services["checkout"][q] for q in latencies] == [54.5] * 3
     assert [fp.system[q] for q in latencies] == [54.5] * 3
+
+
+def test_own_latency_is_a_services_time_less_the_calls_it_made(
+    redis_client: redis.Redis, keys: Keys, settings: Settings, ingest: Ingest
+) -> None:
+    # api answers in 100 ms, 70 of them waiting for db: its own time is 30 ms a request.
+    events = [app(BASE_MS + i, service="api", response_time=100.0) for i in range(4)]
+    events += [app(BASE_MS + i, service="db", response_time=70.0, caller="api") for i in range(4)]
+    events += [app(BASE_MS, service="db", response_time=20.0)]  # a call of db's own
+    ingest(events)
+    close_windows(redis_client, keys, settings, now_ms=DUE)
+
+    [fp] = fingerprints(redis_client, keys)
+
+    assert fp.services["api"]["latency_own"] == pytest.approx(30.0)
+    assert fp.services["db"]["latency_own"] == pytest.approx((4 * 70.0 + 20.0) / 5)
+    assert fp.services["api"]["latency_p50"] == pytest.approx(100.0)
 
 
 def test_late_event_inside_grace_lands_in_its_window(

@@ -1326,6 +1326,11 @@ export interface components {
              */
             latency_p99?: number | null;
             /**
+             * own latency
+             * @description mean time per request not spent in the calls the service made (its requests' time less the response time of the calls naming it as caller); 0 without requests
+             */
+            latency_own?: number | null;
+            /**
              * number of distinct endpoints
              * @description distinct `service endpoint` pairs (HyperLogLog)
              */
@@ -1408,6 +1413,11 @@ export interface components {
              * @description 99th percentile response time (t-digest); 0 without requests
              */
             latency_p99?: number | null;
+            /**
+             * own latency
+             * @description mean time per request not spent in the calls the service made (its requests' time less the response time of the calls naming it as caller); 0 without requests
+             */
+            latency_own?: number | null;
             /**
              * number of distinct endpoints
              * @description distinct `service endpoint` pairs (HyperLogLog)

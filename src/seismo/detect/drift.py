@@ -81,7 +81,7 @@ CUSUM_ALERT = 8.0
 (measured: no alarm in 200,000 windows of heavy-tailed Student-t(3) noise)."""
 CUSUM_CAP = 1.5 * CUSUM_ALERT
 """Largest sum kept."""
-CREEP_FEATURES = ("latency_p50", "latency_p95")
+CREEP_FEATURES = ("latency_p50", "latency_p95", "latency_own")
 SPELL_WEIGHT = 0.005
 """Weight of the newest quiet window in a series' mean, variance and lag-1 covariance (a
 memory of about 200 windows, so the first windows of a creep barely pass for correlation:

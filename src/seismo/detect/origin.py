@@ -4,7 +4,8 @@ When several services move together, the one to name is the deepest whose *own* 
 changed: a caller's 5xx are often the 502s of a failing callee, its latency its callees'
 latency, and a silent callee makes its callers fail. So an error or latency finding is
 explained by a firing service it calls (directly or not) that failed, slowed or went
-silent. A traffic change travels the other way: every callee of a surging entry point sees
+silent, unless what rose is its own time (``latency_own``: its time less its calls'). A
+traffic change travels the other way: every callee of a surging entry point sees
 more calls, so a traffic finding is explained by a caller whose traffic moved the same way;
 silence too, when the callers' traffic fell (a service goes quiet because nobody calls it),
 while a service that goes silent as its callers keep calling is an origin of its own. A
@@ -27,6 +28,10 @@ from seismo.detect.call_graph import CallGraph
 from seismo.detect.evidence import empty_is_unlikely
 from seismo.detect.explain import Finding, likely_origin, went_silent
 from seismo.fingerprint.features import feature_kind
+
+OWN_LATENCY = "latency_own"
+"""A service's time per request less the time of the calls it made: when it heads a
+latency finding, the service itself slowed, and no slow callee explains it."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,8 @@ def _explainers(
         }
         slowed = _slowed_callees(name, services, graph) & firing if direction(f) < 0 else set()
         return upstream | slowed
+    if f.moved and f.moved[0].feature == OWN_LATENCY and direction(f) > 0:
+        return set()  # its own time rose, not its calls': an origin whatever its callees did
     return {
         d
         for d in graph.downstream(name) & services.keys()

@@ -84,6 +84,10 @@ FEATURES: tuple[Feature, ...] = (
             "95th percentile response time (t-digest); 0 without requests"),
     Feature("latency_p99", "ms", LATENCY, "p99 latency",
             "99th percentile response time (t-digest); 0 without requests"),
+    Feature("latency_own", "ms", LATENCY, "own latency",
+            "mean time per request not spent in the calls the service made (its requests' "
+            "time less the response time of the calls naming it as caller); 0 without "
+            "requests"),
     Feature("distinct_endpoints", "endpoints", TOPOLOGY, "number of distinct endpoints",
             "distinct `service endpoint` pairs (HyperLogLog)"),
     Feature("new_interactions", "pairs", TOPOLOGY, "number of new interactions",

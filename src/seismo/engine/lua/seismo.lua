@@ -85,7 +85,8 @@ local function service_names(g, svc)
   if names == nil then
     local base = 's:' .. svc .. ':'
     names = {requests = base .. 'requests', status_4xx = base .. 'status_4xx',
-      status_5xx = base .. 'status_5xx'}
+      status_5xx = base .. 'status_5xx', time = base .. 'time',
+      outbound = base .. 'outbound_time'}
     g.service_names[svc] = names
   end
   return names
@@ -123,6 +124,15 @@ local function gather_app(ev, win, g)
   local all = latency['']
   all[#all + 1] = ev.response_time
   list_add(latency, svc, ev.response_time)
+  -- Time spent in the service's requests, and in the calls it made (the callee's response
+  -- time, counted at the caller): their difference is the service's own time.
+  local floats = win.floats
+  incr(floats, 'time', ev.response_time)
+  incr(floats, names.time, ev.response_time)
+  if caller ~= nil and caller ~= cjson.null and caller ~= '' then
+    incr(floats, 'outbound_time', ev.response_time)
+    incr(floats, service_names(g, caller).outbound, ev.response_time)
+  end
   local pair_item = svc .. ' ' .. ev.endpoint
   local topk = win.topk
   topk[pair_item] = (topk[pair_item] or 0) + 1
@@ -397,6 +407,13 @@ local function top_count(key)
   return best
 end
 
+-- A service's own time per request: its requests' time less the time of the calls it made
+-- in the window (never below 0: calls made in parallel overlap), 0 without requests.
+local function own_time(time, outbound, requests)
+  if requests == 0 then return 0 end
+  return finite(math.max(0, time - outbound) / requests)
+end
+
 -- The features shared by the system and each service: counters named '<p><field>' in the
 -- window's counts hash ('' for the system, 's:<service>:' for one service).
 local function traffic_features(counts, p, seconds, latency_key, distinct_key)
@@ -411,6 +428,7 @@ local function traffic_features(counts, p, seconds, latency_key, distinct_key)
     latency_p50 = q[1],
     latency_p95 = q[2],
     latency_p99 = q[3],
+    latency_own = own_time(count('time'), count('outbound_time'), requests),
     distinct_endpoints = redis.call('PFCOUNT', distinct_key),
     new_interactions = count('new_interactions'),
     log_count = count('logs'),
@@ -510,10 +528,17 @@ end
 
 -- The system-wide counters of a window's counts hash (every field but the 's:' ones):
 -- a shard's share of the system features, summed over shards by the merge step.
+-- The counts a partial carries to the merge: the system's, and each service's times and
+-- requests (a caller's outbound time is counted on its callees' shards, so a service's own
+-- time is computed again at the merge from every shard's).
+local OWN_TIME_FIELDS = {time = true, outbound_time = true, requests = true}
+
 local function system_counts(counts)
   local out = {}
   for field, value in pairs(counts) do
-    if string.sub(field, 1, 2) ~= 's:' then out[field] = value end
+    if string.sub(field, 1, 2) ~= 's:' or OWN_TIME_FIELDS[string.match(field, ':([^:]+)$')] then
+      out[field] = value
+    end
   end
   return out
 end
@@ -693,6 +718,11 @@ local function merged_window(keys, c, w)
   parts[#parts + 1], parts[#parts + 2] = latency, distinct
   if #digests > 0 then redis.call('TDIGEST.MERGE', latency, #digests, unpack(digests)) end
   if #logs > 0 then redis.call('PFMERGE', distinct, unpack(logs)) end
+  for svc, features in pairs(services) do
+    local p = 's:' .. svc .. ':'
+    features.latency_own = own_time(counts[p .. 'time'] or 0, counts[p .. 'outbound_time'] or 0,
+      counts[p .. 'requests'] or 0)
+  end
   local system = traffic_features(counts, '', c.seconds, latency, distinct)
   system.top_endpoint_share = share(top, system.request_count)
   system.active_services = present
