@@ -95,8 +95,10 @@ COUNT_SMOOTHING = 0.02
 """Weight of the newest window in a metric's observations per window, empty windows
 included (a memory of about 50 windows)."""
 POOLED_FALLS = 3
-UNEASY_WEIGHT = 0.1
 """Consecutive falling windows whose observations are pooled into one judgement."""
+UNEASY_WEIGHT = 0.1
+"""Share of a full update by which an uneasy window (it scored ``UNEASY``) moves a fall
+watch's level: a fall's first windows must not drag the level down to them."""
 FALL_WARM = 30
 """Learned windows before falls are judged on the log scale (the spread settles first)."""
 QUIET_WARM = 30
@@ -175,10 +177,11 @@ class FallWatch:
         A KPI of one or two orders a window, long-tailed, moves a few standard errors in an
         ordinary window, so a fall to a twentieth is not sure from one window (3 standard
         errors: generated-12's order value, 190 -> 13). Two such windows are as sure as one
-        window of their pooled orders, which is how they are judged: the bar is the same,
-        ``move_bar`` of the single windows' falls, since a pooled window is a window of
-        more observations. The windows of a run are still learned while they do not fire,
-        which would let the level sink towards the fall; the run keeps the level before it."""
+        window of their pooled orders, which is how they are judged, against the higher of
+        the single windows' bar and the bar of the pooled runs that ended ordinary (a
+        long-tailed KPI's lows come in runs now and then). The windows of a run are still
+        learned while they do not fire, which would let the level sink towards the fall; the
+        run keeps the level before it."""
         warm = self.positive and self.learned >= FALL_WARM
         if not (warm and self.run and self.base and value > 0 and self.falling(value)):
             return 0.0
