@@ -346,6 +346,11 @@ class MetricDetector(Detector):
             for value, history in zip(raw, self.calibration, strict=True)
         ]
 
+    def _leading(self, raw: list[float | None]) -> int:
+        """The index of the signal with the largest ratio (the one that raises an alarm)."""
+        ratios = [-1.0 if r is None else r for r in self._ratios(raw)]
+        return max(range(len(ratios)), key=ratios.__getitem__)
+
     def _repeats(self, raw: list[float | None]) -> bool:
         """Whether an alarm on ``raw`` is no longer rare: it repeats alarms kept out before.
 
@@ -359,8 +364,7 @@ class MetricDetector(Detector):
         spike at irregular hours, a noise-free cycle's edges first met after the warm-up)
         was kept out at every occurrence and alarmed forever. Learned, it becomes ordinary.
         """
-        ratios = [-1.0 if r is None else r for r in self._ratios(raw)]
-        signal = max(range(len(ratios)), key=ratios.__getitem__)
+        signal = self._leading(raw)
         value = raw[signal]
         if value is None:
             return False
@@ -375,7 +379,8 @@ class MetricDetector(Detector):
         """Raw signals and fused score of ``x``, computed once for score_one + learn_one."""
         if self._cache is None or self._cache.value != x:
             raw = self._raw(x)
-            self._cache = Judged(x, raw, self._calibrated(raw), self._scheduled(x, raw))
+            fused = self._calibrated(raw)
+            self._cache = Judged(x, raw, fused, self._scheduled(x, raw, fused))
         return self._cache
 
     def _alarming(self, fused: float) -> bool:
@@ -386,17 +391,16 @@ class MetricDetector(Detector):
             and fused >= self.config["decide"]
         )
 
-    def _scheduled(self, x: float, raw: list[float | None]) -> bool:
+    def _scheduled(self, x: float, raw: list[float | None], fused: float) -> bool:
         """Whether an alarm on ``x`` is a spike or a step that keeps a schedule.
 
         Each is read from its own quantity (``on_schedule``): a spike from how far the past
         values went from the median, a jump from the past steps. A level shift or a new
         shape has no such single quantity, and is never expected.
         """
-        if not self._alarming(self._calibrated(raw)):
+        if not self._alarming(fused):
             return False
-        ratios = [-1.0 if r is None else r for r in self._ratios(raw)]
-        lead = max(range(len(ratios)), key=ratios.__getitem__)
+        lead = self._leading(raw)
         past = np.fromiter(self.kept, dtype=np.float64)
         if lead == SIGNALS.index("spike"):
             return on_schedule(past, x, self.values.quantile(0.5))
