@@ -6,6 +6,7 @@ import json
 
 from seismo.alert.decide import AlertPolicy, ScoredWindow, alerts_for_window
 from seismo.alert.incident import IncidentBook
+from seismo.alert.model import Alert
 from seismo.alert.severity import business_impact, remediation, severity
 from seismo.detect.explain import Finding
 from seismo.detect.fingerprint_model import Deviation
@@ -91,13 +92,18 @@ def test_same_window_gives_the_same_alert_id() -> None:
     assert first.id == second.id
 
 
+def two_windows(first: Finding, second: Finding) -> tuple[list[Alert], list[Alert]]:
+    """The alerts of two consecutive windows, one finding each, from an empty book."""
+    book, raised_first = alerts_for_window(window(0, first), IncidentBook(), POLICY, 0)
+    _, raised_second = alerts_for_window(window(5_000, second), book, POLICY, 1)
+    return raised_first, raised_second
+
+
 def test_business_metric_gives_business_impact_and_business_hints() -> None:
     """A mean's move opens once held a second window (``needs_confirming``)."""
-    first = window(0, Finding("metric", "revenue", 0.99, (REVENUE,)))
-    book, none = alerts_for_window(first, IncidentBook(), POLICY, 0)
-    held = window(5_000, Finding("metric", "revenue", 0.99, (REVENUE,)))
+    moved = Finding("metric", "revenue", 0.99, (REVENUE,))
 
-    _, (alert,) = alerts_for_window(held, book, POLICY, 1)
+    none, (alert,) = two_windows(moved, moved)
 
     assert none == []
     assert alert.business_impact == "value of revenue: 100 normally, 20 now"
@@ -110,11 +116,10 @@ TRAFFIC_FELL = Deviation("request_count", 24.0, 3.5, 4.0, -5.8)
 def test_a_fall_that_fired_and_waited_opens_when_the_next_window_is_uneasy_the_same_way() -> None:
     # A drop fires in its first window (it waits for a second: a client's stall of a second
     # empties a window too) and scores 0.75 in the next: that confirms it.
-    fired = window(0, Finding("service", "edge", 0.91, (TRAFFIC_FELL,)))
-    book, waited = alerts_for_window(fired, IncidentBook(), POLICY, 0)
-    uneasy = window(5_000, Finding("service", "edge", 0.75, (TRAFFIC_FELL,)))
+    fired = Finding("service", "edge", 0.91, (TRAFFIC_FELL,))
+    uneasy = Finding("service", "edge", 0.75, (TRAFFIC_FELL,))
 
-    _, (alert,) = alerts_for_window(uneasy, book, POLICY, 1)
+    waited, (alert,) = two_windows(fired, uneasy)
 
     assert waited == []
     assert (alert.status, alert.target) == ("open", "edge")
@@ -123,22 +128,20 @@ def test_a_fall_that_fired_and_waited_opens_when_the_next_window_is_uneasy_the_s
 
 def test_an_uneasy_system_does_not_confirm_its_own_fall() -> None:
     # The senders stall for a second: the system's traffic falls, then is still low.
-    fired = window(0, Finding("system", "system", 0.93, (TRAFFIC_FELL,)))
-    book, _ = alerts_for_window(fired, IncidentBook(), POLICY, 0)
-    uneasy = window(5_000, Finding("system", "system", 0.63, (TRAFFIC_FELL,)))
+    fired = Finding("system", "system", 0.93, (TRAFFIC_FELL,))
+    uneasy = Finding("system", "system", 0.63, (TRAFFIC_FELL,))
 
-    _, alerts = alerts_for_window(uneasy, book, POLICY, 1)
+    _, alerts = two_windows(fired, uneasy)
 
     assert alerts == []
 
 
 def test_an_uneasy_window_confirms_only_a_move_the_same_way() -> None:
-    fired = window(0, Finding("service", "edge", 0.91, (TRAFFIC_FELL,)))
-    book, _ = alerts_for_window(fired, IncidentBook(), POLICY, 0)
+    fired = Finding("service", "edge", 0.91, (TRAFFIC_FELL,))
     rose = Deviation("request_count", 24.0, 3.5, 60.0, 10.3)
-    made_up = window(5_000, Finding("service", "edge", 0.75, (rose,)))
+    made_up = Finding("service", "edge", 0.75, (rose,))
 
-    _, alerts = alerts_for_window(made_up, book, POLICY, 1)
+    _, alerts = two_windows(fired, made_up)
 
     assert alerts == []
 
