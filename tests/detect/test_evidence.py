@@ -7,9 +7,11 @@ import math
 import pytest
 
 from seismo.detect.evidence import (
+    agreeing_score,
     binomial_tail,
     count_change_tail,
     poisson_tail,
+    score_tail,
     smoothed_rate,
     tail_score,
     z_score,
@@ -58,3 +60,14 @@ def test_a_count_change_is_judged_on_its_side_of_normal() -> None:
     assert count_change_tail(0, 6.0) == pytest.approx(math.exp(-6.0))
     assert count_change_tail(9, 3.0) == pytest.approx(poisson_tail(9, 3.0))
     assert count_change_tail(6, 6.0) > 0.5
+
+
+def test_a_score_stands_for_the_tail_it_was_made_from() -> None:
+    for p in (1e-9, 1e-6, 1e-3, 0.05):
+        assert score_tail(tail_score(p)) == pytest.approx(p)
+
+
+def test_two_tests_short_of_the_alert_that_agree_alert_and_a_weak_one_adds_nothing() -> None:
+    assert agreeing_score(0.89, 0.78) >= 0.9
+    assert agreeing_score(0.85, 0.39) < 0.86
+    assert agreeing_score(0.6, 0.6) < 0.9

@@ -176,3 +176,31 @@ def test_a_traffic_fall_beside_an_unrelated_slowdown_stays_a_cause_of_its_own() 
     found = [slow("index", 400), traffic("orders", 180, 110)]
 
     assert sorted(named(found)) == [("index", []), ("orders", [])]
+
+
+def test_a_callers_failures_and_its_callees_silence_short_of_the_alert_agree_on_one_fault() -> None:
+    """Seen on a generated system: a callee of three calls a window silent for three
+    windows scored 0.78, its caller's 5xx 0.89; neither alone opened an incident."""
+    silent_three_windows = Finding("service", "ledger", 0.78, traffic("ledger", 3, 0).moved, True)
+    found = [errors("orders", 0.2, 0.89), silent_three_windows]
+
+    (cause,) = causes(found, GRAPH, 0.9, 0.6)
+
+    assert (cause.origin.target, [f.target for f in cause.impacted]) == ("ledger", ["orders"])
+    assert cause.origin.score >= 0.9
+    assert causes([errors("orders", 0.2, 0.89)], GRAPH, 0.9, 0.6) == []
+
+
+def test_one_empty_window_of_a_callee_does_not_lift_its_callers_unease_to_an_alert() -> None:
+    found = [errors("orders", 0.2, 0.8), traffic("ledger", 3, 0, 0.39)]
+
+    assert causes(found, GRAPH, 0.9, 0.6) == []
+
+
+def test_a_silence_does_not_lift_a_failure_of_a_service_that_does_not_call_it() -> None:
+    found = [
+        errors("search", 0.2, 0.89),
+        Finding("service", "ledger", 0.78, traffic("ledger", 3, 0).moved, True),
+    ]
+
+    assert causes(found, GRAPH, 0.9, 0.6) == []

@@ -82,6 +82,24 @@ def tail_score(p_value: float, alert_p: float = ALERT_P) -> float:
     return min(1.0, max(0.0, 1.0 - (1.0 - AT_ALERT) * math.pow(ratio, 1.0 / 6.0)))
 
 
+def score_tail(score: float, alert_p: float = ALERT_P) -> float:
+    """The tail probability a score on the alert scale stands for (``tail_score`` undone)."""
+    if score >= 1.0:
+        return 0.0
+    return alert_p * math.pow(max(1.0 - score, 0.0) / (1.0 - AT_ALERT), 6.0)
+
+
+def agreeing_score(a: float, b: float) -> float:
+    """Two independent tests that point at one fault, as one score: their tails combined
+    by Fisher's method (for two, ``x (1 - ln x)`` with ``x`` their product). Combining
+    never credits agreement for free: a weak second test leaves the first one's score
+    nearly unchanged, or lowers it."""
+    product = score_tail(a) * score_tail(b)
+    if product <= 0.0:
+        return 1.0
+    return tail_score(min(1.0, product * (1.0 - math.log(product))))
+
+
 def z_score(z: float, alert_z: float = ALERT_Z) -> float:
     """A z-score (in standard errors) on the alert scale: ``alert_z`` -> 0.9, each further
     unit halves the distance to 1; 3.3 units below ``alert_z`` and less -> 0."""
