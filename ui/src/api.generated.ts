@@ -458,6 +458,7 @@ export interface paths {
                         kind: "error-spike" | "latency-regression" | "traffic-surge" | "traffic-drop" | "new-dependency" | "slow-degradation" | "kpi-drop" | "service-down";
                         service?: string;
                         duration?: number;
+                        size?: number;
                     };
                 };
             };
@@ -1250,6 +1251,8 @@ export interface components {
             service: string;
             start_ms: number;
             end_ms: number;
+            /** @default 1 */
+            size: number;
         };
         /** @description An alert as the dashboard shows it: with its incident's operator mark. */
         AlertWithFeedback: components["schemas"]["Alert"] & {

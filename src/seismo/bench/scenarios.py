@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import tempfile
 import threading
 import time
@@ -75,6 +76,8 @@ class Plan:
     training_windows: int = 120
     normal_s: float = 300.0
     fault_s: float = 20.0
+    fault_size: float = 1.0
+    """Each fault's strength, a share of its kind's full effect (``Fault.size``)."""
     gap_s: float = 30.0
     kinds: tuple[str, ...] = KINDS
     seed: int = 0
@@ -321,7 +324,8 @@ class Phases:
         """Store ``kind`` to start at the next window boundary; wait out it and its gap."""
         start = (now_ms() // 1000 + 1) * 1000
         target = system_named(self.plan.system_name).targets[kind]
-        fault = Fault(kind, target, start, start + int(self.plan.fault_s * 1000))
+        end = start + int(self.plan.fault_s * 1000)
+        fault = Fault(kind, target, start, end, self.plan.fault_size)
         fault_store.store(self.client, self.keys, fault)
         label = f"fault {number}/{len(self.plan.kinds)} {kind}"
         self.wait_until(fault.end_ms, label)
@@ -444,6 +448,7 @@ def run(args: argparse.Namespace) -> int:
         training_windows=args.training_windows,
         normal_s=args.normal_minutes * 60,
         fault_s=args.fault_seconds,
+        fault_size=args.fault_size,
         gap_s=args.gap_seconds,
         kinds=tuple(args.kinds),
         seed=args.seed,
@@ -554,6 +559,16 @@ def kind_list(text: str) -> list[str]:
     return kinds
 
 
+def fault_size(text: str) -> float:
+    try:
+        size = float(text)
+    except ValueError:
+        size = math.nan
+    if not 0 < size <= 1:
+        raise argparse.ArgumentTypeError("a number above 0 and at most 1 (the full fault)")
+    return size
+
+
 def seed_list(text: str) -> list[int]:
     try:
         seeds = [int(part) for part in text.split(",") if part.strip()]
@@ -576,6 +591,13 @@ def register(benches: Any) -> None:
     )
     parser.add_argument(
         "--fault-seconds", type=float, default=20.0, help="how long each fault lasts"
+    )
+    parser.add_argument(
+        "--fault-size",
+        type=fault_size,
+        default=1.0,
+        help="each fault's strength, a share of its full effect (default 1; 0.5: a 2x surge, "
+        "an 18%% error share)",
     )
     parser.add_argument("--gap-seconds", type=float, default=30.0, help="recovery after each fault")
     parser.add_argument(

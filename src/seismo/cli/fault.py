@@ -40,6 +40,12 @@ def register(commands: Any) -> None:
         default=DEFAULT_DURATION_S,
         help=f"seconds until it ends by itself (default {DEFAULT_DURATION_S:.0f})",
     )
+    parser.add_argument(
+        "--size",
+        type=float,
+        default=1.0,
+        help="how strong, as a share of the kind's full effect (default 1: the full fault)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -82,7 +88,7 @@ def _act(client: redis.Redis, keys: Keys, args: argparse.Namespace) -> int:
         faults = fault_store.active(client, keys, fault_store.now_ms())
         print("\n".join(describe(f) for f in faults) if faults else "no active fault")
         return 0
-    fault = fault_store.inject(client, keys, args.kind, args.service, args.duration)
+    fault = fault_store.inject(client, keys, args.kind, args.service, args.duration, size=args.size)
     print(f"injected {describe(fault)}")
     warning = note(fault)
     if warning is not None:

@@ -270,7 +270,8 @@ FAULT_POST: Schema = {
     "requestBody": {"required": True, "content": {"application/json": {"schema": {
         "type": "object", "required": ["kind"],
         "properties": {"kind": {"enum": list(KINDS)}, "service": {"type": "string"},
-                       "duration": {"type": "number", "minimum": 1}}}}}},
+                       "duration": {"type": "number", "minimum": 1},
+                       "size": {"type": "number", "exclusiveMinimum": 0, "maximum": 1}}}}}},
     "responses": {"201": _json(ref("Fault"), "the fault started"), "400": BAD, "413": BAD,
                   "503": DOWN},
 }  # fmt: skip

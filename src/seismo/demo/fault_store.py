@@ -31,9 +31,11 @@ def inject(
     service: str | None,
     duration_s: float,
     clock: Clock = time.time,
+    size: float = 1.0,
 ) -> Fault:
-    """Start ``kind`` on ``service`` (its default target when None) now, for ``duration_s``."""
-    return store(client, keys, new_fault(kind, service, duration_s, now_ms(clock)))
+    """Start ``kind`` on ``service`` (its default target when None) now, for ``duration_s``,
+    at ``size`` of its full effect."""
+    return store(client, keys, new_fault(kind, service, duration_s, now_ms(clock), size))
 
 
 def store(client: redis.Redis, keys: Keys, fault: Fault) -> Fault:

@@ -63,6 +63,9 @@ class Fault:
     service: str
     start_ms: int
     end_ms: int
+    size: float = 1.0
+    """How strong: the share of the kind's full effect (1, the default, is the full fault;
+    0.5 a 2x surge instead of 4x, an 18 % error share instead of 35 %)."""
 
     @property
     def field(self) -> str:
@@ -79,11 +82,17 @@ class Fault:
     def from_json(cls, text: str | bytes) -> Fault:
         data = json.loads(text)
         return cls(
-            str(data["kind"]), str(data["service"]), int(data["start_ms"]), int(data["end_ms"])
+            str(data["kind"]),
+            str(data["service"]),
+            int(data["start_ms"]),
+            int(data["end_ms"]),
+            float(data.get("size", 1.0)),
         )
 
 
-def new_fault(kind: str, service: str | None, duration_s: float, now_ms: int) -> Fault:
+def new_fault(
+    kind: str, service: str | None, duration_s: float, now_ms: int, size: float = 1.0
+) -> Fault:
     """A validated fault starting at ``now_ms``; ``FaultError`` names what is wrong."""
     if kind not in KINDS:
         raise FaultError("kind", f"unknown fault kind {kind!r}; choose one of {', '.join(KINDS)}")
@@ -94,11 +103,14 @@ def new_fault(kind: str, service: str | None, duration_s: float, now_ms: int) ->
         raise FaultError("duration", "must be a number of seconds")
     if not 0 < duration_s <= MAX_DURATION_S:
         raise FaultError("duration", f"must be between 0 and {MAX_DURATION_S:.0f} seconds")
-    return Fault(kind, target, now_ms, now_ms + round(duration_s * 1000))
+    if not (isinstance(size, int | float) and math.isfinite(size) and 0 < size <= 1):
+        raise FaultError("size", "must be a number above 0 and at most 1 (the full fault)")
+    return Fault(kind, target, now_ms, now_ms + round(duration_s * 1000), float(size))
 
 
 def fault_from_request(payload: Any, now_ms: int) -> Fault:
-    """The fault described by a JSON request body ``{"kind", "service"?, "duration"?}``."""
+    """The fault described by a JSON request body ``{"kind", "service"?, "duration"?,
+    "size"?}``."""
     if not isinstance(payload, Mapping):
         raise FaultError("body", "must be a JSON object with 'kind', 'service'?, 'duration'?")
     kind = payload.get("kind")
@@ -110,7 +122,10 @@ def fault_from_request(payload: Any, now_ms: int) -> Fault:
     duration = payload.get("duration", DEFAULT_DURATION_S)
     if isinstance(duration, bool) or not isinstance(duration, int | float):
         raise FaultError("duration", "must be a number of seconds")
-    return new_fault(kind, service, float(duration), now_ms)
+    size = payload.get("size", 1.0)
+    if isinstance(size, bool) or not isinstance(size, int | float):
+        raise FaultError("size", "must be a number above 0 and at most 1 (the full fault)")
+    return new_fault(kind, service, float(duration), now_ms, float(size))
 
 
 @dataclass(frozen=True)
@@ -132,23 +147,27 @@ NO_EFFECT = Effect()
 def _effect_of(fault: Fault, now_ms: int) -> Effect:
     """The effect of one active fault on its target service."""
     minutes = max(0.0, (now_ms - fault.start_ms) / 60_000)
+
+    def sized(full: float, normal: float = 1.0) -> float:
+        return normal + (full - normal) * fault.size
+
     match fault.kind:
         case "error-spike":
-            return Effect(error_rate=ERROR_SPIKE_RATE)
+            return Effect(error_rate=sized(ERROR_SPIKE_RATE, 0.0))
         case "latency-regression":
-            return Effect(latency_factor=LATENCY_REGRESSION_FACTOR)
+            return Effect(latency_factor=sized(LATENCY_REGRESSION_FACTOR))
         case "traffic-surge":
-            return Effect(rate_factor=SURGE_FACTOR)
+            return Effect(rate_factor=sized(SURGE_FACTOR))
         case "traffic-drop":
-            return Effect(rate_factor=DROP_FACTOR)
+            return Effect(rate_factor=sized(DROP_FACTOR))
         case "new-dependency":
             return Effect(new_dependency=True)
         case "slow-degradation":
-            return Effect(latency_factor=1.0 + CREEP_PER_MINUTE * minutes)
+            return Effect(latency_factor=sized(1.0 + CREEP_PER_MINUTE * minutes))
         case "service-down":
             return Effect(down=True)
         case _:
-            return Effect(kpi_factor=KPI_VALUE_FACTOR)
+            return Effect(kpi_factor=sized(KPI_VALUE_FACTOR))
 
 
 def _combine(a: Effect, b: Effect) -> Effect:
