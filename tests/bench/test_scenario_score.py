@@ -8,6 +8,7 @@ from seismo.alert.decide import WITHDRAWN
 from seismo.bench.scenario_score import (
     Received,
     Record,
+    beyond_normal,
     explanation_ok,
     feature_moves,
     kind_result,
@@ -166,6 +167,23 @@ def test_a_fault_inside_the_noise_is_told_by_the_share_of_normal_windows_as_far_
     assert separability(moves) == 0.2
     falling = [*rows, fingerprint(creep.start_ms, 9.0)]
     assert separability(feature_moves(creep, record(fingerprints=falling))) == 0.0
+
+
+def test_a_creep_is_beyond_normal_from_the_window_it_passes_every_normal_window() -> None:
+    """Normal latencies 10..19 ms; a creep of 15, 18, 19, 21 ms first passes them all in its
+    fourth window (19 ties the farthest normal window, so it is still inside)."""
+
+    def fingerprint(start: int, latency: float) -> dict[str, Any]:
+        services = {"users": {"latency_p50": latency}}
+        return {"window_start": start, "services": services, "system": {}, "metrics": {}}
+
+    creep = Fault("slow-degradation", "users", SPIKE.start_ms, SPIKE.end_ms)
+    rows = [fingerprint(NORMAL[0] + i * WINDOW, 10.0 + i) for i in range(10)]
+    steps = (15, 18, 19, 21)
+    rising = rows + [fingerprint(creep.start_ms + i * WINDOW, v) for i, v in enumerate(steps)]
+    assert beyond_normal(creep, record(fingerprints=rising)) == 3
+    assert beyond_normal(creep, record(fingerprints=rows[:-1] + rising[10:13])) == 2
+    assert beyond_normal(creep, record(fingerprints=rising[:12])) is None
 
 
 def test_an_alert_of_the_run_never_pushed_on_the_ws_is_listed_as_missing() -> None:

@@ -117,6 +117,9 @@ class KindResult:
     """The share of normal windows as far out as the fault went within the target delay, on
     its most telling right feature of the target or the system (``separability``): above 0,
     the fault was still inside the noise when it had to be named."""
+    beyond_normal: int | None = None
+    """The window after the onset where the target first went farther out than every normal
+    window did (``beyond_normal``); None: never while the fault lasted."""
 
 
 def window_of(timestamp_ms: int, window_ms: int) -> int:
@@ -171,8 +174,11 @@ def kind_result(fault: Fault, record: Record) -> KindResult:
     raised = _raised_in(record.received, onset_w, end_w, record.window_ms)
     moves = feature_moves(fault, record)
     as_far = separability(moves)
+    beyond = beyond_normal(fault, record)
     if not raised:
-        return KindResult(fault.kind, fault.service, False, moves=moves, as_far=as_far)
+        return KindResult(
+            fault.kind, fault.service, False, moves=moves, as_far=as_far, beyond_normal=beyond
+        )
     first = raised[0].alert
     system = system_named(record.system)
     right = [r for r in raised if explanation_ok(fault.kind, fault.service, r.alert, system)]
@@ -200,6 +206,7 @@ def kind_result(fault: Fault, record: Record) -> KindResult:
         ),
         moves=moves,
         as_far=as_far,
+        beyond_normal=beyond,
     )
 
 
@@ -222,29 +229,61 @@ def _vectors(
     }
 
 
-def feature_moves(fault: Fault, record: Record) -> dict[str, dict[str, dict[str, float | None]]]:
-    """Each right feature of the fault's target and of the system: its median over the
-    normal stretch and its farthest value in the fault's first windows (what a detector had
-    to see within the target delay)."""
+def _rows(
+    fault: Fault, record: Record
+) -> tuple[list[dict[str, Mapping[str, Any]]], list[tuple[int, dict[str, Mapping[str, Any]]]]]:
+    """The vectors ``_vectors`` picks from each window of the normal stretch, and from each
+    window of the fault (with its window number after the onset), in order."""
     normal_w = (
         window_of(record.normal_start_ms, record.window_ms),
         window_of(record.normal_end_ms, record.window_ms),
     )
     onset_w = window_of(fault.start_ms, record.window_ms)
+    end_w = window_of(fault.end_ms - 1, record.window_ms)
     kpi_name = system_named(record.system).kpi.name
     normal, fault_rows = [], []
     for fingerprint in record.fingerprints:
         w = window_of(int(fingerprint.get("window_start", 0)), record.window_ms)
         if normal_w[0] <= w < normal_w[1]:
             normal.append(_vectors(fault, fingerprint, kpi_name))
-        elif onset_w <= w <= onset_w + TARGET_DELAY_WINDOWS:
-            fault_rows.append(_vectors(fault, fingerprint, kpi_name))
-    names = sorted(RIGHT_FEATURES[fault.kind] - {"value", "out_of_range"})
+        elif onset_w <= w <= end_w:
+            fault_rows.append((w - onset_w, _vectors(fault, fingerprint, kpi_name)))
+    return normal, sorted(fault_rows, key=lambda row: row[0])
+
+
+def _right_names(kind: str) -> list[str]:
+    return sorted(RIGHT_FEATURES[kind] - {"value", "out_of_range"})
+
+
+def feature_moves(fault: Fault, record: Record) -> dict[str, dict[str, dict[str, float | None]]]:
+    """Each right feature of the fault's target and of the system: its median over the
+    normal stretch and its farthest value in the fault's first windows (what a detector had
+    to see within the target delay)."""
+    normal, rows = _rows(fault, record)
+    fault_rows = [v for after, v in rows if after <= TARGET_DELAY_WINDOWS]
     return {
         where: {name: _move([v[where] for v in normal], [v[where] for v in fault_rows], name)
-                for name in names}
+                for name in _right_names(fault.kind)}
         for where in ("target", "system")
     }  # fmt: skip
+
+
+def beyond_normal(fault: Fault, record: Record) -> int | None:
+    """The first window after the onset (0: the onset's own) where a right feature of the
+    target went farther from its normal median than every window of the normal stretch did
+    (None: it never did while the fault lasted). A creeping fault cannot be named before
+    it leaves the noise; the delay after this window is what a detector adds."""
+    normal, rows = _rows(fault, record)
+    usual = {
+        name: _numbers([v["target"] for v in normal], name) for name in _right_names(fault.kind)
+    }
+    medians = {name: statistics.median(values) for name, values in usual.items() if values}
+    for after, vectors in rows:
+        for name, median in medians.items():
+            value = vectors["target"].get(name)
+            if isinstance(value, int | float) and _share_as_far(usual[name], median, value) == 0:
+                return after
+    return None
 
 
 def _numbers(vectors: Iterable[Mapping[str, Any]], name: str) -> list[float]:

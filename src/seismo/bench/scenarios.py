@@ -405,6 +405,7 @@ def report(summary: Mapping[str, Any], plan: Plan) -> None:
             "-" if k["ws_latency_ms"] is None else f"{k['ws_latency_ms']:,}",
             "yes" if k.get("early") else "no",
             "-" if k.get("as_far") is None else f"{100 * k['as_far']:.1f} %",
+            "-" if k.get("beyond_normal") is None else k["beyond_normal"],
         )
         for k in summary["kinds"]
     ]
@@ -421,6 +422,7 @@ def report(summary: Mapping[str, Any], plan: Plan) -> None:
             "onset->ws ms",
             "early",
             "normal as far",
+            "beyond normal",
         ),
         rows,
     )
