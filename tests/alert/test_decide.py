@@ -8,6 +8,7 @@ from seismo.alert.decide import AlertPolicy, ScoredWindow, alerts_for_window
 from seismo.alert.incident import IncidentBook
 from seismo.alert.model import Alert
 from seismo.alert.severity import business_impact, remediation, severity
+from seismo.detect.call_graph import CallGraph
 from seismo.detect.explain import Finding
 from seismo.detect.fingerprint_model import Deviation
 
@@ -163,3 +164,52 @@ def test_remediation_names_the_target_without_repeats() -> None:
 
 def test_no_business_impact_when_no_business_feature_moved() -> None:
     assert business_impact([Finding("service", "a", 1.0, (ERRORS,))]) is None
+
+
+CALLS = CallGraph.from_events([{"service": "users", "caller": "web"}, {"service": "web"}])
+WENT_SILENT = Deviation("request_count", 16.0, 4.0, 0.0, -4.0)
+BACK = Deviation("request_count", 16.0, 4.0, 15.0, -0.25)
+
+
+def caller_fails_after_outage(
+    outage_score_after: float, caller: str = "web", calm_windows: int = 0, silent: bool = True
+) -> list[Alert]:
+    """users goes silent (web failing on its calls); ``calm_windows`` quiet windows later,
+    while its incident is still open, ``caller``'s 5xx alone, users scoring
+    ``outage_score_after`` (still silent, or back). The alerts of that last window."""
+    down = window(
+        0,
+        Finding("service", "users", 0.95, (WENT_SILENT,)),
+        Finding("service", "web", 0.97, (ERRORS,)),
+    )
+    book, (opened,) = alerts_for_window(down, IncidentBook(), POLICY, 0, CALLS)
+    assert opened.target == "users"
+    start = 5_000
+    for _ in range(calm_windows):
+        book, none = alerts_for_window(quiet(start), book, POLICY, start, CALLS)
+        assert none == [] and len(book.open) == 1
+        start += 5_000
+    after = window(
+        start,
+        Finding("service", caller, 0.97, (ERRORS,)),
+        Finding("service", "users", outage_score_after, (WENT_SILENT if silent else BACK,)),
+    )
+    _, raised = alerts_for_window(after, book, POLICY, 1, CALLS)
+    return raised
+
+
+def test_a_callers_errors_while_its_callee_is_still_uneasy_join_the_callees_incident() -> None:
+    assert caller_fails_after_outage(0.64) == []
+    assert caller_fails_after_outage(0.1, silent=False) == []  # it was uneasy a window ago
+
+
+def test_a_callers_errors_after_its_callee_settled_are_an_incident_of_their_own() -> None:
+    raised = caller_fails_after_outage(0.1, calm_windows=2, silent=False)
+
+    assert [(a.status, a.target) for a in raised] == [("open", "web"), ("resolved", "users")]
+
+
+def test_errors_of_a_service_that_does_not_call_the_failing_one_are_their_own_incident() -> None:
+    (alert,) = caller_fails_after_outage(0.64, caller="search")
+
+    assert (alert.status, alert.target) == ("open", "search")

@@ -27,7 +27,7 @@ from seismo.detect.call_graph import CallGraph
 from seismo.detect.evidence import UNEASY
 from seismo.detect.explain import COUNTS_OF_EVENTS, Finding, summary
 from seismo.detect.metric_watch import METRIC_MEANS
-from seismo.detect.origin import Cause, causes, direction, headline_kind, silent
+from seismo.detect.origin import FAILING, Cause, causes, direction, headline_kind, silent
 from seismo.fingerprint.features import LOGS, feature_kind, label, of_kind
 
 EARLY = "raised early: its window is still open"
@@ -93,7 +93,8 @@ def alerts_for_window(
     length = window.window_end - window.window_start
     near = book.elevated_near(window.window_start, length)
     findings = confirming(window.findings, book.waiting_near(window.window_start, length), policy)
-    found = causes(findings, graph or CallGraph(), threshold, policy.keep_open)
+    graph = graph or CallGraph()
+    found = causes(findings, graph, threshold, policy.keep_open)
     waiting: list[str] = []
     for cause in found:
         kind = headline_kind(cause.origin)
@@ -112,6 +113,9 @@ def alerts_for_window(
                 if inc.early_window is None
                 and (cause.origin.scope == "metric" or inc.kind in ("", kind))
             ][:1]
+        caused_by = None if shared else consequence_of(cause, book, window, graph, policy)
+        if caused_by is not None:
+            shared = [caused_by]
         if shared and all(i in claimed for i in shared):
             continue
         index = next((i for i in shared if i not in claimed), None)
@@ -123,6 +127,8 @@ def alerts_for_window(
         seen = Observation(
             window.window_start, True, origin.key, severity(origin, threshold), move(origin)
         )
+        if index is not None and index == caused_by:
+            seen = replace(seen, origin=before.origin, move=before.move)
         after, status = advance(before, history, seen, policy.rule, policy.resolve_after)
         if after.incident_id is None:
             continue
@@ -163,6 +169,37 @@ def alerts_for_window(
     waited = (*book.waiting, (window.window_start, tuple(sorted(waiting))))[-ELEVATED_KEPT:]
     still_open = tuple(i for i in incidents if i is not None)
     return IncidentBook(last, recent, still_open, elevated, waited), alerts
+
+
+def consequence_of(
+    cause: Cause, book: IncidentBook, window: ScoredWindow, graph: CallGraph, policy: AlertPolicy
+) -> int | None:
+    """The open incident whose origin ``cause`` is a consequence of, by the call graph: its
+    origin calls that incident's origin (directly or not), what it shows is what a caller
+    shows of a callee's trouble (errors or latency), and the incident's origin is still
+    moving (uneasy in this window or one next to it). None when there is none.
+
+    Within one window the call graph groups a cascade into one cause; across windows a
+    caller's trouble may lag its callee's: when a service came back from an outage, its
+    callers' calls in flight failed for one more window and paged apart ("5xx error rate
+    of web rose from 0.71 % to 12.4 %" a window after users came back; search after
+    pricing, on another system), and a caller that took on a new dependency slowed a few
+    windows after the new calls were announced. Such a cause joins the incident, which
+    keeps its origin and lists it among the impacted."""
+    if cause.origin.scope != "service" or headline_kind(cause.origin) not in FAILING:
+        return None
+    near = book.elevated_near(window.window_start, window.window_end - window.window_start)
+    callers_of = cause.origin.target
+    for index, incident in enumerate(book.open):
+        scope, _, target = incident.origin.partition(":")
+        if scope != "service" or incident.early_window is not None:
+            continue
+        if callers_of not in graph.upstream(target):
+            continue
+        now = any(f.key == incident.origin and f.score >= policy.keep_open for f in window.findings)
+        if now or any(key.startswith(f"{incident.origin}|") for key in near):
+            return index
+    return None
 
 
 def confirming(
