@@ -117,3 +117,30 @@ def test_a_callee_silent_so_far_is_named_early_as_the_origin_of_its_callers_fail
 
     assert (alert.target, alert.impacted) == ("payments", ["checkout"])
     assert alert.summary.startswith("payments went silent")
+
+
+def test_a_closed_window_naming_another_origin_updates_the_early_incident_to_it() -> None:
+    """Seen in the shop: users went down, and its caller gave up before calling checkout;
+    both silent so far, checkout, which calls users, was named early with users impacted."""
+    graph = CallGraph(
+        frozenset({("gateway", "users"), ("gateway", "checkout"), ("checkout", "users")})
+    )
+    failing = Finding("service", "gateway", 0.97, (ERRORS,))
+    silent_so_far = Finding(
+        "service", "checkout", 0.0, (Deviation("request_count", 5, 2, 0, -2.5),)
+    )
+    fewer = Finding("service", "users", 0.0, (Deviation("request_count", 15, 3.9, 0, -3.9),))
+    book, (early,) = early_alerts(
+        window(5_000, failing, silent_so_far, fewer), IncidentBook(), POLICY, 5_400, graph
+    )
+    assert (early.target, early.impacted) == ("checkout", ["gateway", "users"])
+    down = Finding("service", "users", 0.95, (Deviation("request_count", 16, 4, 0, -4),))
+
+    book, (update,) = alerts_for_window(window(5_000, failing, down), book, POLICY, 6_500, graph)
+
+    assert (update.status, update.target, update.incident_id) == (
+        "update",
+        "users",
+        early.incident_id,
+    )
+    assert book.open[0].origin == "service:users"

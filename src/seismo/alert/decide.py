@@ -84,7 +84,10 @@ def alerts_for_window(
 ) -> tuple[IncidentBook, list[Alert]]:
     """Apply ``window`` to every incident; the alerts it raises (opens, updates, resolves).
     An early incident is confirmed by a cause sharing it, or withdrawn by its own window
-    (or a later one) without one; an earlier window leaves it as it is."""
+    (or a later one) without one; an earlier window leaves it as it is. A confirmation
+    naming another origin is an update: the open window had named one of the services a
+    cause impacted (the shop's checkout, silent so far because its caller gave up on the
+    users service that went down, was named early, and users never was)."""
     threshold = policy.rule.threshold
     history = book.recent
     incidents: list[IncidentState | None] = list(book.open)
@@ -132,6 +135,8 @@ def alerts_for_window(
         after, status = advance(before, history, seen, policy.rule, policy.resolve_after)
         if after.incident_id is None:
             continue
+        if before.early_window is not None and seen.origin != before.origin and status is None:
+            after, status = replace(after, origin=seen.origin, move=seen.move), "update"
         members = tuple(sorted(set(after.members) | cause.keys))
         after = replace(after, members=members, early_window=None, kind=after.kind or kind)
         if status is not None:
