@@ -117,15 +117,13 @@ def alerts_for_window(
                 if inc.early_window is None
                 and (cause.origin.scope == "metric" or inc.kind in ("", kind))
             ][:1]
-        caused_by = None if shared else consequence_of(cause, book, window, graph, policy)
+        caused_by = None if shared else consequence_of(cause, book, window, near, graph, policy)
         if caused_by is not None:
             shared = [caused_by]
         if shared and all(i in claimed for i in shared):
             continue
         index = next((i for i in shared if i not in claimed), None)
-        if index is None and needs_confirming(
-            cause, fired_near if cause.origin.scope == "system" else near
-        ):
+        if index is None and needs_confirming(cause, near, fired_near):
             waiting.append(elevation(cause.origin))
             continue
         before = IncidentState() if index is None else book.open[index]
@@ -180,12 +178,17 @@ def alerts_for_window(
 
 
 def consequence_of(
-    cause: Cause, book: IncidentBook, window: ScoredWindow, graph: CallGraph, policy: AlertPolicy
+    cause: Cause,
+    book: IncidentBook,
+    window: ScoredWindow,
+    near: frozenset[str],
+    graph: CallGraph,
+    policy: AlertPolicy,
 ) -> int | None:
     """The open incident whose origin ``cause`` is a consequence of, by the call graph: its
     origin calls that incident's origin (directly or not), what it shows is what a caller
     shows of a callee's trouble (errors or latency), and the incident's origin is still
-    moving (uneasy in this window or one next to it). None when there is none.
+    moving (uneasy in this window, or in one next to it: ``near``). None when there is none.
 
     Within one window the call graph groups a cascade into one cause; across windows a
     caller's trouble may lag its callee's: when a service came back from an outage, its
@@ -196,7 +199,6 @@ def consequence_of(
     keeps its origin and lists it among the impacted."""
     if cause.origin.scope != "service" or headline_kind(cause.origin) not in FAILING:
         return None
-    near = book.elevated_near(window.window_start, window.window_end - window.window_start)
     callers_of = cause.origin.target
     for index, incident in enumerate(book.open):
         scope, _, target = incident.origin.partition(":")
@@ -247,7 +249,7 @@ def elevation(f: Finding) -> str:
     return f"{f.key}|{move(f)}"
 
 
-def needs_confirming(cause: Cause, elevated: frozenset[str]) -> bool:
+def needs_confirming(cause: Cause, elevated: frozenset[str], fired: frozenset[str]) -> bool:
     """True when ``cause`` may open an incident only after a second window, and its origin
     was not already elevated the same way (``elevation``) in a window next to it.
 
@@ -273,15 +275,16 @@ def needs_confirming(cause: Cause, elevated: frozenset[str]) -> bool:
     CUSUM), and a silence that explains a caller's failing calls:
     that is no stall.
 
-    ``elevated`` holds what a neighbouring window confirms with: for a service, the moves
-    that were uneasy there; for the system, only those that fired there and waited. The
+    A neighbouring window confirms with what was uneasy there (``elevated``), or for the
+    system only with what fired there and waited (``fired``). The
     system's traffic dipped for a window or two in normal runs, uneasy then firing, and
     came back (the shop, 117 -> 81 -> 43 -> back, twice in 2 hours; generated-14, 126 ->
     70 -> 48 -> 47): a fault shows at the services it hits, and what moves the system
     alone must fire twice.
     """
     origin = cause.origin
-    if not origin.moved or elevation(origin) in elevated or origin.held:
+    confirmed_by = fired if origin.scope == "system" else elevated
+    if not origin.moved or elevation(origin) in confirmed_by or origin.held:
         return False
     if silent(origin) and any(headline_kind(f) != "traffic" for f in cause.impacted):
         return False

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import tempfile
 import threading
 import time
@@ -45,7 +44,7 @@ from seismo.bench.scenario_score import (
 )
 from seismo.config import Settings
 from seismo.demo import fault_store
-from seismo.demo.faults import KINDS, Fault
+from seismo.demo.faults import KINDS, Fault, FaultError, checked_size
 from seismo.demo.orchestrator import training_progress, wait_ready
 from seismo.demo.processes import Supervisor
 from seismo.demo.simulator import send_items
@@ -562,13 +561,15 @@ def kind_list(text: str) -> list[str]:
 
 
 def fault_size(text: str) -> float:
+    value: object
     try:
-        size = float(text)
+        value = float(text)
     except ValueError:
-        size = math.nan
-    if not 0 < size <= 1:
-        raise argparse.ArgumentTypeError("a number above 0 and at most 1 (the full fault)")
-    return size
+        value = text  # not a number: ``checked_size`` refuses it
+    try:
+        return checked_size(value)
+    except FaultError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from exc
 
 
 def seed_list(text: str) -> list[int]:

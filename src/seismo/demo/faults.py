@@ -103,9 +103,16 @@ def new_fault(
         raise FaultError("duration", "must be a number of seconds")
     if not 0 < duration_s <= MAX_DURATION_S:
         raise FaultError("duration", f"must be between 0 and {MAX_DURATION_S:.0f} seconds")
-    if not (isinstance(size, int | float) and math.isfinite(size) and 0 < size <= 1):
+    return Fault(kind, target, now_ms, now_ms + round(duration_s * 1000), checked_size(size))
+
+
+def checked_size(size: object) -> float:
+    """``size`` as a fault's strength: a number above 0 and at most 1; ``FaultError`` else."""
+    if isinstance(size, bool) or not isinstance(size, int | float):
+        size = math.nan
+    if not 0 < size <= 1:
         raise FaultError("size", "must be a number above 0 and at most 1 (the full fault)")
-    return Fault(kind, target, now_ms, now_ms + round(duration_s * 1000), float(size))
+    return float(size)
 
 
 def fault_from_request(payload: Any, now_ms: int) -> Fault:
@@ -122,10 +129,7 @@ def fault_from_request(payload: Any, now_ms: int) -> Fault:
     duration = payload.get("duration", DEFAULT_DURATION_S)
     if isinstance(duration, bool) or not isinstance(duration, int | float):
         raise FaultError("duration", "must be a number of seconds")
-    size = payload.get("size", 1.0)
-    if isinstance(size, bool) or not isinstance(size, int | float):
-        raise FaultError("size", "must be a number above 0 and at most 1 (the full fault)")
-    return new_fault(kind, service, float(duration), now_ms, float(size))
+    return new_fault(kind, service, float(duration), now_ms, checked_size(payload.get("size", 1.0)))
 
 
 @dataclass(frozen=True)
