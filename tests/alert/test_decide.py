@@ -102,7 +102,7 @@ def two_windows(first: Finding, second: Finding) -> tuple[list[Alert], list[Aler
 
 def test_business_metric_gives_business_impact_and_business_hints() -> None:
     """A mean's move opens once held a second window (``needs_confirming``)."""
-    moved = Finding("metric", "revenue", 0.99, (REVENUE,))
+    moved = Finding("metric", "revenue", 0.95, (REVENUE,))
 
     none, (alert,) = two_windows(moved, moved)
 

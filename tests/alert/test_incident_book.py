@@ -6,6 +6,7 @@ from seismo.alert.decide import AlertPolicy, ScoredWindow, alerts_for_window
 from seismo.alert.incident import IncidentBook, IncidentState
 from seismo.alert.model import Alert
 from seismo.detect.call_graph import CallGraph
+from seismo.detect.evidence import GROSS_SCORE
 from seismo.detect.explain import Finding
 from seismo.detect.fingerprint_model import Deviation
 
@@ -120,8 +121,8 @@ def test_an_impacted_service_still_uneasy_does_not_keep_the_incident_open() -> N
     ]
 
 
-def fell(target: str) -> Finding:
-    return Finding("service", target, 0.99, (Deviation("request_count", 30, 3, 5, -8),))
+def fell(target: str, score: float = 0.93) -> Finding:
+    return Finding("service", target, score, (Deviation("request_count", 30, 3, 5, -8),))
 
 
 def rose(target: str) -> Finding:
@@ -132,6 +133,17 @@ def test_a_latency_move_or_a_traffic_fall_of_one_window_opens_nothing() -> None:
     raised = run((slow("media"),), (), (fell("billing"),), ())
 
     assert raised == [[], [], [], []]
+
+
+def test_a_gross_fall_opens_at_once_while_a_gross_latency_rise_waits() -> None:
+    """An entry point's traffic at a sixth of its level, far past the alert, is no stall of
+    a second; a latency quantile jumps that far for one window when its modes mix."""
+    raised = run((fell("billing", GROSS_SCORE),), (slow("media"),), ())
+
+    assert [[(a.status, a.target) for a in alerts] for alerts in raised] == [
+        [("open", "billing")], [], []
+    ]  # fmt: skip
+    assert slow("media").score > GROSS_SCORE
 
 
 def test_a_fall_found_over_several_windows_opens_at_once() -> None:

@@ -28,15 +28,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from seismo.detect.count_model import REQUESTS, ErrorTest
-from seismo.detect.evidence import ALERT_P, binomial_tail, empty_is_unlikely, tail_score
+from seismo.detect.evidence import (
+    ALERT_P,
+    GROSS_MARGIN,
+    binomial_tail,
+    empty_is_unlikely,
+    tail_score,
+)
 from seismo.detect.explain import Finding
 from seismo.detect.fingerprint_fleet import FleetModel
 from seismo.detect.fingerprint_model import Deviation
 
 ERRORS = "error_rate_5xx"
 LATENCY = "latency_p50"
-GROSS_MARGIN = 1e-3
-"""A gross tail is this many times less likely than the service's closed-window alert p."""
 SHARE_FACTOR = 5.0
 """A gross error share is at least this many times the learned one."""
 MIN_ERRORS = 3

@@ -29,6 +29,9 @@ ALERT_P = 1e-6
 and thousands of windows an hour, a rarer event than one in a million is news."""
 ALERT_Z = 5.0
 """Standard errors that alert for a mean or a log-scale rate."""
+GROSS_MARGIN = 1e-3
+"""A gross move is this many times less likely than its test's alert p: far enough past the
+alert that it needs no second look (a second window, or the open window's close)."""
 SHORTFALL_CAP = 64.0
 """A z this many units below its bar already scores 0; the cap keeps ``2 ** shortfall``
 finite when a bar learned from a near-constant series is astronomically high."""
@@ -80,6 +83,10 @@ def tail_score(p_value: float, alert_p: float = ALERT_P) -> float:
         return 1.0
     ratio = p_value / alert_p
     return min(1.0, max(0.0, 1.0 - (1.0 - AT_ALERT) * math.pow(ratio, 1.0 / 6.0)))
+
+
+GROSS_SCORE = tail_score(ALERT_P * GROSS_MARGIN)
+"""A gross move's score on the alert scale (about 0.968)."""
 
 
 def score_tail(score: float, alert_p: float = ALERT_P) -> float:
