@@ -178,6 +178,16 @@ def test_the_systems_traffic_dipping_for_a_window_after_an_uneasy_one_opens_noth
     assert raised == [[], [], [], [], [], [], []]
 
 
+def test_a_latency_rise_is_confirmed_by_the_window_next_to_it_not_by_one_further() -> None:
+    uneasy = Finding("service", "media", 0.7, (Deviation("latency_p95", 80, 8, 150, 9),))
+
+    raised = run((uneasy,), (), (slow("media"),), (slow("media"),))
+
+    assert [[(a.status, a.target) for a in alerts] for alerts in raised] == [
+        [], [], [], [("open", "media")]
+    ]  # fmt: skip
+
+
 def test_a_latency_move_that_stays_a_second_window_opens_an_incident() -> None:
     raised = run((slow("media"),), (slow("media"),), (fell("billing"),), (fell("billing"),))
 

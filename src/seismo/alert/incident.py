@@ -162,11 +162,11 @@ class IncidentBook:
     uneasy the same way confirms them, whichever of the two came first."""
 
     def elevated_near(self, start: int, length: int) -> frozenset[str]:
-        """The keys elevated in the other windows within two windows of ``start``."""
+        """The keys elevated in the windows just before and after ``start``."""
         return _near(self.elevated, start, length)
 
     def waiting_near(self, start: int, length: int) -> frozenset[str]:
-        """The keys that fired and waited in the other windows within two of ``start``."""
+        """The keys that fired and waited in the windows just before and after ``start``."""
         return _near(self.waiting, start, length)
 
     def to_dict(self) -> dict[str, Any]:
@@ -201,8 +201,12 @@ def _per_window(stored: Any) -> tuple[tuple[int, tuple[str, ...]], ...]:
 def _near(
     per_window: tuple[tuple[int, tuple[str, ...]], ...], start: int, length: int
 ) -> frozenset[str]:
+    """The keys of the windows next to ``start``: a move held a second window is held in
+    the next one. Two blips a calmer window apart are two blips (generated-17's inventory,
+    in a normal run: its p95 latency uneasy in one window, 0.58 in the next, firing in the
+    one after, paged)."""
     return frozenset(
-        key for at, keys in per_window if at != start and abs(at - start) <= 2 * length
+        key for at, keys in per_window if at != start and abs(at - start) <= length
         for key in keys
     )  # fmt: skip
 
