@@ -213,3 +213,28 @@ def test_errors_of_a_service_that_does_not_call_the_failing_one_are_their_own_in
     (alert,) = caller_fails_after_outage(0.64, caller="search")
 
     assert (alert.status, alert.target) == ("open", "search")
+
+
+NEW_CALLEE = Deviation("new_interactions", 0.0, 1.0, 2.0, 2.0)
+SLOWER = Deviation("latency_p50", 82.0, 9.0, 133.0, 5.7)
+
+
+def test_a_callers_slowdown_after_its_new_dependency_joins_that_incident() -> None:
+    """risk-score is announced once, as a new callee of orders; orders' latency rises a few
+    windows later, from its calls to it: one incident, not a second page."""
+    calls = CallGraph.from_events([{"service": "risk-score", "caller": "orders"}])
+    announced = window(0, Finding("service", "risk-score", 0.95, (NEW_CALLEE,)))
+    book, (opened,) = alerts_for_window(announced, IncidentBook(), POLICY, 0, calls)
+    for start in (5_000, 10_000):
+        book, none = alerts_for_window(quiet(start), book, POLICY, start, calls)
+        assert none == []
+    slower = Finding("service", "orders", 0.95, (SLOWER,))
+    raised = []
+    for start in (15_000, 20_000):
+        book, alerts = alerts_for_window(window(start, slower), book, POLICY, start, calls)
+        raised += alerts
+
+    assert [a.status for a in raised if a.status == "open"] == []
+    (incident,) = book.open
+    assert incident.incident_id == opened.incident_id
+    assert "service:orders" in incident.members

@@ -28,7 +28,7 @@ from seismo.detect.evidence import GROSS_SCORE, UNEASY
 from seismo.detect.explain import COUNTS_OF_EVENTS, Finding, summary
 from seismo.detect.metric_watch import METRIC_MEANS
 from seismo.detect.origin import FAILING, Cause, causes, direction, headline_kind, silent
-from seismo.fingerprint.features import LOGS, feature_kind, label, of_kind
+from seismo.fingerprint.features import LOGS, TOPOLOGY, feature_kind, label, of_kind
 
 EARLY = "raised early: its window is still open"
 """Appended to the summary of an early alert."""
@@ -188,7 +188,10 @@ def consequence_of(
     """The open incident whose origin ``cause`` is a consequence of, by the call graph: its
     origin calls that incident's origin (directly or not), what it shows is what a caller
     shows of a callee's trouble (errors or latency), and the incident's origin is still
-    moving (uneasy in this window, or in one next to it: ``near``). None when there is none.
+    moving (uneasy in this window, or in one next to it: ``near``), or is a new dependency:
+    a new callee is announced once, and what its callers show of it comes while it stays
+    (generated-17's orders, slower from its new calls to risk-score, paged nine windows
+    after the new dependency, then again on generated-16's audit). None when there is none.
 
     Within one window the call graph groups a cascade into one cause; across windows a
     caller's trouble may lag its callee's: when a service came back from an outage, its
@@ -206,6 +209,8 @@ def consequence_of(
             continue
         if callers_of not in graph.upstream(target):
             continue
+        if incident.kind == TOPOLOGY.name:
+            return index
         now = any(f.key == incident.origin and f.score >= policy.keep_open for f in window.findings)
         if now or any(key.startswith(f"{incident.origin}|") for key in near):
             return index
