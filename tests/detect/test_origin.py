@@ -118,6 +118,14 @@ def test_a_thin_callee_empty_by_chance_does_not_take_its_slow_callers_fault() ->
     assert named([slow("orders", 300, 0.97), traffic("fx", 8, 0, 0.7)]) == [("fx", ["orders"])]
 
 
+def test_a_service_whose_orders_stopped_while_serving_calls_is_not_silent() -> None:
+    """Its KPI's silence is the per-metric watch's; its caller's latency is its own fault."""
+    no_orders = Deviation("business_observations", 8, 2, 0, -4)
+    ordering = Finding("service", "fx", 0.3, (no_orders,))
+
+    assert named([slow("orders", 300, 0.97), ordering]) == [("orders", [])]
+
+
 def test_a_silent_service_is_said_to_have_gone_silent() -> None:
     assert summary(traffic("ledger", 6, 0)).startswith("ledger went silent: request rate of")
 

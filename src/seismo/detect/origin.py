@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from seismo.detect.call_graph import CallGraph
 from seismo.detect.evidence import agreeing_score, empty_is_unlikely
 from seismo.detect.explain import Finding, likely_origin, went_silent
-from seismo.fingerprint.features import feature_kind
+from seismo.fingerprint.features import TRAFFIC, feature_kind
 
 OWN_LATENCY = "latency_own"
 """A service's time per request less the time of the calls it made: when it heads a
@@ -66,8 +66,12 @@ def silent(f: Finding) -> bool:
     The headline alone is not enough: a service called twice a window is empty one window
     in seven, and with a dozen thin services one of them is, beside any caller's finding
     (seen naming a thin callee "went silent" as the origin of its caller's latency fault on
-    a generated system of the scenario bench)."""
-    if not f.moved or not went_silent(f.moved[0]):
+    a generated system of the scenario bench). Its traffic: a service whose orders stopped
+    for a window while it served its calls is no silent service (generated-17's audit, its
+    three orders a window at none, was named "went silent" as the origin of its caller's
+    latency, itself the latency fault of another service); a KPI that stops is the
+    per-metric watch's to judge."""
+    if not f.moved or not went_silent(f.moved[0]) or feature_kind(f.moved[0].feature) != TRAFFIC:
         return False
     empty = [d for d in f.moved if went_silent(d)]
     counts = [d for d in empty if d.feature != "request_rate"] or empty
