@@ -126,6 +126,16 @@ def test_a_service_whose_orders_stopped_while_serving_calls_is_not_silent() -> N
     assert named([slow("orders", 300, 0.97), ordering]) == [("orders", [])]
 
 
+def test_an_elevated_service_whose_caller_went_to_a_stronger_origin_is_no_cause() -> None:
+    """edge's 5xx are explained by search's 5xx; orders' elevated latency explains nothing."""
+    found = [errors("edge", 0.2), errors("search", 0.5), slow("orders", 300, 0.86)]
+
+    (cause,) = causes(found, GRAPH, 0.9, explain_at=0.6)
+
+    assert cause.origin.target == "search"
+    assert [f.target for f in cause.impacted] == ["edge"]
+
+
 def test_a_silent_service_is_said_to_have_gone_silent() -> None:
     assert summary(traffic("ledger", 6, 0)).startswith("ledger went silent: request rate of")
 

@@ -89,7 +89,12 @@ def causes(
     so be its origin: the entry point of a traffic drop measured on a few requests may
     score 0.8 in a window where its callees' drops score 0.95. A silent service can
     whatever its score: a callee that went quiet while its caller fails on its calls is
-    that failure's origin, though one empty window alone proves little."""
+    that failure's origin, though one empty window alone proves little.
+
+    A service that could explain a firing one but whose group holds none (the firing one
+    was placed with a stronger origin) is no cause: on generated-17, edge's 5xx could be
+    explained by shipping's 5xx or by orders' p95 latency, elevated at 0.86; edge went to
+    shipping, and orders, alone, paged "p95 latency of orders rose"."""
     findings = corroborated(findings, graph)
     firing = [f for f in findings if f.score >= threshold]
     if not firing:
@@ -106,7 +111,9 @@ def causes(
     if not groups:
         metrics = [f for f in others if f.scope == "metric"]
         groups = {f.key: [f] for f in metrics} or {others[0].key: [others[0]]}
-    found = [_cause(members) for members in groups.values()]
+    found = [
+        _cause(members) for members in groups.values() if any(f.score >= threshold for f in members)
+    ]
     found.sort(key=lambda c: (c.score, c.origin.strength), reverse=True)
     placed = {k for c in found for k in c.keys}
     for extra in (f for f in others if f.key not in placed):
