@@ -146,6 +146,17 @@ def test_a_gross_fall_opens_at_once_while_a_gross_latency_rise_waits() -> None:
     assert slow("media").score > GROSS_SCORE
 
 
+def test_a_surge_is_not_kept_open_by_its_traffic_dipping_after_it() -> None:
+    """Traffic falling back after a surge is not the surge going on."""
+    dipping = fell("billing", 0.7)
+
+    raised = run((rose("billing"),), (dipping,), (dipping,), (dipping,))
+
+    assert [[(a.status, a.target) for a in alerts] for alerts in raised] == [
+        [("open", "billing")], [], [], [("resolved", "billing")]
+    ]  # fmt: skip
+
+
 def test_a_fall_found_over_several_windows_opens_at_once() -> None:
     """A run of empty windows is its own confirmation: no second window is awaited."""
     gone = Finding("service", "vault", 0.95, (Deviation("request_count", 9, 3, 0, -3),), True)
