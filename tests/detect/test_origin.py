@@ -115,7 +115,16 @@ def test_a_thin_callee_empty_by_chance_does_not_take_its_slow_callers_fault() ->
     found = [slow("orders", 300, 0.97), traffic("fx", 2, 0, 0.7)]
 
     assert named(found) == [("orders", [])]
-    assert named([slow("orders", 300, 0.97), traffic("fx", 8, 0, 0.7)]) == [("fx", ["orders"])]
+    assert named([errors("orders", 0.3, 0.97), traffic("fx", 8, 0, 0.7)]) == [("fx", ["orders"])]
+
+
+def test_a_silent_callee_explains_its_callers_errors_not_its_callers_latency_alone() -> None:
+    """A caller that slowed sends fewer calls, and its callee goes quiet: the caller is the
+    origin. A callee that went down shows in its callers' failed calls."""
+    quiet_callee = traffic("fx", 8, 0, 0.7)
+
+    assert named([slow("orders", 300, 0.97), quiet_callee]) == [("orders", [])]
+    assert named([errors("orders", 0.3, 0.97), quiet_callee]) == [("fx", ["orders"])]
 
 
 def test_a_service_whose_orders_stopped_while_serving_calls_is_not_silent() -> None:

@@ -29,8 +29,9 @@
   windows of leaving the normal band, while noise keeps the sum near 0. Real latency is
   autocorrelated (load, garbage collection, a slow disk come in spells), and a sum of
   correlated z-scores wanders much further than the same noise drawn afresh each window
-  (measured on Student-t(3) noise: with lag-1 correlation 0.5, 1,145 alerting windows in
-  400,000 where independent draws gave 0; with the correction, 13 in 200,000).
+  (measured on Student-t(3) noise with an earlier allowance of 1.5 spreads: with lag-1
+  correlation 0.5, 1,145 alerting windows in 400,000 where independent draws gave 0; with
+  the correction, 13 in 200,000).
   So each series' lag-1 correlation is learned from its quiet windows (``Spell``) and its
   z-scores are shrunk by the square root of the variance inflation ``(1 + r) / (1 - r)``
   before they are summed; and a latency whose ordinary windows reach past the clip (a mix
@@ -72,15 +73,21 @@ HELD_Z = 3.5
 """Spreads that alert when two consecutive windows both moved that far the same way: by
 chance alone, each is about a 1-in-4,000 event, and both together rarer than one window
 past ``ALERT_Z``."""
-CUSUM_SLACK = 1.5
-"""Allowance per window, in spreads: noise below it drains the sum."""
+CUSUM_SLACK = 1.0
+"""Allowance per window, in spreads: noise below it drains the sum. Half the 2-spread shift
+that a thin service's latency creep shows once it has left the normal band: Page's CUSUM
+is quickest for a shift of twice its allowance (``seismo bench creep``, 1,000,000 windows
+a row: a steady 2-spread step caught in 11 windows, 15 with an allowance of 1.5 and a sum
+of 8, at as few false alarms, 1 on independent noise and 15 instead of 21 with lag-1
+correlation 0.5)."""
 CUSUM_CLIP = 4.0
 """A window adds at most this many spreads (one spike is not a creep)."""
-CUSUM_ALERT = 8.0
-"""Sum that alerts (0.9): about three windows at the clip, or more at smaller excess
-(measured: no alarm in 200,000 windows of heavy-tailed Student-t(3) noise)."""
-CUSUM_CAP = 1.5 * CUSUM_ALERT
-"""Largest sum kept."""
+CUSUM_ALERT = 11.0
+"""Sum that alerts (0.9): about four windows at the clip, or more at smaller excess."""
+CUSUM_CAP = 1.2 * CUSUM_ALERT
+"""Largest sum kept: it drains below the alert within about three quiet windows once the
+latency is back (at 1.5 times the alert a sum stayed lit after the fault, and an empty
+window of a thin callee beside it paged)."""
 CREEP_FEATURES = ("latency_p50", "latency_p95", "latency_own")
 SPELL_WEIGHT = 0.005
 """Weight of the newest quiet window in a series' mean, variance and lag-1 covariance (a

@@ -127,8 +127,8 @@ FAILING = ("errors", "latency")
 
 
 def corroborated(findings: Sequence[Finding], graph: CallGraph) -> list[Finding]:
-    """``findings``, where a service failing on its calls (its errors or latency rose)
-    calls, directly or not, a silent one: each of the two tests alone may still be short of
+    """``findings``, where a service failing on its calls (its errors rose) calls,
+    directly or not, a silent one: each of the two tests alone may still be short of
     the alert (a callee of three calls a window is empty one window in twenty, three such
     windows in a row scored 0.78; its caller's 5xx 0.89 on generated-12 of the scenario
     bench), and chance moves them independently, since a quiet callee takes no calls that
@@ -139,7 +139,7 @@ def corroborated(findings: Sequence[Finding], graph: CallGraph) -> list[Finding]
         return list(findings)
     out = []
     for f in findings:
-        if f.scope == "service" and headline_kind(f) in FAILING and direction(f) > 0:
+        if f.scope == "service" and headline_kind(f) == "errors" and direction(f) > 0:
             below = graph.downstream(f.target)
             scores = [q.score for q in quiet if q.target in below]
             if scores:
@@ -192,7 +192,10 @@ def _service_groups(
 def _explainers(
     name: str, services: dict[str, Finding], firing: set[str], graph: CallGraph
 ) -> set[str]:
-    """The firing services whose own change explains ``name``'s."""
+    """The firing services whose own change explains ``name``'s. A silent callee explains
+    a caller's errors (its calls failed), not its latency alone: a caller that slowed sends
+    fewer calls, and a thin callee of it goes quiet (the shop's payments, six calls a
+    window, "went silent" as the origin of checkout's latency from its new dependency)."""
     f = services[name]
     if headline_kind(f) == "traffic":
         upstream = {
@@ -204,10 +207,11 @@ def _explainers(
         return upstream | slowed
     if f.moved and f.moved[0].feature == OWN_LATENCY and direction(f) > 0:
         return set()  # its own time rose, not its calls': an origin whatever its callees did
+    errors = headline_kind(f) == "errors"
     return {
         d
         for d in graph.downstream(name) & services.keys()
-        if headline_kind(services[d]) != "traffic" or silent(services[d])
+        if headline_kind(services[d]) != "traffic" or (errors and silent(services[d]))
     }
 
 
