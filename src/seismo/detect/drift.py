@@ -73,6 +73,12 @@ HELD_Z = 3.5
 """Spreads that alert when two consecutive windows both moved that far the same way: by
 chance alone, each is about a 1-in-4,000 event, and both together rarer than one window
 past ``ALERT_Z``."""
+STEP_Z = 2.0
+"""Two consecutive windows both this many spreads out the same way are not learned as the
+new normal: a 4x surge of an entry point whose windows wobble by 30 % (the shop, seed 2)
+moved 2.9 then 3.8 then 2.5 spreads, each learned at full weight, and the level and its
+spread chased the surge until it scored no more; held, it fires on its pair. A daily swing
+moves a few hundredths of a spread a window, and a burst lasts one."""
 CUSUM_SLACK = 1.0
 """Allowance per window, in spreads: noise below it drains the sum. Half the 2-spread shift
 that a thin service's latency creep shows once it has left the normal band: Page's CUSUM
@@ -170,12 +176,13 @@ class Level:
         return max(alone, twice)
 
     def learn(self, value: float, z: float, flagged: bool = False) -> None:
-        """Learn ``value`` (``z`` spreads from the level). A window that fired, or that
-        moved ``HELD_Z`` or more (it may be a step's first window: the next one tells), is
+        """Learn ``value`` (``z`` spreads from the level). A window that fired, that moved
+        ``HELD_Z`` or more (it may be a step's first window: the next one tells), or that
+        moved ``STEP_Z`` or more the same way as the window before (a step under way), is
         learned at ``FLAGGED_WEIGHT`` and leaves the spread and the pair bar as they were,
-        so a step's first window does not widen the band its second is judged by; a lone
+        so a step's first windows do not widen the band its next ones are judged by; a lone
         burst still raises the one-window bar of its direction."""
-        suspect = flagged or abs(z) >= HELD_Z
+        suspect = flagged or abs(z) >= HELD_Z or held(z, self.last_z) >= STEP_Z
         self.mean += (FLAGGED_WEIGHT if suspect else LEVEL_WEIGHT) * (value - self.mean)
         before, self.last_z = self.last_z, z
         move = min(abs(z), self.bar(z)) if flagged else abs(z)
