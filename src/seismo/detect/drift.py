@@ -83,9 +83,9 @@ CUSUM_SLACK = 1.0
 """Allowance per window, in spreads: noise below it drains the sum. Half the 2-spread shift
 that a thin service's latency creep shows once it has left the normal band: Page's CUSUM
 is quickest for a shift of twice its allowance (``seismo bench creep``, 1,000,000 windows
-a row: a steady 2-spread step caught in 11 windows, 15 with an allowance of 1.5 and a sum
-of 8, at as few false alarms, 1 on independent noise and 15 instead of 21 with lag-1
-correlation 0.5)."""
+a row: a steady 2-spread step caught in 10 windows, 15 with an allowance of 1.5 and a sum
+of 8, at as few false alarms, 0 instead of 1 on independent noise and 14 instead of 18
+with lag-1 correlation 0.5)."""
 CUSUM_CLIP = 4.0
 """A window adds at most this many spreads (one spike is not a creep)."""
 CUSUM_ALERT = 11.0
