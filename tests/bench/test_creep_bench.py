@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
-from seismo.bench.creep import noise
+from seismo.bench.creep import Noise
 from seismo.cli import main
 
 
 def draws(correlation: float) -> np.ndarray:
     return np.fromiter(
-        itertools.islice(noise(np.random.default_rng(1), correlation), 100_000), float
+        itertools.islice(Noise(np.random.default_rng(1), correlation), 100_000), float
     )
 
 
@@ -40,3 +40,17 @@ def test_a_short_run_counts_false_alarms_and_catches_a_large_step_before_a_creep
     assert delays["step 3.5"] is not None and delays["step 3.5"] <= 6
     assert delays["creep 0.35/window"] is not None
     assert delays["step 3.5"] < delays["creep 0.35/window"]
+
+
+def test_a_series_quieter_than_its_training_spread_has_a_step_caught_in_its_own_spread(
+    tmp_path: Path,
+) -> None:
+    """Noise at 0.3 of the spread: a 2-spread step is 5 of the series' own spreads."""
+    out = tmp_path / "creep.json"
+    code = main(["bench", "creep", "--windows", "20000", "--trials", "15", "--correlations",
+                 "0", "--scales", "0.3,1", "--json", str(out)])  # fmt: skip
+    quiet, ordinary = json.loads(out.read_text())["rows"]
+    assert code == 0
+    assert (quiet["scale"], ordinary["scale"]) == ("0.3", "1")
+    assert quiet["delays"]["step 2.0"] is not None and quiet["delays"]["step 2.0"] <= 6
+    assert ordinary["delays"]["step 2.0"] is None or ordinary["delays"]["step 2.0"] > 6

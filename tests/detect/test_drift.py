@@ -108,6 +108,26 @@ def test_cusum_catches_a_creep_within_a_few_windows_of_leaving_the_normal_band()
     assert caught <= 2.5 / 0.4 + 6  # z leaves the band (2.5) at window 6
 
 
+def test_a_creep_is_measured_in_the_series_own_spread_when_it_wobbles_less_than_training() -> None:
+    """generated-17's billing: a median of 3.0 ms judged by a training spread of about
+    2 ms, its windows wobbling by a tenth of that. A creep of 0.1 spread a window stayed
+    under the allowance for 10 windows and was named at 18; in its own spread it is plain
+    within a few windows of leaving its band."""
+    rng = np.random.default_rng(21)
+    drift = Drift()
+    for _ in range(300):
+        drift.creep("billing", latency(latency_p50=0.1 * float(rng.normal())))
+    caught = None
+    for i in range(1, 40):
+        scored = drift.creep("billing", latency(latency_p50=0.1 * i + 0.1 * float(rng.normal())))
+        if scored and scored.score >= 0.9:
+            caught = i
+            break
+
+    assert caught is not None and caught <= 12
+    assert drift.spells["billing/latency_p50"].correlation < 0.3
+
+
 def test_drift_state_round_trips_as_json_data() -> None:
     rng = np.random.default_rng(9)
     drift, _ = fed(day_counts(rng, 100, 40.0))
