@@ -12,6 +12,7 @@ import pytest
 from seismo.detect.base import detector_from_dict
 from seismo.detect.metric import (
     CANDIDATES,
+    MIN_POINTS,
     HighQuantile,
     MetricDetector,
     RollingOrder,
@@ -72,6 +73,31 @@ def test_detection_damps_the_quiet_period_after_it() -> None:
     scores = replay(MetricDetector(quiet=100), values)
     assert scores[700] >= DECIDE
     assert scores[720] < DECIDE
+
+
+def test_a_long_shape_counts_once_its_calibration_holds_as_many_values_as_it_spans() -> None:
+    detector = MetricDetector()
+    replay(detector, noisy_daily(700))
+    daily = detector.calibration[-1]  # shapes of 12 blocks of 24 points: 288 points
+    assert MIN_POINTS <= len(daily) < 288
+    ratios = detector._ratios(detector._raw(50.0))
+    assert ratios[0] is not None and ratios[-1] is None
+    replay(detector, noisy_daily(200, seed=8))
+    assert len(daily) >= 288
+    assert detector._ratios(detector._raw(50.0))[-1] is not None
+
+
+def test_the_quiet_period_lasts_as_long_as_the_alarm_s_signal_spans(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    detector = MetricDetector()
+    values = noisy_daily(1200)
+    replay(detector, values[:900])
+    monkeypatch.setattr(detector, "_leading", lambda raw: len(raw) - 1)  # the daily shape
+    assert detector.score_one({"value": values[900] + 40}) >= DECIDE
+    detector.learn_one({"value": values[900] + 40})
+    scores = replay(detector, [*values[901:1050], values[1050] + 40])
+    assert max(scores) < DECIDE  # 150 points on, the same spike is still damped
 
 
 def test_a_far_more_unusual_point_in_the_quiet_period_alarms_anew() -> None:

@@ -13,10 +13,11 @@ The production detector for business and custom metrics, and the one ``seismo re
   means "as unusual as the rare unusual points lately", whatever the metric's units. Signals
   are fused by max.
 - *decide*: a fused score >= ``decide`` is a detection (the detector's ``threshold``); the
-  following ``quiet`` points are damped (halved, so below ``decide``: not flagged), since one
-  incident should give one alarm. A point ``escalate`` times as unusual as the alarm (in
-  ratio r) is not damped: an incident that grows far beyond its first alarm, or a large
-  anomaly just after a small false alarm, is news, and alarms anew.
+  following ``quiet`` points (or as many as the leading signal spans, when more: a new shape
+  of 288 points stays new while it passes) are damped (halved, so below ``decide``: not
+  flagged), since one incident should give one alarm. A point ``escalate`` times as unusual
+  as the alarm (in ratio r) is not damped: an incident that grows far beyond its first
+  alarm, or a large anomaly just after a small false alarm, is news, and alarms anew.
 
 What a flagged point is kept out of, precisely: the calibration histories, which decide what
 counts as unusual, so one anomaly does not raise the bar and hide the next, nor make its twin
@@ -197,7 +198,8 @@ CANDIDATES = 256
 """Most values a ``HighQuantile`` keeps (a few dozen for a noisy signal)."""
 SIGNALS = ("spike", "jump", "level")
 MIN_POINTS = 50
-"""Points a window or a calibration history needs before its signal counts."""
+"""Points a window or a calibration history needs before its signal counts (a signal that
+spans more points needs as many values as it spans: ``MetricDetector.spans``)."""
 STEP_QUANTILE = 0.9
 """Quantile of the recent step sizes that a jump is measured against.
 
@@ -300,6 +302,8 @@ class MetricDetector(Detector):
         self.steps = RollingOrder(long)
         self.recent: deque[float] = deque(maxlen=level)
         self.shapes = [ShapeNovelty(b, d, capacity, neighbours) for b, d in scales]
+        self.spans = [1, 1, level, *(shape.span for shape in self.shapes)]
+        """Points each signal is computed from (spike, jump, level, shapes)."""
         self.calibration = [
             HighQuantile(history, quantile) for _ in range(len(SIGNALS) + len(scales))
         ]
@@ -308,6 +312,7 @@ class MetricDetector(Detector):
         self.seen = 0
         self.since = quiet
         self.alarm = 0.0  # the score of the last alarm
+        self.hush = quiet  # the length of its quiet period
         # Alarms kept out of the calibration: (point index, rounded raw signals)
         remembered = max(REMEMBERED, 2 * self.calibration[0].rank)
         self.excluded: deque[tuple[int, list[float | None]]] = deque(maxlen=remembered)
@@ -332,18 +337,26 @@ class MetricDetector(Detector):
     def _calibrated(self, raw: list[float | None]) -> float:
         """Max over signals of r / (1 + r), r = raw / the signal's recent high quantile.
 
-        A signal counts once it has a calibration history of ``MIN_POINTS`` values.
+        A signal counts once its calibration history holds ``MIN_POINTS`` values, and at
+        least as many as the points it spans (``_ratios``).
         """
         ratio = max((r for r in self._ratios(raw) if r is not None), default=0.0)
         return ratio / (1.0 + ratio)
 
     def _ratios(self, raw: list[float | None]) -> list[float | None]:
-        """Each signal's raw value / its recent high quantile (None while not calibrated)."""
+        """Each signal's raw value / its recent high quantile (None while not calibrated).
+
+        A signal is calibrated once its history holds ``MIN_POINTS`` values and as many as
+        the points the signal spans: successive shapes of 288 points share all but one, so
+        their first 50 values are one look at the series, not 50, and the largest of them
+        is no 99.9th percentile (a day's shape first met after two days alarmed at 4.8
+        times that "percentile").
+        """
         return [
             value / (history.quantile() + 1e-12)
-            if value is not None and len(history) >= MIN_POINTS
+            if value is not None and len(history) >= max(MIN_POINTS, span)
             else None
-            for value, history in zip(raw, self.calibration, strict=True)
+            for value, history, span in zip(raw, self.calibration, self.spans, strict=True)
         ]
 
     def _leading(self, raw: list[float | None]) -> int:
@@ -418,10 +431,13 @@ class MetricDetector(Detector):
     def _damped(self, fused: float) -> bool:
         """In the quiet period after an alarm, unless ``escalate`` times as unusual as it.
 
-        With s the alarm's score, its ratio is s / (1 - s), and the score of ``e`` times that
-        ratio is e s / (1 - s + e s); an alarm scored 1 can never be exceeded.
+        The quiet period lasts ``quiet`` points, or as many as the signal that raised the
+        alarm spans when more (``hush``): a new shape of 288 points is still in the window,
+        and still new, 100 points later. With s the alarm's score, its ratio is s / (1 - s),
+        and the score of ``e`` times that ratio is e s / (1 - s + e s); an alarm scored 1
+        can never be exceeded.
         """
-        if self.since >= self.config["quiet"]:
+        if self.since >= self.hush:
             return False
         e, s = float(self.config["escalate"]), self.alarm
         return fused <= e * s / (1.0 - s + e * s)
@@ -434,6 +450,9 @@ class MetricDetector(Detector):
         alarm = self._alarming(judged.fused)  # flagged, or a spike on schedule
         self.since = 0 if alarm else self.since + 1
         self.alarm = judged.fused if alarm else self.alarm
+        if alarm:
+            span = self.spans[self._leading(judged.raw)]
+            self.hush = max(int(self.config["quiet"]), span)
         if not judged.scheduled:  # expected, and not learned: the bar stays where it was
             self._calibrate(judged.raw, alarm)
         self._absorb(x["value"])
@@ -475,6 +494,7 @@ class MetricDetector(Detector):
             "since": self.since,
             "seen": self.seen,
             "alarm": self.alarm,
+            "hush": self.hush,
             "excluded": [[at, raw] for at, raw in self.excluded],
         }
 
@@ -496,6 +516,7 @@ class MetricDetector(Detector):
             history.kept = [[int(i), float(v), int(b)] for i, v, b in kept]
         self.seen, self.since = int(state["seen"]), int(state["since"])
         self.alarm = float(state.get("alarm", 1.0))  # stored before escalation: none
+        self.hush = int(state.get("hush", self.config["quiet"]))  # stored before: ``quiet``
         self.excluded.extend(  # stored before repeats were learned: none remembered
             (int(at), [None if v is None else float(v) for v in raw])
             for at, raw in state.get("excluded", [])
