@@ -7,10 +7,11 @@ orders -> fx
 
 from __future__ import annotations
 
-from seismo.detect.call_graph import CallGraph
+from seismo.detect.call_graph import GRAPH_REFRESH_S, CallGraph, GraphSchedule
 from seismo.detect.explain import Finding, summary
 from seismo.detect.fingerprint_model import Deviation
 from seismo.detect.origin import causes
+from seismo.fingerprint.entry import Fingerprint
 
 GRAPH = CallGraph.from_events(
     [
@@ -231,3 +232,15 @@ def test_a_silence_does_not_lift_a_failure_of_a_service_that_does_not_call_it() 
     ]
 
     assert causes(found, GRAPH, 0.9, 0.6) == []
+
+
+def test_the_call_graph_is_read_again_at_once_when_a_window_shows_new_callers() -> None:
+    schedule = GraphSchedule()
+    quiet = Fingerprint(0, 1000, {}, {"search": {"new_interactions": 0.0}})
+    new_callee = Fingerprint(1000, 2000, {}, {"risk-score": {"new_interactions": 2.0}})
+
+    assert schedule.read_now(100.0, quiet)  # never read yet
+    assert not schedule.read_now(101.0, quiet)
+    assert schedule.read_now(102.0, new_callee)  # the new edge is in the graph at once
+    assert not schedule.read_now(110.0, quiet)
+    assert schedule.read_now(102.0 + GRAPH_REFRESH_S, quiet)

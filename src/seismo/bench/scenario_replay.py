@@ -6,7 +6,8 @@ application event) and ``run.json`` (the plan, the faults, the normal stretch). 
 bench scenarios --replay DIR`` then feeds those fingerprints, in order, through the same
 pure core the detector role runs (``seismo.alert.judge``): training on the first normal
 windows, retraining as the role does, the recent levels and CUSUM sums, the per-metric
-detectors and the incident book, with the service-call graph as it stood at each window.
+detectors and the incident book, with the service-call graph read when the role reads it
+(``GraphSchedule``).
 The alerts are scored by the same scorer as a live run, in seconds.
 
 What a replay leaves out: alerts raised from open windows (early alerts need the running
@@ -36,7 +37,7 @@ from seismo.config import Settings
 from seismo.demo.faults import Fault
 from seismo.demo.system import SHOP
 from seismo.detect.base import metric_detector_class
-from seismo.detect.call_graph import CallGraph
+from seismo.detect.call_graph import CallGraph, GraphSchedule
 from seismo.detect.drift import Drift
 from seismo.detect.fingerprint_fleet import FleetModel
 from seismo.detect.metric_watch import MetricState
@@ -147,9 +148,12 @@ def replay(run_dir: Path) -> Record:
     state = Replay(config, Detectors(None, None, metrics, factory))
     received: list[Received] = []
     grace_ms = settings.grace_seconds * 1000
+    schedule, graph = GraphSchedule(), CallGraph()
     for window in recorded.windows:
         arrival = window.window_end + grace_ms
-        received += state.step(window, recorded.graph_until(arrival), arrival)
+        if schedule.read_now(arrival / 1000, window):
+            graph = recorded.graph_until(arrival)
+        received += state.step(window, graph, arrival)
     fingerprints = [
         {
             "window_start": w.window_start,

@@ -50,7 +50,7 @@ from seismo.detect.base import (
     detector_class,
     metric_detector_class,
 )
-from seismo.detect.call_graph import CallGraph
+from seismo.detect.call_graph import CallGraph, GraphSchedule
 from seismo.detect.drift import Drift
 from seismo.detect.early import ServiceNormal, early_findings, learned_normals
 from seismo.detect.endpoints import ServiceEvents
@@ -73,8 +73,6 @@ RETRY_S = 1.0
 
 Entry = tuple[Any, Any]
 """A stream entry: (id, fields)."""
-GRAPH_REFRESH_S = 15.0
-"""How often the service-call graph is read again from the newest application events."""
 GRAPH_EVENTS = 3000
 """Application events read each time (callers seen in them join the graph)."""
 ENDPOINT_EVENTS = 5000
@@ -174,7 +172,7 @@ class DetectorLoop:
         self.model: FleetModel | None = None
         self._metric_cache: dict[str, tuple[bytes, MetricState]] = {}
         self.graph = CallGraph()
-        self._graph_read_at = float("-inf")
+        self._graph_schedule = GraphSchedule()
         self._drift_cache: tuple[bytes, Drift] | None = None
         self.open_windows = OpenWindows(client, keys, config.window_ms, config.grace_ms)
         self._normals: tuple[FleetModel, dict[str, ServiceNormal]] | None = None
@@ -362,7 +360,7 @@ class DetectorLoop:
         started = time.perf_counter()
         model = self._current_model()
         fleet = model.findings(window) if model else []
-        graph = self._call_graph()
+        graph = self._call_graph(window)
         applied: list[Outcome | None] = [None]
 
         used: list[Any] = [None]
@@ -389,13 +387,12 @@ class DetectorLoop:
         self._train_if_due()
         return outcome.alerts
 
-    def _call_graph(self) -> CallGraph:
+    def _call_graph(self, window: Fingerprint | None = None) -> CallGraph:
         """The caller pairs of the newest application events, joined to those seen before
-        (read every ``GRAPH_REFRESH_S``): the graph the origin of a cascade is ranked on."""
-        now = self.clock()
-        if now - self._graph_read_at < GRAPH_REFRESH_S:
+        (read when ``GraphSchedule`` says so): the graph the origin of a cascade is ranked
+        on."""
+        if not self._graph_schedule.read_now(self.clock(), window):
             return self.graph
-        self._graph_read_at = now
         reply = newest_entries(self.client, self.keys, lambda k: k.detailed_metrics, GRAPH_EVENTS)
         events = [{text(k): text(v) for k, v in fields.items()} for _, fields in reply]
         self.graph = CallGraph(self.graph.edges | CallGraph.from_events(events).edges)
