@@ -114,8 +114,9 @@ def log_document(item: Mapping[str, Any]) -> dict[str, str]:
 
 
 def escape_tag(value: str) -> str:
-    """A tag value with every non-word character escaped for a RediSearch query."""
-    return re.sub(r"(\W)", r"\\\1", value)
+    """A tag value with every character but letters and digits escaped for a RediSearch
+    query (a lone ``_`` unescaped is a syntax error there)."""
+    return re.sub(r"(\W|_)", r"\\\1", value)
 
 
 def search_query(filters: Filters, tags: Mapping[str, str | None]) -> str:
