@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from seismo.detect.drift import Drift, apply_drift
+from seismo.detect.evidence import UNEASY
 from seismo.detect.fingerprint_fleet import FleetConfig, FleetModel
 from seismo.detect.fingerprint_model import Deviation, ModelConfig
 from seismo.fingerprint.entry import Fingerprint
@@ -126,6 +127,19 @@ def test_a_creep_is_measured_in_the_series_own_spread_when_it_wobbles_less_than_
 
     assert caught is not None and caught <= 12
     assert drift.spells["billing/latency_p50"].correlation < 0.3
+
+
+def test_a_sum_past_the_alert_that_drains_keeps_an_incident_open_but_opens_none() -> None:
+    rng = np.random.default_rng(22)
+    drift = Drift()
+    for _ in range(300):
+        drift.creep("search", latency(latency_own=float(rng.normal())))
+    rising = [drift.creep("search", latency(latency_own=5.0)) for _ in range(6)]
+    draining = drift.creep("search", latency(latency_own=0.5))
+
+    assert rising[-1] is not None and rising[-1].score >= 0.9
+    assert drift.cusums["search/latency_own"] >= 11.0  # the sum is still past the alert
+    assert draining is not None and UNEASY <= draining.score < 0.9
 
 
 def test_drift_state_round_trips_as_json_data() -> None:

@@ -344,8 +344,13 @@ class Drift:
         unchanged. Once warm, the series' own spread learns the slow mode as well, but these
         units still judge it before, and set how fine its floor (``SPELL_SD_MIN``) is:
         without them generated-19's ledger, a median at 3.5 ms or about 30 ms, paged twice
-        in 10 normal minutes."""
-        sums, reach = {}, reach or {}
+        in 10 normal minutes.
+
+        A sum that this window did not add to is only ``UNEASY``: it keeps its incident
+        open while it drains, but opens none. generated-21's search, whose own latency rose
+        while the callee it fails on was down, still held a sum past the alert when that
+        incident closed, and paged "own latency of search rose from 8.6 ms to 9.1 ms"."""
+        sums, rising, reach = {}, {}, reach or {}
         for name in CREEP_FEATURES:
             if name in moved:
                 z = moved[name].deviation / max(1.0, reach.get(name, 0.0) / CUSUM_CLIP)
@@ -355,12 +360,16 @@ class Drift:
                 own = spell.own(z)
                 step = min(own / spell.inflation, CUSUM_CLIP) - CUSUM_SLACK
                 sums[name] = min(CUSUM_CAP, max(0.0, before + step))
+                rising[name] = step > 0
                 self.cusums[key] = sums[name]
                 spell.learn(z, sums[name] < CUSUM_ALERT / 2, clipped=True)
         if not sums:
             return None
         name = max(sums, key=lambda n: sums[n])
-        return Evidence(cusum_score(sums[name]), moved[name], held=True)
+        score = cusum_score(sums[name])
+        if not rising[name]:
+            score = min(score, UNEASY)
+        return Evidence(score, moved[name], held=True)
 
     def to_dict(self) -> dict[str, Any]:
         return {
