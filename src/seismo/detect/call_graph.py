@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from seismo.fingerprint.entry import Fingerprint
+from seismo.fingerprint.features import NEW_PAIRS
 
 GRAPH_REFRESH_S = 15.0
 """How often the service-call graph is read again from the newest application events."""
@@ -71,7 +72,7 @@ class CallGraph:
 
 def shows_new_callers(window: Fingerprint) -> bool:
     """Whether some service in ``window`` was called by a caller it had not had before."""
-    return any(v.get("new_interactions", 0.0) > 0 for v in window.services.values())
+    return any(v.get(NEW_PAIRS, 0.0) > 0 for v in window.services.values())
 
 
 @dataclass

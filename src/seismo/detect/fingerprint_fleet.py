@@ -34,8 +34,7 @@ from seismo.detect.fingerprint_model import (
     model_config_from_dict,
 )
 from seismo.fingerprint.entry import Fingerprint
-
-NEW_PAIRS = "new_interactions"
+from seismo.fingerprint.features import NEW_PAIRS
 
 
 @dataclass(frozen=True)

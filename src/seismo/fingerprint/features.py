@@ -42,6 +42,9 @@ BUSINESS = FeatureKind("business", "", 1.0)
 METRIC = FeatureKind("metric", "", 1.0)
 """A plain metric: a custom metric, or a feature this version does not know."""
 
+NEW_PAIRS = "new_interactions"
+"""The feature counting pairs a window met for the first time (a new dependency's sign)."""
+
 SYSTEM = "system"
 SERVICE = "service"
 METRIC_SCOPE = "metric"
@@ -90,7 +93,7 @@ FEATURES: tuple[Feature, ...] = (
             "requests"),
     Feature("distinct_endpoints", "endpoints", TOPOLOGY, "number of distinct endpoints",
             "distinct `service endpoint` pairs (HyperLogLog)"),
-    Feature("new_interactions", "pairs", TOPOLOGY, "number of new interactions",
+    Feature(NEW_PAIRS, "pairs", TOPOLOGY, "number of new interactions",
             "`service:endpoint` and `caller:service` pairs the Cuckoo filter had never seen"),
     Feature("top_endpoint_share", "share", SHARE, "busiest endpoint's share of traffic",
             "the heaviest endpoint's requests / requests (TopK); system only", (SYSTEM,)),
