@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
-from seismo.bench.creep import Noise
+from seismo.bench.creep import noise
 from seismo.cli import main
 
 
 def draws(correlation: float) -> np.ndarray:
     return np.fromiter(
-        itertools.islice(Noise(np.random.default_rng(1), correlation), 100_000), float
+        itertools.islice(noise(np.random.default_rng(1), correlation), 100_000), float
     )
 
 

@@ -65,22 +65,14 @@ class Row:
     delays: dict[str, float | None]
 
 
-@dataclass
-class Noise:
-    """Endless Student-t(3) z-scores in robust spreads, AR(1) with ``correlation``, drawn
-    at ``scale`` spreads (changed between learning and measuring)."""
-
-    rng: np.random.Generator
-    correlation: float
-    scale: float = 1.0
-
-    def __iter__(self) -> Iterator[float]:
-        keep, fresh = self.correlation, np.sqrt(1.0 - self.correlation**2)
-        z = 0.0
-        while True:
-            for draw in self.rng.standard_t(3, 4096) / T3_ROBUST_SPREAD:
-                z = keep * z + fresh * float(draw)
-                yield self.scale * z
+def noise(rng: np.random.Generator, correlation: float) -> Iterator[float]:
+    """Endless Student-t(3) z-scores in robust spreads, AR(1) with ``correlation``."""
+    keep, fresh = correlation, np.sqrt(1.0 - correlation**2)
+    z = 0.0
+    while True:
+        for draw in rng.standard_t(3, 4096) / T3_ROBUST_SPREAD:
+            z = keep * z + fresh * float(draw)
+            yield z
 
 
 def scales(text: str) -> tuple[float, float]:
@@ -96,25 +88,21 @@ def alerts(drift: Drift, z: float) -> bool:
 
 @dataclass
 class Source:
-    """A noise stream whose first ``WARM`` windows of every run are drawn at ``learned``."""
+    """``draws`` at ``learned`` spreads for the first ``WARM`` windows of every run (a fresh
+    drift state learns them), at ``measured`` spreads after."""
 
-    noise: Noise
+    draws: Iterator[float]
     learned: float
     measured: float
 
-    def __post_init__(self) -> None:
-        self.draws = iter(self.noise)
-
     def warmed(self) -> Drift:
         drift = Drift()
-        self.noise.scale = self.learned
         for _ in range(WARM):
-            alerts(drift, next(self.draws))
-        self.noise.scale = self.measured
+            alerts(drift, self.learned * next(self.draws))
         return drift
 
     def __next__(self) -> float:
-        return next(self.draws)
+        return self.measured * next(self.draws)
 
 
 def false_alarms(source: Source, windows: int, advance: Callable[[], None]) -> int:
@@ -148,7 +136,7 @@ def median_delay(source: Source, shape: Callable[[int], float], trials: int) -> 
 def measure(
     correlation: float, scale: str, windows: int, trials: int, seed: int, progress: Progress
 ) -> Row:
-    source = Source(Noise(np.random.default_rng(seed), correlation), *scales(scale))
+    source = Source(noise(np.random.default_rng(seed), correlation), *scales(scale))
     label = f"correlation {correlation:g}, scale {scale}"
     task = progress.add_task(label, total=windows // 10_000 + len(SHAPES))
     alarms = false_alarms(source, windows, lambda: progress.advance(task))
