@@ -6,13 +6,8 @@ import json
 import subprocess
 import sys
 
-from seismo.alert.model import SCOPES, Alert, stable_id
-from seismo.detect import explain
+from seismo.alert.model import Alert, stable_id
 from tests.builders import alert
-
-
-def test_the_alert_scopes_are_the_findings_scopes() -> None:
-    assert SCOPES == explain.SCOPES
 
 
 def test_an_alert_round_trips_through_its_json() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from seismo.detect.call_graph import GRAPH_REFRESH_S, CallGraph, GraphSchedule
 from seismo.detect.explain import Finding, summary
 from seismo.detect.fingerprint_model import Deviation
-from seismo.detect.origin import causes
+from seismo.detect.origin import causes, silent
 from seismo.fingerprint.entry import Fingerprint
 
 GRAPH = CallGraph.from_events(
@@ -144,6 +144,18 @@ def test_an_elevated_service_whose_caller_went_to_a_stronger_origin_is_no_cause(
 
     assert cause.origin.target == "search"
     assert [f.target for f in cause.impacted] == ["edge"]
+
+
+def test_a_silence_is_sized_by_the_requests_that_stopped_not_by_a_kpi_beside_them() -> None:
+    """Thirty requests a window gone is silence, though the one order a window beside them
+    is often missing by chance."""
+    stopped = (
+        Deviation("request_rate", 30, 3, 0, -10),
+        Deviation("business_observations", 1, 1, 0, -1),
+        Deviation("request_count", 30, 3, 0, -10),
+    )
+
+    assert silent(Finding("service", "ledger", 0.95, stopped))
 
 
 def test_a_silent_service_is_said_to_have_gone_silent() -> None:

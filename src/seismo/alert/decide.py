@@ -28,7 +28,15 @@ from seismo.detect.evidence import GROSS_SCORE, UNEASY
 from seismo.detect.explain import COUNTS_OF_EVENTS, Finding, summary
 from seismo.detect.metric_watch import METRIC_MEANS
 from seismo.detect.origin import FAILING, Cause, causes, direction, headline_kind, silent
-from seismo.fingerprint.features import LOGS, TOPOLOGY, feature_kind, label, of_kind
+from seismo.fingerprint.features import (
+    LATENCY,
+    LOGS,
+    TOPOLOGY,
+    TRAFFIC,
+    feature_kind,
+    label,
+    of_kind,
+)
 
 EARLY = "raised early: its window is still open"
 """Appended to the summary of an early alert."""
@@ -301,18 +309,18 @@ def needs_confirming(cause: Cause, elevated: frozenset[str], fired: frozenset[st
     confirmed_by = fired if origin.scope == "system" else elevated
     if not origin.moved or elevation(origin) in confirmed_by or origin.held:
         return False
-    if silent(origin) and any(headline_kind(f) != "traffic" for f in cause.impacted):
+    if silent(origin) and any(headline_kind(f) != TRAFFIC.name for f in cause.impacted):
         return False
     if origin.scope == "system":
         return True
     top = origin.moved[0]
-    kind = feature_kind(top.feature).name
+    kind = feature_kind(top.feature)
     rose = top.current > top.normal
     if not rose and origin.score >= GROSS_SCORE:
         return False
     mean = top.feature in METRIC_MEANS
     burst = top.feature in BURSTY_COUNTS and rose
-    return (kind == "latency" and rose) or (kind == "traffic" and not rose) or mean or burst
+    return (kind == LATENCY and rose) or (kind == TRAFFIC and not rose) or mean or burst
 
 
 def _raised(

@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 
 from msgspec import Meta
 
+from seismo.fingerprint.features import ALL_SCOPES
+
 if TYPE_CHECKING:
     from seismo.detect.fingerprint_model import Deviation
 
-SCOPES = ("system", "service", "metric")
-"""Where a finding is: the whole system, one service, one business metric. The same as
-``seismo.detect.explain.SCOPES`` (a test checks), written here so that reading the contract
-loads no detector (and no scikit-learn)."""
+SCOPES = ALL_SCOPES
+"""Where a finding is: the whole system, one service, one business metric (the feature
+contract's scopes, as the detector's findings name them)."""
 SEVERITIES = ("info", "warning", "critical")
 STATUSES = ("open", "update", "resolved")
 """An incident's alerts: the first (open), while it goes on (update), the last (resolved)."""

@@ -10,38 +10,50 @@ from collections.abc import Sequence
 
 from seismo.alert.model import SEVERITIES
 from seismo.detect.explain import Finding
-from seismo.fingerprint.features import feature_kind, format_value, label
+from seismo.fingerprint.features import (
+    BUSINESS,
+    CLIENT_ERRORS,
+    ERRORS,
+    LATENCY,
+    LOGS,
+    METRIC,
+    TOPOLOGY,
+    TRAFFIC,
+    feature_kind,
+    format_value,
+    label,
+)
 
-KIND_SHIFT = {"errors": 1, "business": 1, "topology": -1, "logs": -1}
+KIND_SHIFT = {ERRORS.name: 1, BUSINESS.name: 1, TOPOLOGY.name: -1, LOGS.name: -1}
 """Severity levels added for a moved feature of this kind (others: 0)."""
 
 HINTS = {
-    "errors": [
+    ERRORS.name: [
         "Check recent deploys and the error logs of {target}.",
         "Check {target}'s dependencies: downstream failures surface as 5xx here.",
         "Roll back or fail over if the error rate keeps rising.",
     ],
-    "client_errors": [
+    CLIENT_ERRORS.name: [
         "Look for a client or API-contract change sending bad requests to {target}.",
     ],
-    "latency": [
+    LATENCY.name: [
         "Check {target}'s saturation: CPU, connection pools, queue depth, slow queries.",
         "Compare with recent deploys or configuration changes.",
     ],
-    "traffic": [
+    TRAFFIC.name: [
         "Confirm whether the traffic change is expected (campaign, batch job, upstream outage).",
         "Check autoscaling, rate limits and load-balancer health for {target}.",
     ],
-    "topology": [
+    TOPOLOGY.name: [
         "A new caller or endpoint appeared at {target}: confirm it is an intended release.",
         "Check routing and service discovery.",
     ],
-    "logs": ["Read {target}'s recent warning logs."],
-    "business": [
+    LOGS.name: ["Read {target}'s recent warning logs."],
+    BUSINESS.name: [
         "Check the business flow behind {target} end to end (orders, payments).",
         "Ask the owning team whether the change is expected.",
     ],
-    "metric": ["Check what feeds {target} and compare with its service's other metrics."],
+    METRIC.name: ["Check what feeds {target} and compare with its service's other metrics."],
 }
 
 
@@ -75,9 +87,7 @@ def remediation(finding: Finding) -> list[str]:
 
 def business_impact(findings: Sequence[Finding]) -> str | None:
     """What happened to business metrics in this window, or None when none moved."""
-    moved = [
-        (f, d) for f in findings for d in f.moved if feature_kind(d.feature).name == "business"
-    ]
+    moved = [(f, d) for f in findings for d in f.moved if feature_kind(d.feature) == BUSINESS]
     if not moved:
         return None
     return "; ".join(

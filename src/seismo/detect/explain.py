@@ -11,11 +11,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from seismo.detect.fingerprint_model import Deviation, WindowScore
-from seismo.fingerprint.features import feature_kind, format_value, label
+from seismo.fingerprint.features import (
+    ALL_SCOPES,
+    BUSINESS,
+    CLIENT_ERRORS,
+    ERRORS,
+    LATENCY,
+    METRIC,
+    TRAFFIC,
+    feature_kind,
+    format_value,
+    label,
+)
 
-SCOPES = ("system", "service", "metric")
+SCOPES = ALL_SCOPES
 """From the least to the most specific: a tie in score goes to the more specific scope."""
-IMPACT = ("errors", "latency", "traffic", "business", "client_errors", "metric")
+IMPACT = tuple(kind.name for kind in (ERRORS, LATENCY, TRAFFIC, BUSINESS, CLIENT_ERRORS, METRIC))
 """Kinds of feature by what users feel, first the most: a 5xx rate heads an explanation
 where a log count moved further (logs and topology are supporting evidence)."""
 HEADLINE_Z = 5.0
@@ -84,7 +95,7 @@ COUNTS_OF_EVENTS = frozenset({"business_observations", "observations"})
 def went_silent(d: Deviation) -> bool:
     """``d`` says the events stopped: a request or observation count (or rate) at zero,
     normally above."""
-    counts_events = feature_kind(d.feature).name == "traffic" or d.feature in COUNTS_OF_EVENTS
+    counts_events = feature_kind(d.feature) == TRAFFIC or d.feature in COUNTS_OF_EVENTS
     return counts_events and d.current <= 0 < d.normal
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from seismo.detect.call_graph import CallGraph
 from seismo.detect.evidence import agreeing_score, empty_is_unlikely
 from seismo.detect.explain import Finding, likely_origin, went_silent
-from seismo.fingerprint.features import TRAFFIC, feature_kind
+from seismo.fingerprint.features import ERRORS, LATENCY, TRAFFIC, feature_kind
 
 OWN_LATENCY = "latency_own"
 """A service's time per request less the time of the calls it made: when it heads a
@@ -73,8 +73,8 @@ def silent(f: Finding) -> bool:
     per-metric watch's to judge."""
     if not f.moved or not went_silent(f.moved[0]) or feature_kind(f.moved[0].feature) != TRAFFIC:
         return False
-    empty = [d for d in f.moved if went_silent(d)]
-    counts = [d for d in empty if d.feature != "request_rate"] or empty
+    requests = [d for d in f.moved if went_silent(d) and feature_kind(d.feature) == TRAFFIC]
+    counts = [d for d in requests if d.feature != "request_rate"] or requests
     return empty_is_unlikely(counts[0].normal)
 
 
@@ -122,7 +122,7 @@ def causes(
     return found
 
 
-FAILING = ("errors", "latency")
+FAILING = (ERRORS.name, LATENCY.name)
 """What a caller shows when a service it calls stops answering: failed or timed-out calls."""
 
 
@@ -139,7 +139,7 @@ def corroborated(findings: Sequence[Finding], graph: CallGraph) -> list[Finding]
         return list(findings)
     out = []
     for f in findings:
-        if f.scope == "service" and headline_kind(f) == "errors" and direction(f) > 0:
+        if f.scope == "service" and headline_kind(f) == ERRORS.name and direction(f) > 0:
             below = graph.downstream(f.target)
             scores = [q.score for q in quiet if q.target in below]
             if scores:
@@ -197,21 +197,21 @@ def _explainers(
     fewer calls, and a thin callee of it goes quiet (the shop's payments, six calls a
     window, "went silent" as the origin of checkout's latency from its new dependency)."""
     f = services[name]
-    if headline_kind(f) == "traffic":
+    if headline_kind(f) == TRAFFIC.name:
         upstream = {
             u
             for u in graph.upstream(name) & services.keys()
-            if headline_kind(services[u]) == "traffic" and direction(services[u]) == direction(f)
+            if headline_kind(services[u]) == TRAFFIC.name and direction(services[u]) == direction(f)
         }
         slowed = _slowed_callees(name, services, graph) & firing if direction(f) < 0 else set()
         return upstream | slowed
     if f.moved and f.moved[0].feature == OWN_LATENCY and direction(f) > 0:
         return set()  # its own time rose, not its calls': an origin whatever its callees did
-    errors = headline_kind(f) == "errors"
+    errors = headline_kind(f) == ERRORS.name
     return {
         d
         for d in graph.downstream(name) & services.keys()
-        if headline_kind(services[d]) != "traffic" or (errors and silent(services[d]))
+        if headline_kind(services[d]) != TRAFFIC.name or (errors and silent(services[d]))
     }
 
 
@@ -224,7 +224,7 @@ def _slowed_callees(name: str, services: dict[str, Finding], graph: CallGraph) -
     return {
         d
         for d in graph.downstream(name) & services.keys()
-        if headline_kind(services[d]) == "latency" and direction(services[d]) > 0
+        if headline_kind(services[d]) == LATENCY.name and direction(services[d]) > 0
     }
 
 
