@@ -209,6 +209,26 @@ def test_an_uneasy_traffic_test_makes_a_finding_that_does_not_fire() -> None:
     assert inventory.moved[0].feature == "request_count"
 
 
+def test_a_service_failing_on_its_own_is_headed_by_its_errors_though_its_calls_rose() -> None:
+    """Callers retry a failing service, so its calls rise with its 5xx; both tests fire,
+    and the 5xx (what users feel) heads, not the request count of the retries."""
+    fleet = FleetModel(fingerprints(80, seed=11), FleetConfig(ModelConfig(n_estimators=30)))
+    drift = Drift()
+    for window in fingerprints(60, seed=12):
+        apply_drift(fleet, window, fleet.findings(window), drift, 0.9)
+    window = fingerprints(1, seed=14)[0]
+    vector = window.services["inventory"]
+    vector.update(request_count=vector["request_count"] * 3, error_rate_5xx=0.35)
+    assert (surge := drift.traffic("service:inventory", vector["request_count"]))
+    assert surge.score >= 0.9
+
+    found = apply_drift(fleet, window, fleet.findings(window), drift, 0.9)
+
+    (inventory,) = [f for f in found if f.target == "inventory"]
+    assert inventory.moved[0].feature == "error_rate_5xx"
+    assert "request_count" in {d.feature for d in inventory.moved}
+
+
 def test_a_step_hidden_by_recent_bursts_is_found_in_its_second_window() -> None:
     rng = np.random.default_rng(5)
     counts = day_counts(rng, DAY // 2, 30.0)

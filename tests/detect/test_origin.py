@@ -158,6 +158,21 @@ def test_a_silence_is_sized_by_the_requests_that_stopped_not_by_a_kpi_beside_the
     assert silent(Finding("service", "ledger", 0.95, stopped))
 
 
+def test_a_callee_failing_under_its_callers_surge_is_the_surges_impact() -> None:
+    """orders' calls rose with edge's surge and its errors followed: one cause, at edge. A
+    callee whose calls did not rise failed on its own."""
+    surge = traffic("edge", 50, 200)
+    overloaded = Finding(
+        "service",
+        "ledger",
+        0.97,
+        (Deviation("log_errors", 0.2, 0.5, 3.5, 6.6), Deviation("request_count", 20, 2, 80, 30)),
+    )
+
+    assert named([surge, overloaded]) == [("edge", ["ledger"])]
+    assert sorted(named([surge, errors("ledger", 0.3)])) == [("edge", []), ("ledger", [])]
+
+
 def test_a_silent_service_is_said_to_have_gone_silent() -> None:
     assert summary(traffic("ledger", 6, 0)).startswith("ledger went silent: request rate of")
 
