@@ -110,6 +110,45 @@ def test_a_far_more_unusual_point_in_the_quiet_period_alarms_anew() -> None:
     assert scores[740] < DECIDE
 
 
+def scripted(monkeypatch: pytest.MonkeyPatch, fused: dict[int, float]) -> MetricDetector:
+    """A detector whose fused score at point ``i`` is ``fused.get(i, 0.3)``."""
+    detector = MetricDetector(quiet=100)
+    monkeypatch.setattr(detector, "_calibrated", lambda raw: fused.get(detector.seen, 0.3))
+    return detector
+
+
+def test_an_incident_still_above_its_bar_stays_quiet_until_it_falls_under_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # After an alarm at 700 the metric stays above its bar (0.51) past the 100 quiet points;
+    # its next small rise, at 850, is the same incident. Once a point is back under every
+    # bar, after the quiet period, a rise alarms again.
+    above = dict.fromkeys(range(701, 850), 0.51)
+    fused = {700: 0.6, **above, 850: 0.53, 851: 0.4, 900: 0.53}
+    scores = replay(scripted(monkeypatch, fused), noisy_daily(950))
+    assert scores[700] >= DECIDE
+    assert scores[850] < DECIDE
+    assert scores[900] >= DECIDE
+
+
+def test_a_quiet_period_under_the_bar_ends_after_its_points(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scores = replay(scripted(monkeypatch, {700: 0.6, 801: 0.53}), noisy_daily(850))
+    assert scores[801] >= DECIDE
+
+
+def test_state_stored_during_an_incident_stays_quiet(monkeypatch: pytest.MonkeyPatch) -> None:
+    fused = {700: 0.6, **dict.fromkeys(range(701, 850), 0.51), 850: 0.53}
+    original = scripted(monkeypatch, fused)
+    values = noisy_daily(900)
+    replay(original, values[:820])
+    restored = detector_from_dict(json.loads(json.dumps(original.to_dict())))
+    assert isinstance(restored, MetricDetector)
+    monkeypatch.setattr(restored, "_calibrated", lambda raw: fused.get(restored.seen, 0.3))
+    assert replay(restored, values[820:])[30] < DECIDE
+
+
 def test_state_stored_before_escalation_keeps_its_quiet_period() -> None:
     # Without the alarm's score, nothing escalates until the quiet period is over
     values = spiked({700: 40, 720: 400})

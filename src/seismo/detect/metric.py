@@ -15,7 +15,9 @@ The production detector for business and custom metrics, and the one ``seismo re
 - *decide*: a fused score >= ``decide`` is a detection (the detector's ``threshold``); the
   following ``quiet`` points (or as many as the leading signal spans, when more: a new shape
   of 288 points stays new while it passes) are damped (halved, so below ``decide``: not
-  flagged), since one incident should give one alarm. A point ``escalate`` times as unusual
+  flagged), since one incident should give one alarm; an incident still above a signal's bar
+  when they end lasts until a point is back under every bar (``calm``). A point ``escalate``
+  times as unusual
   as the alarm (in ratio r) is not damped: an incident that grows far beyond its first
   alarm, or a large anomaly just after a small false alarm, is news, and alarms anew.
 
@@ -313,6 +315,7 @@ class MetricDetector(Detector):
         self.since = quiet
         self.alarm = 0.0  # the score of the last alarm
         self.hush = quiet  # the length of its quiet period
+        self.calm = True  # a point under every bar since the quiet period's end
         # Alarms kept out of the calibration: (point index, rounded raw signals)
         remembered = max(REMEMBERED, 2 * self.calibration[0].rank)
         self.excluded: deque[tuple[int, list[float | None]]] = deque(maxlen=remembered)
@@ -436,8 +439,13 @@ class MetricDetector(Detector):
         and still new, 100 points later. With s the alarm's score, its ratio is s / (1 - s),
         and the score of ``e`` times that ratio is e s / (1 - s + e s); an alarm scored 1
         can never be exceeded.
+
+        A quiet period ends only once a point scores under every signal's bar (a fused score
+        under 0.5, ratio 1) after its ``hush`` points: a metric still above its bar then is
+        the same incident going on, and its next small rise is not news (on NAB, alarms
+        the point after a quiet period, at the height the incident had kept throughout).
         """
-        if self.since >= self.hush:
+        if self.since >= self.hush and self.calm:
             return False
         e, s = float(self.config["escalate"]), self.alarm
         return fused <= e * s / (1.0 - s + e * s)
@@ -453,6 +461,7 @@ class MetricDetector(Detector):
         if alarm:
             span = self.spans[self._leading(judged.raw)]
             self.hush = max(int(self.config["quiet"]), span)
+        self.calm = not alarm and (self.calm or (self.since >= self.hush and judged.fused < 0.5))
         if not judged.scheduled:  # expected, and not learned: the bar stays where it was
             self._calibrate(judged.raw, alarm)
         self._absorb(x["value"])
@@ -495,6 +504,7 @@ class MetricDetector(Detector):
             "seen": self.seen,
             "alarm": self.alarm,
             "hush": self.hush,
+            "calm": self.calm,
             "excluded": [[at, raw] for at, raw in self.excluded],
         }
 
@@ -517,6 +527,7 @@ class MetricDetector(Detector):
         self.seen, self.since = int(state["seen"]), int(state["since"])
         self.alarm = float(state.get("alarm", 1.0))  # stored before escalation: none
         self.hush = int(state.get("hush", self.config["quiet"]))  # stored before: ``quiet``
+        self.calm = bool(state.get("calm", True))  # stored before: quiet periods were fixed
         self.excluded.extend(  # stored before repeats were learned: none remembered
             (int(at), [None if v is None else float(v) for v in raw])
             for at, raw in state.get("excluded", [])
