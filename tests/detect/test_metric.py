@@ -149,6 +149,39 @@ def test_state_stored_during_an_incident_stays_quiet(monkeypatch: pytest.MonkeyP
     assert replay(restored, values[820:])[30] < DECIDE
 
 
+def led_by(monkeypatch: pytest.MonkeyPatch, signal: int, fused: dict[int, float]) -> list[float]:
+    """Scores of a scripted detector (``scripted``) whose leading signal is ``signal``."""
+    detector = scripted(monkeypatch, fused)
+    monkeypatch.setattr(detector, "_leading", lambda raw: signal)
+    return replay(detector, noisy_daily(750))
+
+
+EPISODE = {700: 0.51, 701: 0.51}
+"""Two points above the bar (a ratio of 1, score 0.5), not alarms: an episode under way."""
+
+
+def test_a_spike_crossing_the_decision_within_an_older_episode_is_not_news(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A one-point signal is news at the start of an episode above the bar; two points into
+    # it, its crossing is the episode creeping on: scored as in a quiet period
+    assert led_by(monkeypatch, 0, {702: 0.55})[702] >= DECIDE
+    assert led_by(monkeypatch, 0, {**EPISODE, 702: 0.55})[702] < DECIDE
+
+
+def test_a_spike_twice_its_bar_within_an_older_episode_alarms(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert led_by(monkeypatch, 0, {**EPISODE, 702: 0.7})[702] >= DECIDE
+
+
+def test_a_long_shape_crossing_the_decision_early_in_an_episode_alarms(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The daily shape spans 288 points: an episode two points old is young for it
+    assert led_by(monkeypatch, -1, {**EPISODE, 702: 0.55})[702] >= DECIDE
+
+
 def test_state_stored_before_escalation_keeps_its_quiet_period() -> None:
     # Without the alarm's score, nothing escalates until the quiet period is over
     values = spiked({700: 40, 720: 400})

@@ -20,6 +20,8 @@ The production detector for business and custom metrics, and the one ``seismo re
   times as unusual
   as the alarm (in ratio r) is not damped: an incident that grows far beyond its first
   alarm, or a large anomaly just after a small false alarm, is news, and alarms anew.
+  Likewise a signal crossing ``decide`` while the metric has been above a bar for longer
+  than the signal spans is not news unless ``escalate`` times its bar (``_stale``).
 
 What a flagged point is kept out of, precisely: the calibration histories, which decide what
 counts as unusual, so one anomaly does not raise the bar and hide the next, nor make its twin
@@ -227,12 +229,19 @@ REMEMBERED = 16
 calibration quantile's rank)."""
 
 
+BAR = 0.5
+"""The fused score of a ratio of 1: a signal as unusual as its bar, its 99.9th percentile."""
+
+
 class Judged(NamedTuple):
     """One value judged against the state so far (cached between score_one and learn_one)."""
 
     value: float
     raw: list[float | None]
     fused: float
+    stale: bool
+    """Within an episode above the bar older than its leading signal spans: scored as in a
+    quiet period, and not an alarm (``MetricDetector._stale``)."""
     scheduled: bool
     """A spike that keeps a schedule: scored as in a quiet period, kept out of the
     calibration, and it starts a quiet period as an alarm would."""
@@ -316,6 +325,7 @@ class MetricDetector(Detector):
         self.alarm = 0.0  # the score of the last alarm
         self.hush = quiet  # the length of its quiet period
         self.calm = True  # a point under every bar since the quiet period's end
+        self.above = 0  # points in a row, up to the last, scored at or above the bar
         # Alarms kept out of the calibration: (point index, rounded raw signals)
         remembered = max(REMEMBERED, 2 * self.calibration[0].rank)
         self.excluded: deque[tuple[int, list[float | None]]] = deque(maxlen=remembered)
@@ -396,25 +406,40 @@ class MetricDetector(Detector):
         if self._cache is None or self._cache.value != x:
             raw = self._raw(x)
             fused = self._calibrated(raw)
-            self._cache = Judged(x, raw, fused, self._scheduled(x, raw, fused))
+            stale = self._stale(raw, fused)
+            self._cache = Judged(x, raw, fused, stale, self._scheduled(x, raw, fused, stale))
         return self._cache
 
-    def _alarming(self, fused: float) -> bool:
+    def _stale(self, raw: list[float | None], fused: float) -> bool:
+        """Whether the metric has been above a bar longer than the leading signal spans.
+
+        A run of points scored at or above ``BAR`` is one episode: something unusual going
+        on. A signal that sees one point (a spike, a jump), or 12, is news in the first
+        points of it; once the episode is older than the signal's span, the signal crossing
+        ``decide`` is the episode creeping on (a drifting metric, a burst of tweets), and it
+        alarms only at ``escalate`` times its bar, as in a quiet period.
+        """
+        e = float(self.config["escalate"])
+        lead = self._leading(raw)
+        return self.spans[lead] <= self.above and BAR <= fused < e / (1.0 + e)
+
+    def _alarming(self, fused: float, stale: bool) -> bool:
         """Whether a point scored ``fused`` is past the warm-up, not damped, and decides."""
         return (
             self.seen >= self.config["warmup"]
+            and not stale
             and not self._damped(fused)
             and fused >= self.config["decide"]
         )
 
-    def _scheduled(self, x: float, raw: list[float | None], fused: float) -> bool:
+    def _scheduled(self, x: float, raw: list[float | None], fused: float, stale: bool) -> bool:
         """Whether an alarm on ``x`` is a spike or a step that keeps a schedule.
 
         Each is read from its own quantity (``on_schedule``): a spike from how far the past
         values went from the median, a jump from the past steps. A level shift or a new
         shape has no such single quantity, and is never expected.
         """
-        if not self._alarming(fused):
+        if not self._alarming(fused, stale):
             return False
         lead = self._leading(raw)
         past = np.fromiter(self.kept, dtype=np.float64)
@@ -428,7 +453,7 @@ class MetricDetector(Detector):
         if "value" not in x or self.seen < self.config["warmup"]:
             return 0.0
         judged = self._evaluate(x["value"])
-        quiet = judged.scheduled or self._damped(judged.fused)
+        quiet = judged.scheduled or judged.stale or self._damped(judged.fused)
         return 0.5 * judged.fused if quiet else judged.fused
 
     def _damped(self, fused: float) -> bool:
@@ -441,7 +466,7 @@ class MetricDetector(Detector):
         can never be exceeded.
 
         A quiet period ends only once a point scores under every signal's bar (a fused score
-        under 0.5, ratio 1) after its ``hush`` points: a metric still above its bar then is
+        under ``BAR``, ratio 1) after its ``hush`` points: a metric still above its bar then is
         the same incident going on, and its next small rise is not news (on NAB, alarms
         the point after a quiet period, at the height the incident had kept throughout).
         """
@@ -455,13 +480,14 @@ class MetricDetector(Detector):
             return
         judged = self._evaluate(x["value"])
         self._cache = None
-        alarm = self._alarming(judged.fused)  # flagged, or a spike on schedule
+        alarm = self._alarming(judged.fused, judged.stale)  # flagged, or a spike on schedule
         self.since = 0 if alarm else self.since + 1
         self.alarm = judged.fused if alarm else self.alarm
         if alarm:
             span = self.spans[self._leading(judged.raw)]
             self.hush = max(int(self.config["quiet"]), span)
-        self.calm = not alarm and (self.calm or (self.since >= self.hush and judged.fused < 0.5))
+        self.calm = not alarm and (self.calm or (self.since >= self.hush and judged.fused < BAR))
+        self.above = self.above + 1 if judged.fused >= BAR else 0
         if not judged.scheduled:  # expected, and not learned: the bar stays where it was
             self._calibrate(judged.raw, alarm)
         self._absorb(x["value"])
@@ -505,6 +531,7 @@ class MetricDetector(Detector):
             "alarm": self.alarm,
             "hush": self.hush,
             "calm": self.calm,
+            "above": self.above,
             "excluded": [[at, raw] for at, raw in self.excluded],
         }
 
@@ -528,6 +555,7 @@ class MetricDetector(Detector):
         self.alarm = float(state.get("alarm", 1.0))  # stored before escalation: none
         self.hush = int(state.get("hush", self.config["quiet"]))  # stored before: ``quiet``
         self.calm = bool(state.get("calm", True))  # stored before: quiet periods were fixed
+        self.above = int(state.get("above", 0))  # stored before episodes: none under way
         self.excluded.extend(  # stored before repeats were learned: none remembered
             (int(at), [None if v is None else float(v) for v in raw])
             for at, raw in state.get("excluded", [])
