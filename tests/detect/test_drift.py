@@ -63,6 +63,56 @@ def test_a_step_is_found_in_its_first_window_at_the_quiet_and_the_busy_hour() ->
             assert scored.moved.feature == "request_count"
 
 
+def bursty(rng: np.random.Generator, windows: int, every: int, factor: float) -> list[float]:
+    """Poisson counts around 40 a window, with a burst of ``factor`` for 3-8 windows every
+    ``every`` windows (a batch client that comes and goes)."""
+    counts = day_counts(rng, windows, 40.0)
+    for start in range(every // 2, windows - 8, every):
+        for i in range(start, start + int(rng.integers(3, 9))):
+            counts[i] = float(rng.poisson(40.0 * factor))
+    return counts
+
+
+def episodes(scores: list[float]) -> int:
+    """Runs of alerting windows."""
+    return sum(1 for i, s in enumerate(scores) if s >= 0.9 and (i == 0 or scores[i - 1] < 0.9))
+
+
+def test_bursts_that_come_back_by_themselves_are_learned_and_stop_paging() -> None:
+    """Each burst higher or longer than those seen may page; once they have been seen,
+    the next ones do not."""
+    rng = np.random.default_rng(8)
+
+    _, scores = fed(bursty(rng, 6000, 300, 2.5))
+
+    assert episodes(scores[3000:]) == 0
+
+
+def test_a_surge_that_outlasts_every_burst_is_caught_once_it_has() -> None:
+    rng = np.random.default_rng(9)
+    drift, _ = fed(bursty(rng, 3000, 300, 2.5))
+    scores = []
+    for _ in range(30):
+        count = float(rng.poisson(40.0 * 2.5))
+        scored = drift.traffic("service:api", count)
+        scores.append(scored.score if scored else 0.0)
+        drift.learn_traffic("service:api", count, flagged=scores[-1] >= 0.9)
+
+    first = next(i for i, score in enumerate(scores) if score >= 0.9)
+    assert 3 <= first <= 16
+    assert drift.levels["service:api"].bursts[7] > 2.0
+
+
+def test_learned_bursts_survive_storage() -> None:
+    rng = np.random.default_rng(10)
+    drift, _ = fed(bursty(rng, 1000, 300, 2.5))
+
+    level = Drift.from_dict(drift.to_dict()).levels["service:api"]
+
+    assert level.bursts == pytest.approx(drift.levels["service:api"].bursts, abs=1e-3)
+    assert max(level.bursts) > 3.0
+
+
 def test_a_quiet_service_is_judged_against_its_poisson_noise() -> None:
     rng = np.random.default_rng(5)
     _, scores = fed(day_counts(rng, 2 * DAY, 3.0))
@@ -320,6 +370,7 @@ def test_a_level_stored_before_falls_had_their_own_bars_keeps_the_shared_ones() 
     level = Drift.from_dict(stored).levels["service:api"]
 
     assert (level.fall_tail, level.held_fall_tail) == (4.5, 2.0)
+    assert (level.bursts, level.fall_bursts, level.run) == ([], [], [])
 
 
 def test_cusum_learns_that_a_latency_comes_in_spells_and_stays_quiet_on_it() -> None:
