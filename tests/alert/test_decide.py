@@ -137,6 +137,19 @@ def test_an_uneasy_system_does_not_confirm_its_own_fall() -> None:
     assert alerts == []
 
 
+def test_errors_pooled_at_the_system_alone_wait_for_a_second_window_that_fires() -> None:
+    # One or two 5xx at each of several services, none of them firing, pooled over three
+    # windows at the system: a blip unless the next window fires too.
+    pooled = Finding("system", "system", 0.91, (ERRORS,), held=True)
+    gone = Finding("system", "system", 0.4, (ERRORS,))
+
+    waited, none = two_windows(pooled, gone)
+    _, (alert,) = two_windows(pooled, pooled)
+
+    assert waited == none == []
+    assert (alert.status, alert.scope) == ("open", "system")
+
+
 def test_an_uneasy_window_confirms_only_a_move_the_same_way() -> None:
     fired = Finding("service", "edge", 0.91, (TRAFFIC_FELL,))
     rose = Deviation("request_count", 24.0, 3.5, 60.0, 10.3)
