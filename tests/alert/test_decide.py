@@ -150,6 +150,21 @@ def test_errors_pooled_at_the_system_alone_wait_for_a_second_window_that_fires()
     assert (alert.status, alert.scope) == ("open", "system")
 
 
+def test_a_latency_spike_is_not_confirmed_by_a_sum_that_holds_the_spike_itself() -> None:
+    # One slow request of six fires; the next window's latency sum is uneasy only because
+    # it still counts that window. A window uneasy on its own confirms it.
+    slow = Deviation("latency_p95", 78.0, 30.0, 512.0, 13.3)
+    spike = Finding("service", "media", 0.95, (slow,))
+    summed = Finding("service", "media", 0.8, (slow,), held=True)
+    uneasy = Finding("service", "media", 0.8, (slow,))
+
+    _, unconfirmed = two_windows(spike, summed)
+    _, (alert,) = two_windows(spike, uneasy)
+
+    assert unconfirmed == []
+    assert (alert.status, alert.target) == ("open", "media")
+
+
 def test_an_uneasy_window_confirms_only_a_move_the_same_way() -> None:
     fired = Finding("service", "edge", 0.91, (TRAFFIC_FELL,))
     rose = Deviation("request_count", 24.0, 3.5, 60.0, 10.3)

@@ -241,11 +241,15 @@ def confirming(
 
     Not the system's: its traffic falls for a window when the senders stall (seen under
     load: 127 -> 54, then 93, uneasy, then 133), and a fault shows at the services it hits,
-    whose findings confirm it."""
+    whose findings confirm it. Nor evidence held over windows (``Finding.held``): it
+    counts the waiting window itself, so a one-window spike would confirm itself
+    (generated-23's media, one request of six at 512 ms: its latency sum, still uneasy a
+    window later from that spike alone, confirmed it and paged)."""
     threshold = policy.rule.threshold
     return tuple(
         replace(f, score=threshold)
         if f.scope != "system"
+        and not f.held
         and policy.keep_open <= f.score < threshold
         and elevation(f) in waiting
         else f
