@@ -144,3 +144,19 @@ def test_a_closed_window_naming_another_origin_updates_the_early_incident_to_it(
         early.incident_id,
     )
     assert book.open[0].origin == "service:users"
+
+
+def test_a_callers_gross_slowdown_after_its_new_dependency_opens_nothing_early() -> None:
+    """risk-score is announced as a new callee of orders; orders' latency, gross in an open
+    window a little later, is that incident's consequence: the window's close joins it."""
+    calls = CallGraph.from_events([{"service": "risk-score", "caller": "orders"}])
+    new_callee = Deviation("new_interactions", 0.0, 1.0, 2.0, 2.0)
+    announced = window(0, Finding("service", "risk-score", 0.95, (new_callee,)))
+    book, _ = alerts_for_window(announced, IncidentBook(), POLICY, 1_500, calls)
+    slower = Deviation("latency_p50", 82.0, 9.0, 400.0, 35.0)
+
+    _, early = early_alerts(
+        window(2_000, Finding("service", "orders", 0.99, (slower,))), book, POLICY, 2_400, calls
+    )
+
+    assert early == []

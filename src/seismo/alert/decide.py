@@ -387,19 +387,25 @@ def early_alerts(
     graph: CallGraph | None = None,
 ) -> tuple[IncidentBook, list[Alert]]:
     """Incidents opened from the findings of a window still open: a cause whose origin is
-    gross (at the threshold) and that no open incident shares yet. Services merely elevated
-    can be the origin the call graph names, and then the window's close decides. Nothing
-    once that window has been applied. The window history is not touched: the window is
-    applied when it closes, like every other."""
+    gross (at the threshold) and that no open incident shares yet, nor explains as its
+    consequence (``consequence_of``: generated-21's inventory, slower from its calls to a
+    new dependency, opened an early incident of its own a window after that dependency's).
+    Services merely elevated can be the origin the call graph names, and then the window's
+    close decides. Nothing once that window has been applied. The window history is not
+    touched: the window is applied when it closes, like every other."""
     if book.last_window >= window.window_start:
         return book, []
     threshold = policy.rule.threshold
+    graph = graph or CallGraph()
+    near = book.elevated_near(window.window_start, window.window_end - window.window_start)
     opened: list[IncidentState] = []
     alerts: list[Alert] = []
-    for cause in causes(window.findings, graph or CallGraph(), threshold, 0.0):
+    for cause in causes(window.findings, graph, threshold, 0.0):
         origin, kind = cause.origin, headline_kind(cause.origin)
-        if origin.score < threshold or any(
-            i.continued_by(origin.key, cause.keys, kind) for i in (*book.open, *opened)
+        if (
+            origin.score < threshold
+            or any(i.continued_by(origin.key, cause.keys, kind) for i in (*book.open, *opened))
+            or consequence_of(cause, book, window, near, graph, policy) is not None
         ):
             continue
         seen = Observation(
