@@ -266,3 +266,25 @@ def test_a_callers_slowdown_after_its_new_dependency_joins_that_incident() -> No
     (incident,) = book.open
     assert incident.incident_id == opened.incident_id
     assert "service:orders" in incident.members
+
+
+def test_an_origin_that_only_explains_its_callers_now_has_not_turned() -> None:
+    """shipping's latency sum drains (uneasy, this window's median a little under normal)
+    while ledger, which calls it, still fires on it: the incident goes on, no update says
+    shipping's latency fell."""
+    calls = CallGraph.from_events([{"service": "shipping", "caller": "ledger"}])
+    slower = Deviation("latency_p50", 40.0, 4.0, 93.0, 13.0)
+    rose = Finding("service", "shipping", 0.97, (slower,), held=True)
+    book, (opened,) = alerts_for_window(window(0, rose), IncidentBook(), POLICY, 0, calls)
+    draining = Finding(
+        "service", "shipping", 0.6, (Deviation("latency_p50", 40.0, 4.0, 36.0, -1.0),)
+    )
+    caller = Finding(
+        "service", "ledger", 0.93, (Deviation("latency_p95", 150.0, 30.0, 400.0, 8.3),)
+    )
+
+    book, alerts = alerts_for_window(window(5_000, draining, caller), book, POLICY, 5_000, calls)
+
+    assert [a.summary for a in alerts if "fell" in a.summary] == []
+    (incident,) = book.open
+    assert incident.incident_id == opened.incident_id and incident.move == "latency|+1"

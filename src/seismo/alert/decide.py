@@ -144,6 +144,8 @@ def alerts_for_window(
         )
         if index is not None and index == caused_by:
             seen = replace(seen, origin=before.origin, move=before.move)
+        elif origin.key == before.origin and origin.score < threshold:
+            seen = replace(seen, move=before.move)  # it explains others; it has not turned
         after, status = advance(before, history, seen, policy.rule, policy.resolve_after)
         if after.incident_id is None:
             continue
