@@ -259,8 +259,8 @@ class Level:
         """Extend the run under way with ``z``, or end it; a run that ended within
         ``BURST_WINDOWS`` is learned as a burst, whether its windows fired or not (it came
         back by itself), so a system's recurring bursts page once at most."""
-        self.bursts = [b * BURST_DECAY for b in self.bursts]
-        self.fall_bursts = [b * BURST_DECAY for b in self.fall_bursts]
+        self.bursts = _faded(self.bursts)
+        self.fall_bursts = _faded(self.fall_bursts)
         if abs(z) >= STEP_Z and (self._same_way(z) or not self.run):
             self.run = [*self.run, z][-(BURST_WINDOWS + 1) :]
             self.run_length += 1
@@ -271,6 +271,16 @@ class Level:
             else:
                 self.fall_bursts = _learned_burst(self.fall_bursts, self.run)
         self.run, self.run_length = ([z], 1) if abs(z) >= STEP_Z else ([], 0)
+
+
+def _faded(bursts: list[float]) -> list[float]:
+    """``bursts`` a window later, without the longest runs that no longer raise any bar
+    (under ``HELD_Z / TAIL_MARGIN``: every bar is at least ``HELD_Z``; a run held over
+    more windows is never higher, so the list stays short on a calm series)."""
+    faded = [b * BURST_DECAY for b in bursts]
+    while faded and faded[-1] < HELD_Z / TAIL_MARGIN:
+        faded.pop()
+    return faded
 
 
 def _at(bursts: list[float], windows: int) -> float:
