@@ -160,3 +160,19 @@ def test_a_callers_gross_slowdown_after_its_new_dependency_opens_nothing_early()
     )
 
     assert early == []
+
+
+def test_the_closed_window_naming_a_new_callee_takes_over_its_callers_early_incident() -> None:
+    """auth slowed from its first calls to risk-score and was raised early; the window's
+    close names the new dependency with auth impacted: one incident, updated to it."""
+    calls = CallGraph.from_events([{"service": "risk-score", "caller": "auth"}])
+    slower = Finding("service", "auth", 0.99, (Deviation("latency_p50", 9.0, 2.0, 48.0, 19.5),))
+    book, (opened,) = early_alerts(window(5_000, slower), IncidentBook(), POLICY, 5_400, calls)
+    new_callee = Deviation("new_interactions", 0.0, 1.0, 2.0, 2.0)
+    announced = Finding("service", "risk-score", 0.95, (new_callee,))
+
+    book, alerts = alerts_for_window(window(5_000, announced, slower), book, POLICY, 7_100, calls)
+
+    assert [(a.status, a.target) for a in alerts] == [("update", "risk-score")]
+    (incident,) = book.open
+    assert incident.incident_id == opened.incident_id

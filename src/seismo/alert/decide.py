@@ -98,7 +98,10 @@ def alerts_for_window(
     (or a later one) without one; an earlier window leaves it as it is. A confirmation
     naming another origin is an update: the open window had named one of the services a
     cause impacted (the shop's checkout, silent so far because its caller gave up on the
-    users service that went down, was named early, and users never was)."""
+    users service that went down, was named early, and users never was), whatever kind
+    of move the cause heads with: generated-24's auth, slower from its calls to a new
+    dependency, was named early, and the window's close named the new callee with auth
+    impacted, in an incident of its own beside the early one."""
     threshold = policy.rule.threshold
     history = book.recent
     incidents: list[IncidentState | None] = list(book.open)
@@ -118,6 +121,7 @@ def alerts_for_window(
                 i
                 for i, inc in enumerate(book.open)
                 if inc.continued_by(cause.origin.key, cause.keys, kind)
+                or (inc.early_window == window.window_start and inc.shares(cause.keys))
             ),
             key=lambda i: book.open[i].origin != cause.origin.key,
         )
