@@ -51,6 +51,18 @@ def test_the_graph_reaches_through_intermediate_services() -> None:
     assert CallGraph.from_list(GRAPH.to_list()) == GRAPH
 
 
+def test_a_service_whose_own_time_jumped_beside_its_median_is_an_origin() -> None:
+    """orders' median heads its finding, but its own time rose as far as a headline must:
+    two error logs at ledger, which it calls, do not explain it."""
+    median = Deviation("latency_p50", 65, 6, 117, 7.8)
+    own = Deviation("latency_own", 9, 2, 59, 22.9)
+    logs = Finding("service", "ledger", 0.7, (Deviation("log_errors", 0, 1, 2, 2),))
+
+    (cause,) = causes([Finding("service", "orders", 1.0, (median, own)), logs], GRAPH, 0.9, 0.6)
+
+    assert (cause.origin.target, cause.impacted) == ("orders", ())
+
+
 def test_errors_passed_up_the_call_chain_are_named_at_the_deepest_failing_service() -> None:
     found = [errors("edge", 0.2, 1.0), errors("orders", 0.3), errors("ledger", 0.4, 0.95)]
 

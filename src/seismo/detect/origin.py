@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 from seismo.detect.call_graph import CallGraph
 from seismo.detect.evidence import agreeing_score, empty_is_unlikely
-from seismo.detect.explain import Finding, likely_origin, went_silent
+from seismo.detect.explain import HEADLINE_Z, Finding, likely_origin, went_silent
 from seismo.fingerprint.features import ERRORS, LATENCY, TRAFFIC, feature_kind
 
 OWN_LATENCY = "latency_own"
@@ -209,7 +209,7 @@ def _explainers(
         }
         slowed = _slowed_callees(name, services, graph) & firing if direction(f) < 0 else set()
         return upstream | slowed
-    if f.moved and f.moved[0].feature == OWN_LATENCY and direction(f) > 0:
+    if _own_time_rose(f):
         return set()  # its own time rose, not its calls': an origin whatever its callees did
     errors = headline_kind(f) == ERRORS.name
     return {
@@ -217,6 +217,18 @@ def _explainers(
         for d in graph.downstream(name) & services.keys()
         if headline_kind(services[d]) != TRAFFIC.name or (errors and silent(services[d]))
     }
+
+
+def _own_time_rose(f: Finding) -> bool:
+    """Its own time (``OWN_LATENCY``) heads it, or rose as far as a headline must: a
+    service whose median and own time both jumped heads with the median, and was then
+    explained by a callee's two error logs (generated-24's profile, own time 9 -> 59 ms)."""
+    return any(
+        d.feature == OWN_LATENCY
+        and d.current > d.normal
+        and (i == 0 or abs(d.deviation) >= HEADLINE_Z)
+        for i, d in enumerate(f.moved)
+    )
 
 
 def _overloaded_by(name: str, services: dict[str, Finding], graph: CallGraph) -> set[str]:
