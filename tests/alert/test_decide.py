@@ -288,3 +288,21 @@ def test_an_origin_that_only_explains_its_callers_now_has_not_turned() -> None:
     assert [a.summary for a in alerts if "fell" in a.summary] == []
     (incident,) = book.open
     assert incident.incident_id == opened.incident_id and incident.move == "latency|+1"
+
+
+def test_a_spike_is_confirmed_by_its_neighbour_applied_many_windows_later() -> None:
+    """Two detectors apply windows out of order: the second window of a latency spike may
+    come after the other detector's next twenty windows, and still confirms the first."""
+    slow = Deviation("latency_p95", 78.0, 30.0, 2_000.0, 64.0)
+    book, first = alerts_for_window(
+        window(0, Finding("service", "frontend", 0.99, (slow,))), IncidentBook(), POLICY, 0
+    )
+    for start in range(10_000, 110_000, 5_000):
+        book, _ = alerts_for_window(quiet(start), book, POLICY, start)
+
+    _, (alert,) = alerts_for_window(
+        window(5_000, Finding("service", "frontend", 0.99, (slow,))), book, POLICY, 110_000
+    )
+
+    assert first == []
+    assert (alert.status, alert.target) == ("open", "frontend")

@@ -48,8 +48,13 @@ opening its own: the system's, when it moved the way the incident's origin did (
 system's traffic fell with the entry point's), and a KPI's, whatever moved (revenue falls
 silent a window after the traffic that brings it: that is the incident's business
 impact, not a second page)."""
-ELEVATED_KEPT = 6
-"""Windows whose elevated findings are kept (several detectors apply windows out of order)."""
+NEAR_KEPT_WINDOWS = 64
+"""How far behind the newest window applied the elevated and waiting findings of a window
+are kept. Several detectors apply windows out of order, each a batch at a time, so the
+neighbour that confirms a window may be applied dozens of windows after it: kept for the
+last 6 windows applied, a latency spike's second window found its first one dropped by
+the other detector's windows, 15 further on, and neither paged (the two-detector test, one
+run in four on a loaded machine)."""
 BURSTY_COUNTS = of_kind(LOGS) | COUNTS_OF_EVENTS
 """Counts of events that come in bursts (logs, warnings, business and custom metric
 events): a rise for one window is no fault."""
@@ -189,10 +194,19 @@ def alerts_for_window(
     recent = tuple(policy.rule.recent(history, policy.rule.hit(window.score)))
     last = max(book.last_window, window.window_start)
     keys = tuple(sorted(elevation(f) for f in window.findings if f.score >= policy.keep_open))
-    elevated = (*book.elevated, (window.window_start, keys))[-ELEVATED_KEPT:]
-    waited = (*book.waiting, (window.window_start, tuple(sorted(waiting))))[-ELEVATED_KEPT:]
+    elevated = _kept((*book.elevated, (window.window_start, keys)), last, length)
+    waited = _kept((*book.waiting, (window.window_start, tuple(sorted(waiting)))), last, length)
     still_open = tuple(i for i in incidents if i is not None)
     return IncidentBook(last, recent, still_open, elevated, waited), alerts
+
+
+def _kept(
+    per_window: tuple[tuple[int, tuple[str, ...]], ...], newest: int, length: int
+) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """The windows of ``per_window`` that named something, within ``NEAR_KEPT_WINDOWS`` of
+    the newest window applied."""
+    since = newest - NEAR_KEPT_WINDOWS * length
+    return tuple((at, keys) for at, keys in per_window if keys and at >= since)
 
 
 def consequence_of(
