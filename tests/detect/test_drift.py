@@ -234,14 +234,20 @@ def test_a_slow_latency_creep_is_caught_sooner_with_cusum_and_normal_windows_sta
     assert with_cusum < model_alone
 
 
-def test_an_uneasy_traffic_test_makes_a_finding_that_does_not_fire() -> None:
-    # Its scope is uneasy: that keeps its incident open and confirms a move of it in a
-    # neighbouring window (alert.decide), so it must reach the window's findings.
+def warmed_fleet() -> tuple[FleetModel, Drift, Fingerprint]:
+    """A fitted fleet model, a drift state that has learned 60 windows with it, and the
+    next window to judge."""
     fleet = FleetModel(fingerprints(80, seed=11), FleetConfig(ModelConfig(n_estimators=30)))
     drift = Drift()
     for window in fingerprints(60, seed=12):
         apply_drift(fleet, window, fleet.findings(window), drift, 0.9)
-    window = fingerprints(1, seed=14)[0]
+    return fleet, drift, fingerprints(1, seed=14)[0]
+
+
+def test_an_uneasy_traffic_test_makes_a_finding_that_does_not_fire() -> None:
+    # Its scope is uneasy: that keeps its incident open and confirms a move of it in a
+    # neighbouring window (alert.decide), so it must reach the window's findings.
+    fleet, drift, window = warmed_fleet()
     vector = window.services["inventory"]
     normal = vector["request_count"]
     scores = {
@@ -262,11 +268,7 @@ def test_an_uneasy_traffic_test_makes_a_finding_that_does_not_fire() -> None:
 def test_a_service_failing_on_its_own_is_headed_by_its_errors_though_its_calls_rose() -> None:
     """Callers retry a failing service, so its calls rise with its 5xx; both tests fire,
     and the 5xx (what users feel) heads, not the request count of the retries."""
-    fleet = FleetModel(fingerprints(80, seed=11), FleetConfig(ModelConfig(n_estimators=30)))
-    drift = Drift()
-    for window in fingerprints(60, seed=12):
-        apply_drift(fleet, window, fleet.findings(window), drift, 0.9)
-    window = fingerprints(1, seed=14)[0]
+    fleet, drift, window = warmed_fleet()
     vector = window.services["inventory"]
     vector.update(request_count=vector["request_count"] * 3, error_rate_5xx=0.35)
     assert (surge := drift.traffic("service:inventory", vector["request_count"]))

@@ -24,7 +24,6 @@ the full spread (its false alarms are those of the noise growing threefold at on
 from __future__ import annotations
 
 import argparse
-import statistics
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import Any
 import numpy as np
 from rich.progress import Progress
 
+from seismo.bench.alarms import alarm_episodes, delay_cells, first_alert, median_delay
 from seismo.bench.report import print_table, write_json
 from seismo.detect.drift import Drift
 from seismo.detect.evidence import AT_ALERT
@@ -106,31 +106,14 @@ class Source:
 
 
 def false_alarms(source: Source, windows: int, advance: Callable[[], None]) -> int:
-    """Alerting episodes (a run of alerting windows counts once) in ``windows`` of noise."""
-    drift, episodes, before = source.warmed(), 0, False
-    for i in range(windows):
-        now = alerts(drift, next(source))
-        episodes += now and not before
-        before = now
-        if i % 10_000 == 0:
-            advance()
-    return episodes
+    """Alerting episodes in ``windows`` of noise."""
+    drift = source.warmed()
+    return alarm_episodes(lambda: alerts(drift, next(source)), windows, advance)
 
 
 def delay(source: Source, shape: Callable[[int], float]) -> int | None:
     drift = source.warmed()
-    for i in range(MAX_DELAY):
-        if alerts(drift, next(source) + shape(i)):
-            return i
-    return None
-
-
-def median_delay(source: Source, shape: Callable[[int], float], trials: int) -> float | None:
-    found = [delay(source, shape) for _ in range(trials)]
-    caught = sorted(d for d in found if d is not None)
-    if len(caught) * 2 <= trials:
-        return None
-    return float(statistics.median([*caught, *[MAX_DELAY] * (trials - len(caught))]))
+    return first_alert(lambda i: alerts(drift, next(source) + shape(i)), MAX_DELAY)
 
 
 def measure(
@@ -142,7 +125,7 @@ def measure(
     alarms = false_alarms(source, windows, lambda: progress.advance(task))
     delays = {}
     for name, shape in SHAPES.items():
-        delays[name] = median_delay(source, shape, trials)
+        delays[name] = median_delay([delay(source, shape) for _ in range(trials)], MAX_DELAY)
         progress.advance(task)
     return Row(correlation, scale, windows, alarms, delays)
 
@@ -158,8 +141,7 @@ def run(args: argparse.Namespace) -> int:
         ["lag-1 correlation", "noise (spreads)", "false alarms",
          *(f"{n}: median delay" for n in SHAPES)],
         [
-            (f"{r.correlation:g}", r.scale, r.false_alarms,
-             *("-" if d is None else f"{d:g}" for d in r.delays.values()))
+            (f"{r.correlation:g}", r.scale, r.false_alarms, *delay_cells(r.delays.values()))
             for r in rows
         ],
     )  # fmt: skip

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import statistics
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ from typing import Any
 import numpy as np
 from rich.progress import Progress
 
+from seismo.bench.alarms import alarm_episodes, delay_cells, first_alert, median_delay
 from seismo.bench.report import print_table, write_json
 from seismo.detect.drift import Drift
 from seismo.detect.evidence import AT_ALERT
@@ -100,31 +100,14 @@ def warmed(traffic: Traffic) -> Drift:
 
 
 def false_alarms(traffic: Traffic, windows: int, advance: Callable[[], None]) -> int:
-    drift, episodes, before = warmed(traffic), 0, False
-    for i in range(windows):
-        now = alerts(drift, traffic.count())
-        episodes += now and not before
-        before = now
-        if i % 10_000 == 0:
-            advance()
-    return episodes
+    drift = warmed(traffic)
+    return alarm_episodes(lambda: alerts(drift, traffic.count()), windows, advance)
 
 
 def delay(traffic: Traffic, factor: float) -> int | None:
     traffic.window = int(traffic.rng.integers(traffic.day))
     drift = warmed(traffic)
-    for i in range(MAX_DELAY):
-        if alerts(drift, traffic.count(factor)):
-            return i
-    return None
-
-
-def median_delay(traffic: Traffic, factor: float, trials: int) -> float | None:
-    found = [delay(traffic, factor) for _ in range(trials)]
-    caught = sorted(d for d in found if d is not None)
-    if len(caught) * 2 <= trials:
-        return None
-    return float(statistics.median([*caught, *[MAX_DELAY] * (trials - len(caught))]))
+    return first_alert(lambda _: alerts(drift, traffic.count(factor)), MAX_DELAY)
 
 
 @dataclass(frozen=True)
@@ -145,7 +128,8 @@ def measure(rate: float, bursts: bool, args: argparse.Namespace, progress: Progr
     alarms = false_alarms(traffic, args.windows, lambda: progress.advance(task))
     delays = {}
     for name, factor in STEPS.items():
-        delays[name] = median_delay(traffic, factor, args.trials)
+        found = [delay(traffic, factor) for _ in range(args.trials)]
+        delays[name] = median_delay(found, MAX_DELAY)
         progress.advance(task)
     return Row(rate, bursts, args.windows, alarms, delays)
 
@@ -162,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
          *(f"{n}: median delay" for n in STEPS)],
         [
             (f"{r.rate:g}", "yes" if r.bursts else "no", r.false_alarms,
-             *("-" if d is None else f"{d:g}" for d in r.delays.values()))
+             *delay_cells(r.delays.values()))
             for r in rows
         ],
     )  # fmt: skip

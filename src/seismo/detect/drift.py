@@ -179,8 +179,8 @@ class Level:
     held_fall_tail: float = 0.0
     run: list[float] = field(default_factory=list)
     """The moves of the windows under way that are ``STEP_Z`` or more out the same way (the
-    last ``BURST_WINDOWS + 1`` of them), oldest first; ``run_length`` counts them all."""
-    run_length: int = 0
+    last ``BURST_WINDOWS + 1`` of them, so a longer run shows as one that long), oldest
+    first."""
     bursts: list[float] = field(default_factory=list)
     """``bursts[d - 1]``: the largest move held over ``d`` consecutive windows by a rising
     burst (a run that ended within ``BURST_WINDOWS``), fading over ``BURST_MEMORY``."""
@@ -263,14 +263,13 @@ class Level:
         self.fall_bursts = _faded(self.fall_bursts)
         if abs(z) >= STEP_Z and (self._same_way(z) or not self.run):
             self.run = [*self.run, z][-(BURST_WINDOWS + 1) :]
-            self.run_length += 1
             return
-        if 0 < self.run_length <= BURST_WINDOWS:
+        if 0 < len(self.run) <= BURST_WINDOWS:
             if self.run[-1] > 0:
                 self.bursts = _learned_burst(self.bursts, self.run)
             else:
                 self.fall_bursts = _learned_burst(self.fall_bursts, self.run)
-        self.run, self.run_length = ([z], 1) if abs(z) >= STEP_Z else ([], 0)
+        self.run = [z] if abs(z) >= STEP_Z else []
 
 
 def _faded(bursts: list[float]) -> list[float]:
@@ -467,7 +466,6 @@ class Drift:
                     round(v.fall_tail, 3),
                     round(v.held_fall_tail, 3),
                     [round(z, 3) for z in v.run],
-                    v.run_length,
                     [round(b, 3) for b in v.bursts],
                     [round(b, 3) for b in v.fall_bursts],
                 ]
@@ -494,10 +492,10 @@ def _level(stored: list[Any]) -> Level:
     and one stored before bursts were learned has none."""
     mean, dev, learned, tail, held_tail, last_z = stored[:6]
     fall_tail, held_fall_tail = stored[6:8] if len(stored) >= 8 else (tail, held_tail)
-    run, run_length, bursts, fall_bursts = stored[8:12] if len(stored) >= 12 else ([], 0, [], [])
+    run, bursts, fall_bursts = stored[8:11] if len(stored) >= 11 else ([], [], [])
     return Level(
         float(mean), float(dev), int(learned), float(tail), float(held_tail), float(last_z),
-        float(fall_tail), float(held_fall_tail), [float(z) for z in run], int(run_length),
+        float(fall_tail), float(held_fall_tail), [float(z) for z in run],
         [float(b) for b in bursts], [float(b) for b in fall_bursts],
     )  # fmt: skip
 

@@ -202,11 +202,7 @@ def _explainers(
     if headline_kind(f) in FAILING and (surging := _overloaded_by(name, services, graph)):
         return surging
     if headline_kind(f) == TRAFFIC.name:
-        upstream = {
-            u
-            for u in graph.upstream(name) & services.keys()
-            if headline_kind(services[u]) == TRAFFIC.name and direction(services[u]) == direction(f)
-        }
+        upstream = _traffic_callers(name, services, graph, direction(f))
         slowed = _slowed_callees(name, services, graph) & firing if direction(f) < 0 else set()
         return upstream | slowed
     if _own_time_rose(f):
@@ -241,10 +237,18 @@ def _overloaded_by(name: str, services: dict[str, Finding], graph: CallGraph) ->
         feature_kind(d.feature) == TRAFFIC and d.current > d.normal for d in services[name].moved
     ):
         return set()
+    return _traffic_callers(name, services, graph, 1)
+
+
+def _traffic_callers(
+    name: str, services: dict[str, Finding], graph: CallGraph, way: int
+) -> set[str]:
+    """The callers (direct or not) of ``name`` whose traffic heads their finding, moved
+    ``way`` (+1 up, -1 down)."""
     return {
         u
         for u in graph.upstream(name) & services.keys()
-        if headline_kind(services[u]) == TRAFFIC.name and direction(services[u]) > 0
+        if headline_kind(services[u]) == TRAFFIC.name and direction(services[u]) == way
     }
 
 
